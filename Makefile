@@ -1,0 +1,70 @@
+# Credit decision service: the commands a person needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KAFKA := deploy/kafka/kafka.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help install lint typecheck unit integration test bench bench-kafka demo replay-example \
+        kafka-fetch kafka-start kafka-stop kafka-clean clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create the virtual env and install the service with its dev tools
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
+
+typecheck: $(STAMP) ## mypy --strict on service/
+	$(BIN)/mypy service
+
+unit: $(STAMP) ## tests that need no broker
+	$(BIN)/pytest -m "not kafka" -q
+
+integration: $(STAMP) kafka-fetch ## tests against a real broker (starts and stops the local one)
+	@if [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ]; then \
+	  $(BIN)/pytest -m kafka -q; \
+	else \
+	  $(KAFKA) start && trap '$(KAFKA) stop' EXIT && \
+	  KAFKA_BOOTSTRAP_SERVERS=$$($(KAFKA) address) $(BIN)/pytest -m kafka -q; \
+	fi
+
+test: lint typecheck unit integration ## everything CI runs: ruff, mypy, unit and broker tests
+
+replay-example: $(STAMP) ## replay the example event file to stdout
+	$(BIN)/credit-service replay examples/events.jsonl
+
+bench: $(STAMP) ## engine benchmark: 100k accounts, 1M events, one core
+	$(BIN)/python -m bench.replay_bench
+
+bench-kafka: $(STAMP) kafka-fetch ## service benchmark on the local broker
+	$(KAFKA) start && trap '$(KAFKA) stop' EXIT && \
+	KAFKA_BOOTSTRAP_SERVERS=$$($(KAFKA) address) $(BIN)/python -m bench.kafka_bench
+
+demo: $(STAMP) kafka-fetch ## local broker + service + generated stream with a live summary
+	$(BIN)/python -m service.demo
+
+kafka-fetch: ## fetch the pinned Kafka jars with Maven
+	$(KAFKA) fetch
+
+kafka-start: kafka-fetch ## format and start a single-node KRaft broker, wait until ready
+	$(KAFKA) start
+
+kafka-stop: ## stop the local broker
+	$(KAFKA) stop
+
+kafka-clean: ## stop the broker and delete its data
+	$(KAFKA) clean
+
+clean: kafka-clean ## remove the virtual env, caches and broker data
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

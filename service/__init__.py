@@ -1,0 +1,1 @@
+"""Real-time credit decision service."""

@@ -1,0 +1,1 @@
+"""The pure credit policy: no I/O, no clock, no Kafka."""
