@@ -1,0 +1,38 @@
+"""The ``credit-service`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.replay import BadLine, replay_lines
+from service.serialize import to_json_line
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+@app.command()
+def replay(
+    events: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines file")],
+    skip_bad: Annotated[bool, typer.Option(help="report bad lines on stderr and go on")] = False,
+) -> None:
+    """Print, one JSON object a line, every output the service would publish for EVENTS."""
+    out = sys.stdout
+    with events.open("rb") as lines:
+        for item in replay_lines(lines):
+            if isinstance(item, BadLine):
+                typer.echo(f"{events}: {item}", err=True)
+                if not skip_bad:
+                    raise typer.Exit(code=2)
+                continue
+            out.write(to_json_line(item))
+            out.write("\n")
+    out.flush()
+
+
+@app.callback()
+def main() -> None:
+    """Real-time credit decisions on Kafka: exact, explained, exactly-once."""

@@ -1,0 +1,306 @@
+"""The credit engine: one typed input event in, the output events it causes out.
+
+``CreditEngine.handle`` is the only entry point. It is deterministic: it reads business time
+from the event, never the clock, so the same input log always yields the same outputs.
+Outputs of one input come as its decision first, then its notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date
+from decimal import Decimal
+from typing import Any
+
+from service.domain.events import (
+    AccountEvent,
+    CompanyUpserted,
+    CustomerUpserted,
+    ExchangeRateSet,
+    GroupUpserted,
+    HoldRejected,
+    HoldReleased,
+    InvoicePosted,
+    OrderCancelled,
+    OrderCreated,
+    PaymentPosted,
+    WarehouseUpserted,
+)
+from service.domain.ledger import AccountBook, GroupTotals, HeldOrder, id_digest
+from service.domain.membership import Membership
+from service.domain.money import AmountPrecisionError, to_decimal, to_minor
+from service.domain.notifications import hold_notifications, managers, review_due
+from service.domain.outputs import (
+    DecisionFigures,
+    HoldReason,
+    OrderApproved,
+    OrderHeld,
+    OrderRejected,
+    OutputEvent,
+)
+from service.domain.policy import Decision, OrderFacts, decide_order
+from service.domain.reference import AccountKey, ReferenceBook
+from service.errors import InvalidEventError
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one input caused: outputs to publish and, when nothing was done, why not."""
+
+    outputs: list[OutputEvent] = field(default_factory=list)
+    ignored: str | None = None
+
+
+def business_day(event: AccountEvent | CustomerUpserted | GroupUpserted) -> date:
+    return event.occurred_at.astimezone(UTC).date()
+
+
+class CreditEngine:
+    """Balances of every account and credit group, and the rules that decide orders."""
+
+    def __init__(self) -> None:
+        self.reference = ReferenceBook()
+        self.books: dict[AccountKey, AccountBook] = {}
+        self.group_totals: dict[str, GroupTotals] = {}
+        self.membership = Membership(self.reference, self.books, self.group_totals)
+        self._handlers: dict[str, Callable[[Any], Outcome]] = {
+            "order_created": self._order_created,
+            "invoice_posted": self._invoice_posted,
+            "payment_posted": self._payment_posted,
+            "order_cancelled": self._order_cancelled,
+            "hold_released": self._hold_released,
+            "hold_rejected": self._hold_rejected,
+            "company_upserted": self._company_upserted,
+            "warehouse_upserted": self._warehouse_upserted,
+            "customer_upserted": self.membership.customer_upserted,
+            "group_upserted": self.membership.group_upserted,
+            "exchange_rate_set": self._exchange_rate_set,
+        }
+
+    def handle(self, event: Any) -> Outcome:
+        """Apply one input event exactly once; a repeat changes nothing."""
+        try:
+            return self._handlers[event.event_type](event)
+        except AmountPrecisionError as exc:
+            raise InvalidEventError(str(exc)) from exc
+
+    # -- state access ----------------------------------------------------------------------
+    def book(self, account: AccountKey, event_currency: str | None = None) -> AccountBook:
+        """The account's book, opened in the customer's (else company's, else event's) currency."""
+        book = self.books.get(account)
+        if book is None:
+            profile = self.reference.customer(account)
+            company = self.reference.companies.get(account[0])
+            currency = (
+                profile.currency if profile else company.currency if company else event_currency
+            )
+            if currency is None:
+                raise InvalidEventError(f"no currency known for account {account}")
+            book = self.books[account] = AccountBook(currency)
+        return book
+
+    def member_books(self, group_id: str) -> Iterator[AccountBook]:
+        for account in self.reference.members(group_id):
+            book = self.books.get(account)
+            if book is not None and self.membership.group_id(account) == group_id:
+                yield book
+
+    def _tracked(self, account: AccountKey, book: AccountBook, receivable: int, open_: int) -> None:
+        """Carry a change of the book's balances into its group's totals."""
+        group_id = self.membership.group_id(account)
+        if group_id is None:
+            return
+        totals = self.group_totals.setdefault(group_id, GroupTotals())
+        totals.add(book.currency, account[0], book.receivable - receivable,
+                   book.open_order_total - open_)  # fmt: skip
+
+    def _review_due(self, event: AccountEvent, book: AccountBook, outcome: Outcome) -> Outcome:
+        profile = self.reference.customer(event.account)
+        due = profile.next_review if profile else None
+        if profile is None or due is None or business_day(event) < due:
+            return outcome
+        if book.review_notified == due:
+            return outcome
+        book.review_notified = due
+        outcome.outputs.append(
+            review_due(event.event_id, event.occurred_at, event.account, profile)
+        )
+        return outcome
+
+    def _ledger_amount(self, amount: Decimal, currency: str, book: AccountBook, event: Any) -> int:
+        minor = to_minor(amount, currency)
+        converted = self.reference.rates.convert(minor, currency, book.currency, event.occurred_at)
+        if converted is None:
+            raise InvalidEventError(
+                f"no exchange rate {currency}->{book.currency} at {event.occurred_at.isoformat()}"
+            )
+        return converted
+
+    # -- orders ----------------------------------------------------------------------------
+    def _order_created(self, event: OrderCreated) -> Outcome:
+        account = event.account
+        book = self.book(account, event.currency)
+        digest = id_digest("order", event.order_id)
+        if book.has_seen(digest):
+            return Outcome(ignored=f"order {event.order_id} already decided")
+        decision = decide_order(self._facts(event, book))
+        book.mark_seen(digest)
+        if decision.held:
+            outputs = self._hold(event, book, decision)
+        else:
+            outputs = [self._approve(event, book, decision)]
+        return self._review_due(event, book, Outcome(outputs))
+
+    def _facts(self, event: OrderCreated, book: AccountBook) -> OrderFacts:
+        reference = self.reference
+        customer = reference.customer(event.account)
+        group = reference.group_of(customer)
+        group_id = group.group_id if group else None
+        warehouse = reference.warehouses.get(event.warehouse_id) if event.warehouse_id else None
+        if warehouse is not None and warehouse.company_id != event.company_id:
+            warehouse = None
+        return OrderFacts(
+            event, to_minor(event.amount, event.currency), business_day(event),
+            reference.companies.get(event.company_id), warehouse, customer, group, book,
+            self.group_totals.get(group_id) if group_id else None,
+            lambda: self.member_books(group_id) if group_id else iter(()),
+            reference.include_open_orders, reference.rates,
+        )  # fmt: skip
+
+    def _approve(self, event: OrderCreated, book: AccountBook, decision: Decision) -> OrderApproved:
+        account = event.account
+        include_open = self.reference.include_open_orders(account[0])
+        before = book.exposure(include_open)
+        if event.payment_type == "on_account" and decision.ledger_amount is not None:
+            receivable, open_ = book.receivable, book.open_order_total
+            book.add_order(event.order_id, decision.ledger_amount)
+            self._tracked(account, book, receivable, open_)
+        return OrderApproved(
+            f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
+            self.membership.group_id(account), event.amount, event.currency, (),
+            event.occurred_at, self._figures(book, before, include_open, decision),
+        )  # fmt: skip
+
+    def _figures(
+        self, book: AccountBook, before: int, include_open: bool, decision: Decision | None
+    ) -> DecisionFigures:
+        binding = decision.binding() if decision else None
+        if binding is None:
+            ccy = book.currency
+            after = book.exposure(include_open)
+            return DecisionFigures(to_decimal(before, ccy), to_decimal(after, ccy), ccy)
+        ccy = binding.currency
+        return DecisionFigures(
+            to_decimal(binding.exposure, ccy), to_decimal(binding.exposure + binding.order, ccy),
+            ccy, to_decimal(binding.limit, ccy), to_decimal(binding.limit - binding.exposure, ccy),
+        )  # fmt: skip
+
+    def _hold(
+        self, event: OrderCreated, book: AccountBook, decision: Decision
+    ) -> list[OutputEvent]:
+        reference = self.reference
+        customer = reference.customer(event.account)
+        group = reference.group_of(customer)
+        ledger_amount = decision.ledger_amount if event.payment_type == "on_account" else 0
+        book.hold(event.order_id, HeldOrder(
+            event.event_id, event.amount, event.currency, ledger_amount, event.payment_type,
+            tuple(reason.code for reason in decision.reasons),
+            customer.credit_manager if customer else None, event.entered_by,
+            event.warehouse_id, event.occurred_at,
+        ))  # fmt: skip
+        held = OrderHeld(
+            f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
+            group.group_id if group else None, event.amount, event.currency,
+            tuple(decision.reasons), managers(customer, group), event.occurred_at,
+        )  # fmt: skip
+        notices = hold_notifications(
+            event.event_id, event.occurred_at, event.account, event.order_id, customer, group,
+            event.entered_by, decision.reasons,
+        )  # fmt: skip
+        return [held, *notices]
+
+    def _order_cancelled(self, event: OrderCancelled) -> Outcome:
+        book = self.books.get(event.account)
+        if book is not None and book.orders is not None and event.order_id in book.orders:
+            receivable, open_ = book.receivable, book.open_order_total
+            book.remove_order(event.order_id)
+            self._tracked(event.account, book, receivable, open_)
+        elif book is None or book.take_hold(event.order_id) is None:
+            return Outcome(ignored=f"cancel of unknown or closed order {event.order_id}")
+        return self._review_due(event, book, Outcome())
+
+    def _hold_released(self, event: HoldReleased) -> Outcome:
+        book = self.books.get(event.account)
+        held = book.holds.get(event.order_id) if book is not None and book.holds else None
+        if book is None or held is None:
+            return Outcome(ignored=f"release of unknown or not held order {event.order_id}")
+        amount = held.ledger_amount
+        if held.payment_type == "on_account" and amount is None:
+            amount = self._ledger_amount(held.amount, held.currency, book, event)
+        book.take_hold(event.order_id)
+        include_open = self.reference.include_open_orders(event.company_id)
+        before = book.exposure(include_open)
+        if held.payment_type == "on_account" and amount is not None:
+            receivable, open_ = book.receivable, book.open_order_total
+            book.add_order(event.order_id, amount)
+            self._tracked(event.account, book, receivable, open_)
+        approved = OrderApproved(
+            f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
+            self.membership.group_id(event.account), held.amount, held.currency,
+            (HoldReason("MANUAL_RELEASE", f"released by {event.decided_by}"),),
+            event.occurred_at, self._figures(book, before, include_open, None), event.decided_by,
+        )  # fmt: skip
+        return self._review_due(event, book, Outcome([approved]))
+
+    def _hold_rejected(self, event: HoldRejected) -> Outcome:
+        book = self.books.get(event.account)
+        if book is None or book.take_hold(event.order_id) is None:
+            return Outcome(ignored=f"reject of unknown or not held order {event.order_id}")
+        rejected = OrderRejected(
+            f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
+            event.decided_by, event.occurred_at,
+        )  # fmt: skip
+        return self._review_due(event, book, Outcome([rejected]))
+
+    # -- receivables -----------------------------------------------------------------------
+    def _invoice_posted(self, event: InvoicePosted) -> Outcome:
+        book = self.book(event.account, event.currency)
+        digest = id_digest("invoice", event.invoice_id)
+        if book.has_seen(digest):
+            return Outcome(ignored=f"invoice {event.invoice_id} already posted")
+        amount = self._ledger_amount(event.amount, event.currency, book, event)
+        book.mark_seen(digest)
+        receivable, open_ = book.receivable, book.open_order_total
+        if event.order_id is not None:
+            book.reduce_order(event.order_id, amount)
+        book.post_invoice(event.invoice_id, amount, event.invoice_date, event.due_date)
+        self._tracked(event.account, book, receivable, open_)
+        return self._review_due(event, book, Outcome())
+
+    def _payment_posted(self, event: PaymentPosted) -> Outcome:
+        book = self.book(event.account, event.currency)
+        digest = id_digest("payment", event.payment_id)
+        if book.has_seen(digest):
+            return Outcome(ignored=f"payment {event.payment_id} already posted")
+        amount = self._ledger_amount(event.amount, event.currency, book, event)
+        book.mark_seen(digest)
+        receivable, open_ = book.receivable, book.open_order_total
+        book.post_payment(amount, event.invoice_ids or ())
+        self._tracked(event.account, book, receivable, open_)
+        return self._review_due(event, book, Outcome())
+
+    # -- reference data --------------------------------------------------------------------
+    def _company_upserted(self, event: CompanyUpserted) -> Outcome:
+        applied = self.reference.put_company(event)
+        return Outcome() if applied else Outcome(ignored="older than the company record held")
+
+    def _warehouse_upserted(self, event: WarehouseUpserted) -> Outcome:
+        applied = self.reference.put_warehouse(event)
+        return Outcome() if applied else Outcome(ignored="older than the warehouse record held")
+
+    def _exchange_rate_set(self, event: ExchangeRateSet) -> Outcome:
+        self.reference.rates.set_rate(
+            event.from_currency, event.to_currency, event.rate, event.valid_from_instant
+        )
+        return Outcome()

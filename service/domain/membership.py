@@ -1,0 +1,119 @@
+"""Customer and credit-group upserts: who belongs to which group, and what a move carries.
+
+An account's credit root is its group once the group is known, else the account itself. When
+an account joins or leaves a group its balances move between group totals in the same step,
+so they are never counted in two groups or in none. Joining sets the member's credit-limit
+expiry to the group's, once, at the join.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from service.domain.ledger import AccountBook, GroupTotals
+from service.domain.notifications import cod_conflict, same_account_elsewhere
+from service.domain.outputs import CreditNotification
+from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook, source_digest
+
+if TYPE_CHECKING:
+    from service.domain.engine import Outcome
+    from service.domain.events import CustomerUpserted, GroupUpserted
+
+
+def credit_root(account: AccountKey, group_id: str | None) -> str:
+    """The key that owns an account's balances: ``G:<group>`` or ``A:<company>:<customer>``."""
+    return f"G:{group_id}" if group_id is not None else f"A:{account[0]}:{account[1]}"
+
+
+class Membership:
+    __slots__ = ("books", "group_totals", "reference")
+
+    def __init__(
+        self,
+        reference: ReferenceBook,
+        books: dict[AccountKey, AccountBook],
+        group_totals: dict[str, GroupTotals],
+    ) -> None:
+        self.reference = reference
+        self.books = books
+        self.group_totals = group_totals
+
+    def group_id(self, account: AccountKey) -> str | None:
+        """The known group the account is a member of, if any."""
+        group = self.reference.group_of(self.reference.customer(account))
+        return None if group is None else group.group_id
+
+    def root_of(self, account: AccountKey) -> str:
+        return credit_root(account, self.group_id(account))
+
+    def _move(self, account: AccountKey, sign: int, group_id: str | None) -> None:
+        book = self.books.get(account)
+        if book is None or group_id is None:
+            return
+        totals = self.group_totals.setdefault(group_id, GroupTotals())
+        totals.add(book.currency, account[0], sign * book.receivable, sign * book.open_order_total)
+        if totals.is_empty():
+            del self.group_totals[group_id]
+
+    def customer_upserted(self, event: CustomerUpserted) -> Outcome:
+        from service.domain.engine import Outcome
+
+        account = event.account
+        current = self.reference.customer(account)
+        if current is not None and current.source == source_digest(event.event_id):
+            return Outcome(ignored="customer record already applied")
+        if current is not None and event.occurred_at < current.as_of:
+            return Outcome(ignored="older than the customer record held")
+        profile = CustomerProfile.from_event(event)
+        old_group = self.group_id(account)
+        self.reference.put_customer(profile, account)
+        new_group = self.group_id(account)
+        notices: list[CreditNotification] = []
+        if new_group != old_group:
+            self._move(account, -1, old_group)
+            self._move(account, +1, new_group)
+            if new_group is not None:
+                notices += self._join(event.event_id, event, account, profile)
+        group = self.reference.group_of(profile)
+        if group is not None and group.sales_order_status == "cod_only" and not profile.cod_terms:
+            notices.insert(0, cod_conflict(event.event_id, event.occurred_at, account, profile,
+                                           group))  # fmt: skip
+        return Outcome(list(notices))
+
+    def _join(
+        self, input_id: str, event: CustomerUpserted | GroupUpserted, account: AccountKey,
+        profile: CustomerProfile,
+    ) -> list[CreditNotification]:  # fmt: skip
+        group = self.reference.group_of(profile)
+        assert group is not None
+        profile.limit_expires = group.expires
+        others = self.reference.same_customer_elsewhere(account, group.group_id)
+        if not others:
+            return []
+        return [same_account_elsewhere(input_id, event.occurred_at, account, profile, group,
+                                       others)]  # fmt: skip
+
+    def group_upserted(self, event: GroupUpserted) -> Outcome:
+        from service.domain.engine import Outcome
+
+        current = self.reference.groups.get(event.group_id)
+        if current is not None and event.occurred_at < current.as_of:
+            return Outcome(ignored="older than the group record held")
+        if current is not None and current.source == source_digest(event.event_id):
+            return Outcome(ignored="group record already applied")
+        self.reference.put_group(event)
+        members = self.reference.members(event.group_id)
+        joins: list[CreditNotification] = []
+        conflicts: list[CreditNotification] = []
+        group = self.reference.groups[event.group_id]
+        for account in members:
+            profile = self.reference.customer(account)
+            assert profile is not None
+            if current is None:
+                self._move(account, +1, event.group_id)
+                joins += self._join(event.event_id, event, account, profile)
+            if group.sales_order_status == "cod_only" and not profile.cod_terms:
+                conflicts.append(
+                    cod_conflict(event.event_id, event.occurred_at, account, profile, group)
+                )
+        return Outcome([*conflicts, *joins])

@@ -1,0 +1,129 @@
+"""Exact money: integer minor units per currency, and dated exchange rates.
+
+Every balance the engine keeps is an ``int`` of minor units (cents, yen, fils) of a named
+currency. Decimals enter and leave only at the edges of the domain (events in, figures out).
+Conversions round half-to-even to the target currency's minor units, once per converted sum.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+# ISO 4217 exponents that differ from the usual two decimals.
+_MINOR_DIGITS: dict[str, int] = {
+    "BHD": 3, "BIF": 0, "CLF": 4, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3,
+    "JPY": 0, "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3,
+    "UGX": 0, "UYI": 0, "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+}  # fmt: skip
+_SCALE: dict[int, int] = {digits: 10**digits for digits in range(5)}
+
+
+class AmountPrecisionError(ValueError):
+    """An amount carries more decimals than its currency has minor units."""
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimals the currency has (2 unless ISO 4217 says otherwise)."""
+    return _MINOR_DIGITS.get(currency, 2)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """``Decimal('12.30')`` in EUR → ``1230``. Refuses to round."""
+    scaled = amount * _SCALE[minor_digits(currency)]
+    as_int = int(scaled)
+    if as_int != scaled:
+        raise AmountPrecisionError(
+            f"{amount} {currency} has more than {minor_digits(currency)} decimals"
+        )
+    return as_int
+
+
+def to_decimal(minor: int, currency: str) -> Decimal:
+    """``1230`` in EUR → ``Decimal('12.30')``."""
+    return Decimal(minor).scaleb(-minor_digits(currency))
+
+
+def floor_minor(value: Decimal) -> int:
+    """Largest whole number of minor units not above ``value``.
+
+    Sums of money are whole minor units, so ``total > limit`` is the same test as
+    ``total > floor(limit)``: flooring a tolerance-raised limit keeps comparisons exact.
+    """
+    return int(value.to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def raise_by_pct(limit_minor: int, pct: Decimal | None) -> int:
+    """A credit limit raised by a tolerance percentage, floored to minor units."""
+    if not pct:
+        return limit_minor
+    return floor_minor(Decimal(limit_minor) * (1 + pct / 100))
+
+
+@dataclass(slots=True)
+class _RateHistory:
+    valid_from: list[datetime] = field(default_factory=list)
+    rates: list[Decimal] = field(default_factory=list)
+
+    def put(self, valid_from: datetime, rate: Decimal) -> None:
+        at = bisect.bisect_left(self.valid_from, valid_from)
+        if at < len(self.valid_from) and self.valid_from[at] == valid_from:
+            self.rates[at] = rate
+            return
+        self.valid_from.insert(at, valid_from)
+        self.rates.insert(at, rate)
+
+    def at(self, instant: datetime) -> Decimal | None:
+        at = bisect.bisect_right(self.valid_from, instant)
+        return self.rates[at - 1] if at else None
+
+
+class ExchangeRates:
+    """Dated rates: ``amount_to = amount_from × rate`` from ``valid_from`` on.
+
+    Where only the reverse pair is known, its inverse is used. No rate is ``None``, never 1:1.
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple[str, str], _RateHistory] = {}
+
+    def set_rate(self, from_ccy: str, to_ccy: str, rate: Decimal, valid_from: datetime) -> None:
+        self._pairs.setdefault((from_ccy, to_ccy), _RateHistory()).put(valid_from, rate)
+
+    def rate(self, from_ccy: str, to_ccy: str, instant: datetime) -> Decimal | None:
+        if from_ccy == to_ccy:
+            return Decimal(1)
+        direct = self._pairs.get((from_ccy, to_ccy))
+        if direct is not None:
+            found = direct.at(instant)
+            if found is not None:
+                return found
+        reverse = self._pairs.get((to_ccy, from_ccy))
+        if reverse is not None:
+            found = reverse.at(instant)
+            if found is not None:
+                return 1 / found
+        return None
+
+    def convert(self, minor: int, from_ccy: str, to_ccy: str, instant: datetime) -> int | None:
+        """Minor units of ``from_ccy`` in minor units of ``to_ccy``; ``None`` with no rate."""
+        if from_ccy == to_ccy:
+            return minor
+        rate = self.rate(from_ccy, to_ccy, instant)
+        if rate is None:
+            return None
+        shift = minor_digits(to_ccy) - minor_digits(from_ccy)
+        exact = Decimal(minor) * rate * (Decimal(10) ** shift)
+        return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+    def snapshot(self) -> list[tuple[str, str, str, str]]:
+        """Every known rate as ``(from, to, valid_from ISO, rate)``, sorted."""
+        return sorted(
+            (pair[0], pair[1], when.isoformat(), str(rate))
+            for pair, history in self._pairs.items()
+            for when, rate in zip(history.valid_from, history.rates, strict=True)
+        )

@@ -1,0 +1,362 @@
+"""The credit check: plain functions from the facts about one order to its hold reasons.
+
+Nothing here reads a clock, a store or a topic. The engine gathers ``OrderFacts``; the
+functions below say which checks fail, each with the figures an analyst needs. Every check is
+evaluated, so a hold carries every reason that applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from service.domain.events import DEFAULT_AGING_PERIOD_DAYS, OrderCreated, SalesOrderStatus
+from service.domain.ledger import AccountBook, GroupTotals
+from service.domain.money import ExchangeRates, raise_by_pct, to_decimal, to_minor
+from service.domain.outputs import REASON_RANK, HoldReason
+from service.domain.reference import (
+    CompanySettings,
+    CustomerProfile,
+    GroupSettings,
+    WarehouseSettings,
+)
+
+
+@dataclass(slots=True)
+class OrderFacts:
+    """Everything the decision reads about one order, at the order's business time."""
+
+    order: OrderCreated
+    amount: int  # minor units of the order's currency
+    day: date
+    company: CompanySettings | None
+    warehouse: WarehouseSettings | None
+    customer: CustomerProfile | None
+    group: GroupSettings | None
+    book: AccountBook
+    group_totals: GroupTotals | None
+    group_members: Callable[[], Iterable[AccountBook]]
+    include_open_orders: Callable[[str], bool]
+    rates: ExchangeRates
+
+
+@dataclass(slots=True)
+class Converter:
+    """Converts at one instant and remembers every pair it had no rate for."""
+
+    rates: ExchangeRates
+    instant: datetime
+    missing: set[tuple[str, str]] = field(default_factory=set)
+
+    def __call__(self, minor: int, from_ccy: str, to_ccy: str) -> int | None:
+        if from_ccy == to_ccy:
+            return minor
+        converted = self.rates.convert(minor, from_ccy, to_ccy, self.instant)
+        if converted is None:
+            self.missing.add((from_ccy, to_ccy))
+        return converted
+
+
+@dataclass(frozen=True, slots=True)
+class LimitCheck:
+    """One limit compared: ``exposure + order > limit`` exceeds it (equal passes)."""
+
+    code: str
+    currency: str
+    limit: int
+    exposure: int
+    order: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.exposure + self.order > self.limit
+
+    @property
+    def headroom(self) -> Decimal:
+        """Share of the limit left after the order; the smallest binds."""
+        left = Decimal(self.limit - self.exposure - self.order)
+        return left / self.limit if self.limit > 0 else left
+
+    def reason(self, label: str) -> HoldReason:
+        ccy = self.currency
+        limit, exposure = to_decimal(self.limit, ccy), to_decimal(self.exposure, ccy)
+        order, available = to_decimal(self.order, ccy), to_decimal(self.limit - self.exposure, ccy)
+        message = (
+            f"{label}: exposure {exposure} + order {order} = {exposure + order} {ccy} "
+            f"exceeds limit {limit} {ccy} (available {available})"
+        )
+        return HoldReason(self.code, message, limit, exposure, order, available, ccy)
+
+
+@dataclass(slots=True)
+class Decision:
+    reasons: list[HoldReason]
+    checks: list[LimitCheck]
+    ledger_amount: int | None  # the order in the book's currency, if convertible
+
+    @property
+    def held(self) -> bool:
+        return bool(self.reasons)
+
+    def binding(self) -> LimitCheck | None:
+        return min(self.checks, key=lambda check: check.headroom, default=None)
+
+
+def decide_order(facts: OrderFacts) -> Decision:
+    """Every hold reason that applies to the order, in CONTRACT.md's order."""
+    convert = Converter(facts.rates, facts.order.occurred_at)
+    order, book = facts.order, facts.book
+    ledger_amount = convert(facts.amount, order.currency, book.currency)
+    reasons: list[HoldReason] = []
+    checks: list[LimitCheck] = []
+    reasons += max_order_reasons(facts, convert)
+    if facts.customer is None:
+        reasons.append(HoldReason("NO_CREDIT_PROFILE", "the account has no credit profile yet"))
+    else:
+        reasons += status_reasons(facts, facts.customer)
+        reasons += hold_period_reasons(facts, facts.customer)
+        reasons += overdue_reasons(facts, facts.customer, convert)
+        if order.payment_type == "on_account":
+            expiry, checks = limit_checks(facts, facts.customer, convert)
+            reasons += expiry
+            reasons += [check.reason(_LABELS[check.code]) for check in checks if check.exceeded]
+    reasons += missing_rate_reasons(convert, facts.day)
+    reasons.sort(key=lambda reason: REASON_RANK[reason.code])
+    return Decision(reasons, checks, ledger_amount)
+
+
+_LABELS = {
+    "CUSTOMER_LIMIT": "customer credit limit",
+    "GROUP_LIMIT": "credit group limit",
+    "COMPANY_LIMIT": "company default credit limit",
+}
+
+
+def status_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[HoldReason]:
+    """Sales order status: the group's, unless the group bypasses to the customer's."""
+    group = facts.group
+    status: SalesOrderStatus | None = customer.sales_order_status
+    since, whose = customer.status_date, "customer"
+    if group is not None and group.sales_order_status is not None:
+        status, since, whose = group.sales_order_status, group.status_date, "group"
+    payment, day = facts.order.payment_type, facts.day
+    if status == "no":
+        return [HoldReason("SALES_BLOCKED", f"{whose} sales order status is no: orders blocked")]
+    if status == "cash_only" and payment != "cash":
+        return [HoldReason("CASH_ONLY", f"{whose} accepts cash orders only, not {payment}")]
+    if status == "cod_only" and payment != "cod":
+        return [HoldReason("COD_ONLY", f"{whose} accepts COD orders only, not {payment}")]
+    if status == "hold_until" and since is not None and day < since:
+        return [HoldReason("HOLD_UNTIL", f"{whose} orders are held until {since}")]
+    if status == "open_until" and since is not None and day >= since:
+        return [HoldReason("OPEN_UNTIL", f"{whose} orders were open until {since}")]
+    return []
+
+
+def max_order_reasons(facts: OrderFacts, convert: Converter) -> list[HoldReason]:
+    """The warehouse's max order amount where set, else the company's."""
+    company = facts.company
+    if company is None:
+        return []
+    ccy, cap = company.currency, company.max_order_amount
+    warehouse = facts.warehouse
+    if warehouse is not None and warehouse.max_order_amount is not None:
+        cap = to_minor(warehouse.max_order_amount, ccy)
+    if cap is None:
+        return []
+    amount = convert(facts.amount, facts.order.currency, ccy)
+    if amount is None or amount <= cap:
+        return []
+    limit, order = to_decimal(cap, ccy), to_decimal(amount, ccy)
+    message = f"order {order} {ccy} is above the max order amount {limit} {ccy}"
+    return [HoldReason("MAX_ORDER_AMOUNT", message, limit, None, order, None, ccy)]
+
+
+def aging_period(days_past_due: int, bounds: tuple[int, int, int, int]) -> int:
+    """Period 1..5: period 1 runs up to the first bound, period 5 lies beyond the last."""
+    for period, bound in enumerate(bounds, start=1):
+        if days_past_due <= bound:
+            return period
+    return 5
+
+
+def hold_period_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[HoldReason]:
+    """Held when the account has open receivables aged in the hold period or later."""
+    group = facts.group
+    period = group.hold_period if group is not None and group.hold_period is not None else None
+    if period is None:
+        period = customer.hold_period
+    if not period:
+        return []
+    bounds = facts.company.aging_period_days if facts.company else DEFAULT_AGING_PERIOD_DAYS
+    today = facts.day.toordinal()
+    aged = sum(
+        invoice.open_amount
+        for invoice in facts.book.open_invoices()
+        if aging_period(today - invoice.due.toordinal(), bounds) >= period
+    )
+    if aged <= 0:
+        return []
+    ccy = facts.book.currency
+    amount = to_decimal(aged, ccy)
+    message = f"{amount} {ccy} of receivables aged in period {period} or later"
+    return [HoldReason("HOLD_PERIOD", message, None, amount, None, None, ccy)]
+
+
+def overdue_reasons(
+    facts: OrderFacts, customer: CustomerProfile, convert: Converter
+) -> list[HoldReason]:
+    """The account's and the group's overdue amounts against what each allows."""
+    reasons: list[HoldReason] = []
+    if customer.allowed_overdue is not None:
+        book = facts.book
+        overdue = convert(
+            book.overdue(facts.day, customer.allowed_overdue_days), book.currency, customer.currency
+        )
+        if overdue is not None and overdue > customer.allowed_overdue:
+            reasons.append(
+                _overdue_reason("OVERDUE_LIMIT", "account", overdue, customer.allowed_overdue,
+                                customer.currency, customer.allowed_overdue_days)
+            )  # fmt: skip
+    group = facts.group
+    if group is not None and group.allowed_overdue is not None:
+        total = group_overdue(facts, group, convert)
+        if total is not None and total > group.allowed_overdue:
+            reasons.append(
+                _overdue_reason("GROUP_OVERDUE_LIMIT", "credit group", total,
+                                group.allowed_overdue, group.currency, group.allowed_overdue_days)
+            )  # fmt: skip
+    return reasons
+
+
+def group_overdue(facts: OrderFacts, group: GroupSettings, convert: Converter) -> int | None:
+    """The members' overdue (by the group's days), summed per currency, then converted."""
+    per_currency: dict[str, int] = {}
+    for book in facts.group_members():
+        amount = book.overdue(facts.day, group.allowed_overdue_days)
+        if amount:
+            per_currency[book.currency] = per_currency.get(book.currency, 0) + amount
+    total = 0
+    for ccy in sorted(per_currency):
+        converted = convert(per_currency[ccy], ccy, group.currency)
+        if converted is None:
+            return None
+        total += converted
+    return total
+
+
+def _overdue_reason(
+    code: str, whose: str, overdue: int, allowed: int, ccy: str, days: int
+) -> HoldReason:
+    amount, limit = to_decimal(overdue, ccy), to_decimal(allowed, ccy)
+    message = (
+        f"{whose} has {amount} {ccy} overdue by more than {days} days, "
+        f"over the allowed {limit} {ccy}"
+    )
+    return HoldReason(code, message, limit, amount, None, limit - amount, ccy)
+
+
+def limit_checks(
+    facts: OrderFacts, customer: CustomerProfile, convert: Converter
+) -> tuple[list[HoldReason], list[LimitCheck]]:
+    """Expiry reasons and every limit compared, by the group's limit mode."""
+    company, group = facts.company, facts.group
+    mode = "customer"
+    if group is not None and (company is None or company.check_group_limits):
+        mode = group.limit_mode
+    pct = _tolerance(facts)
+    expiry: list[HoldReason] = []
+    checks: list[LimitCheck] = []
+    group_applies = group is not None and mode != "customer" and group.credit_limit is not None
+    if group is not None and group_applies:
+        expiry += _group_expiry(group, facts.day)
+        checks += _group_check(facts, group, mode, pct, convert)
+    if mode != "group":
+        own = customer.own_limit(facts.day)
+        if own is not None:
+            expiry += _customer_expiry(customer, facts.day)
+            checks += _account_check(facts, "CUSTOMER_LIMIT", own, customer.currency, pct,
+                                     convert)  # fmt: skip
+        elif not group_applies and company is not None and company.default_credit_limit is not None:
+            checks += _account_check(facts, "COMPANY_LIMIT", company.default_credit_limit,
+                                     company.currency, pct, convert)  # fmt: skip
+    return expiry, checks
+
+
+def _tolerance(facts: OrderFacts) -> Decimal | None:
+    warehouse = facts.warehouse
+    if warehouse is not None and warehouse.tolerance_pct is not None:
+        return warehouse.tolerance_pct
+    return facts.company.tolerance_pct if facts.company is not None else None
+
+
+def _group_expiry(group: GroupSettings, day: date) -> list[HoldReason]:
+    if group.expires >= day:
+        return []
+    message = f"credit group {group.group_id} limit expired on {group.expires}"
+    return [HoldReason("GROUP_LIMIT_EXPIRED", message)]
+
+
+def _customer_expiry(customer: CustomerProfile, day: date) -> list[HoldReason]:
+    expires = customer.limit_expires
+    if expires is None or expires >= day:
+        return []
+    return [HoldReason("CREDIT_LIMIT_EXPIRED", f"customer credit limit expired on {expires}")]
+
+
+def _group_check(
+    facts: OrderFacts, group: GroupSettings, mode: str, pct: Decimal | None, convert: Converter
+) -> list[LimitCheck]:
+    """``hierarchy`` caps each member's own exposure; the others cap the group's sum."""
+    assert group.credit_limit is not None
+    ccy = group.currency
+    if mode == "hierarchy":
+        exposure = _account_exposure(facts, ccy, convert)
+    else:
+        exposure = _group_exposure(facts, ccy, convert)
+    order = convert(facts.amount, facts.order.currency, ccy)
+    if exposure is None or order is None:
+        return []
+    return [LimitCheck("GROUP_LIMIT", ccy, raise_by_pct(group.credit_limit, pct), exposure, order)]
+
+
+def _account_check(
+    facts: OrderFacts, code: str, limit: int, ccy: str, pct: Decimal | None, convert: Converter
+) -> list[LimitCheck]:
+    exposure = _account_exposure(facts, ccy, convert)
+    order = convert(facts.amount, facts.order.currency, ccy)
+    if exposure is None or order is None:
+        return []
+    return [LimitCheck(code, ccy, raise_by_pct(limit, pct), exposure, order)]
+
+
+def _account_exposure(facts: OrderFacts, ccy: str, convert: Converter) -> int | None:
+    book = facts.book
+    own = book.exposure(facts.include_open_orders(facts.order.company_id))
+    return convert(own, book.currency, ccy)
+
+
+def _group_exposure(facts: OrderFacts, ccy: str, convert: Converter) -> int | None:
+    totals = facts.group_totals
+    if totals is None:
+        return 0
+    per_currency: dict[str, int] = {}
+    for (bucket_ccy, company_id), (receivable, open_orders) in totals.buckets.items():
+        amount = receivable + (open_orders if facts.include_open_orders(company_id) else 0)
+        per_currency[bucket_ccy] = per_currency.get(bucket_ccy, 0) + amount
+    total = 0
+    for bucket_ccy in sorted(per_currency):
+        converted = convert(per_currency[bucket_ccy], bucket_ccy, ccy)
+        if converted is None:
+            return None
+        total += converted
+    return total
+
+
+def missing_rate_reasons(convert: Converter, day: date) -> list[HoldReason]:
+    if not convert.missing:
+        return []
+    pairs = ", ".join(f"{a}->{b}" for a, b in sorted(convert.missing))
+    return [HoldReason("MISSING_EXCHANGE_RATE", f"no exchange rate on {day} for {pairs}")]

@@ -1,0 +1,230 @@
+"""Reference data: companies, warehouses, customers, credit groups and exchange rates.
+
+Each record is versioned by ``occurred_at``: an older upsert than the one held is ignored, an
+equal or newer one replaces the whole record. Records are kept compact (integer minor units,
+``__slots__``) because there is one per account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from service.domain.events import (
+    CompanyUpserted,
+    CustomerUpserted,
+    GroupUpserted,
+    SalesOrderStatus,
+    WarehouseUpserted,
+)
+from service.domain.money import ExchangeRates, to_minor
+
+AccountKey = tuple[str, str]
+
+
+def source_digest(event_id: str) -> int:
+    """A stable 64-bit digest of the event a record came from: a redelivery is spotted by it."""
+    return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest())
+
+
+def _minor(amount: Decimal | None, currency: str) -> int | None:
+    return None if amount is None else to_minor(amount, currency)
+
+
+def _name(person: str | None) -> str | None:
+    """People are named by short initials shared by many records: keep one copy."""
+    return None if person is None else sys.intern(person)
+
+
+@dataclass(slots=True)
+class CompanySettings:
+    currency: str
+    default_credit_limit: int | None
+    tolerance_pct: Decimal | None
+    max_order_amount: int | None
+    check_group_limits: bool
+    aging_period_days: tuple[int, int, int, int]
+    include_open_orders: bool
+    as_of: datetime
+
+    @classmethod
+    def from_event(cls, event: CompanyUpserted) -> CompanySettings:
+        ccy = event.currency
+        return cls(
+            ccy, _minor(event.default_credit_limit, ccy), event.tolerance_pct,
+            _minor(event.max_order_amount, ccy), event.check_group_limits,
+            event.aging_period_days, event.include_open_orders, event.occurred_at,
+        )  # fmt: skip
+
+
+@dataclass(slots=True)
+class WarehouseSettings:
+    company_id: str
+    tolerance_pct: Decimal | None
+    max_order_amount: Decimal | None
+    as_of: datetime
+
+
+@dataclass(slots=True)
+class GroupSettings:
+    group_id: str
+    currency: str
+    credit_limit: int | None
+    expires: date
+    limit_mode: str
+    credit_manager: str | None
+    sales_order_status: SalesOrderStatus | None
+    status_date: date | None
+    hold_period: int | None
+    allowed_overdue: int | None
+    allowed_overdue_days: int
+    description: str | None
+    as_of: datetime
+    source: int
+
+    @classmethod
+    def from_event(cls, event: GroupUpserted) -> GroupSettings:
+        ccy = event.currency
+        return cls(
+            event.group_id, ccy, _minor(event.credit_limit, ccy), event.credit_limit_expires,
+            event.limit_mode, _name(event.credit_manager), event.sales_order_status,
+            event.sales_order_status_date, event.hold_period,
+            _minor(event.allowed_overdue_amount, ccy), event.allowed_overdue_days or 0,
+            event.description, event.occurred_at, source_digest(event.event_id),
+        )  # fmt: skip
+
+
+@dataclass(slots=True)
+class CustomerProfile:
+    """What the credit check needs of a customer account, in the customer's currency."""
+
+    currency: str
+    group_id: str | None
+    credit_limit: int | None
+    limit_expires: date | None
+    temporary_limit: int | None
+    temporary_from: date | None
+    temporary_to: date | None
+    secured: int  # insurance + guarantees
+    credit_manager: str | None
+    credit_analyst: str | None
+    cod_terms: bool
+    sales_order_status: SalesOrderStatus | None
+    status_date: date | None
+    hold_period: int | None
+    allowed_overdue: int | None
+    allowed_overdue_days: int
+    next_review: date | None
+    as_of: datetime
+    source: int
+
+    @classmethod
+    def from_event(cls, event: CustomerUpserted) -> CustomerProfile:
+        ccy = event.currency
+        secured = (_minor(event.insurance_amount, ccy) or 0) + (
+            _minor(event.guarantee_amount, ccy) or 0
+        )
+        return cls(
+            ccy, event.credit_group_id, _minor(event.credit_limit, ccy),
+            event.credit_limit_expires, _minor(event.temporary_credit_limit, ccy),
+            event.temporary_limit_from, event.temporary_limit_to, secured,
+            _name(event.credit_manager), _name(event.credit_analyst), event.cod_terms,
+            event.sales_order_status, event.sales_order_status_date, event.hold_period,
+            _minor(event.allowed_overdue_amount, ccy), event.allowed_overdue_days or 0,
+            event.next_review, event.occurred_at, source_digest(event.event_id),
+        )  # fmt: skip
+
+    def own_limit(self, day: date) -> int | None:
+        """The temporary limit while valid on ``day``, else the credit limit; plus securities."""
+        base = self.credit_limit
+        temporary = self.temporary_limit
+        if temporary is not None:
+            starts, ends = self.temporary_from, self.temporary_to
+            if (starts is None or starts <= day) and (ends is None or day <= ends):
+                base = temporary
+        return None if base is None else base + self.secured
+
+
+class ReferenceBook:
+    """Every reference record, plus the group membership index.
+
+    ``members_by_group`` lists every account that names a group, known or not yet known, so
+    that a group arriving after its members picks them up.
+    """
+
+    __slots__ = ("companies", "customers", "groups", "members_by_group", "rates", "warehouses")
+
+    def __init__(self) -> None:
+        self.companies: dict[str, CompanySettings] = {}
+        self.warehouses: dict[str, WarehouseSettings] = {}
+        self.customers: dict[str, dict[str, CustomerProfile]] = {}
+        self.groups: dict[str, GroupSettings] = {}
+        self.members_by_group: dict[str, set[AccountKey]] = {}
+        self.rates = ExchangeRates()
+
+    def customer(self, account: AccountKey) -> CustomerProfile | None:
+        by_company = self.customers.get(account[0])
+        return None if by_company is None else by_company.get(account[1])
+
+    def group_of(self, profile: CustomerProfile | None) -> GroupSettings | None:
+        """The known group an account belongs to; a group not yet upserted is no group."""
+        if profile is None or profile.group_id is None:
+            return None
+        return self.groups.get(profile.group_id)
+
+    def put_company(self, event: CompanyUpserted) -> bool:
+        current = self.companies.get(event.company_id)
+        if current is not None and event.occurred_at < current.as_of:
+            return False
+        self.companies[event.company_id] = CompanySettings.from_event(event)
+        return True
+
+    def put_warehouse(self, event: WarehouseUpserted) -> bool:
+        current = self.warehouses.get(event.warehouse_id)
+        if current is not None and event.occurred_at < current.as_of:
+            return False
+        self.warehouses[event.warehouse_id] = WarehouseSettings(
+            event.company_id, event.tolerance_pct, event.max_order_amount, event.occurred_at
+        )
+        return True
+
+    def put_group(self, event: GroupUpserted) -> bool:
+        current = self.groups.get(event.group_id)
+        if current is not None and event.occurred_at < current.as_of:
+            return False
+        self.groups[event.group_id] = GroupSettings.from_event(event)
+        return True
+
+    def put_customer(self, profile: CustomerProfile, account: AccountKey) -> CustomerProfile | None:
+        """Store ``profile``; returns the previous one. The caller checked staleness."""
+        company_id, customer_id = account
+        previous = self.customers.setdefault(company_id, {}).get(customer_id)
+        self.customers[company_id][customer_id] = profile
+        old_group = previous.group_id if previous else None
+        if old_group != profile.group_id:
+            if old_group is not None:
+                self.members_by_group[old_group].discard(account)
+            if profile.group_id is not None:
+                self.members_by_group.setdefault(profile.group_id, set()).add(account)
+        return previous
+
+    def members(self, group_id: str) -> list[AccountKey]:
+        """The accounts naming ``group_id``, in a stable order."""
+        return sorted(self.members_by_group.get(group_id, ()))
+
+    def same_customer_elsewhere(self, account: AccountKey, group_id: str) -> list[AccountKey]:
+        """Accounts with this customer_id in other companies that are outside ``group_id``."""
+        company_id, customer_id = account
+        found = []
+        for other_company in sorted(self.customers):
+            other = self.customers[other_company].get(customer_id)
+            if other_company != company_id and other is not None and other.group_id != group_id:
+                found.append((other_company, customer_id))
+        return found
+
+    def include_open_orders(self, company_id: str) -> bool:
+        company = self.companies.get(company_id)
+        return True if company is None else company.include_open_orders
