@@ -15,7 +15,6 @@ from typing import Any
 
 from service.domain.outputs import OutputEvent
 
-
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
