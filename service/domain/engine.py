@@ -100,6 +100,24 @@ class CreditEngine:
             book = self.books[account] = AccountBook(currency)
         return book
 
+    def put_book(self, account: AccountKey, book: AccountBook) -> None:
+        """Adopt a book (restored from a store, or handed over by another root)."""
+        self.take_book(account)
+        self.books[account] = book
+        self._tracked(account, book, 0, 0)
+
+    def take_book(self, account: AccountKey) -> AccountBook | None:
+        """Remove a book and its share of its group's totals; returns it."""
+        book = self.books.get(account)
+        if book is None:
+            return None
+        receivable, open_orders = book.receivable, book.open_order_total
+        book.receivable = book.open_order_total = 0
+        self._tracked(account, book, receivable, open_orders)
+        book.receivable, book.open_order_total = receivable, open_orders
+        del self.books[account]
+        return book
+
     def member_books(self, group_id: str) -> Iterator[AccountBook]:
         for account in self.reference.members(group_id):
             book = self.books.get(account)

@@ -1,0 +1,72 @@
+"""Account books as compact bytes: what the state store and its changelog keep.
+
+The format is JSON arrays (stable across Python versions, readable when debugging), with
+dates as ordinals and the id log as hex. Group totals are not stored: they are derived by
+summing the member books when state is restored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from service.domain.ledger import AccountBook, HeldOrder, OpenInvoice
+
+FORMAT_VERSION = 1
+
+
+def _held_record(held: HeldOrder) -> list[Any]:
+    return [
+        held.event_id, str(held.amount), held.currency, held.ledger_amount, held.payment_type,
+        list(held.reason_codes), held.credit_manager, held.entered_by, held.warehouse_id,
+        held.held_at.isoformat(),
+    ]  # fmt: skip
+
+
+def _held_from(record: list[Any]) -> HeldOrder:
+    event_id, amount, ccy, ledger, payment, codes, manager, entered, warehouse, at = record
+    return HeldOrder(
+        event_id, Decimal(amount), ccy, ledger, payment, tuple(codes), manager, entered,
+        warehouse, datetime.fromisoformat(at),
+    )  # fmt: skip
+
+
+def _seen_hex(book: AccountBook) -> str:
+    seen = book.seen
+    return (b"".join(sorted(seen)) if isinstance(seen, set) else seen).hex()
+
+
+def book_to_bytes(book: AccountBook) -> bytes:
+    invoices = book.invoices or {}
+    record = [
+        FORMAT_VERSION, book.currency, book.receivable, book.open_order_total, book.credit,
+        book.orders or {},
+        {order_id: _held_record(held) for order_id, held in (book.holds or {}).items()},
+        {i: [inv.open_amount, inv.due.toordinal(), inv.invoice_date.toordinal()]
+         for i, inv in invoices.items()},
+        _seen_hex(book),
+        book.review_notified.toordinal() if book.review_notified else None,
+    ]  # fmt: skip
+    return json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
+
+
+def book_from_bytes(payload: bytes) -> AccountBook:
+    version, ccy, receivable, open_total, credit, orders, holds, invoices, seen, review = (
+        json.loads(payload)
+    )
+    if version != FORMAT_VERSION:
+        raise ValueError(f"unknown account book format {version}")
+    book = AccountBook(ccy)
+    book.receivable, book.open_order_total, book.credit = receivable, open_total, credit
+    book.orders = dict(orders) or None
+    book.holds = {order_id: _held_from(held) for order_id, held in holds.items()} or None
+    book.invoices = {
+        i: OpenInvoice(amount, date.fromordinal(due), date.fromordinal(issued))
+        for i, (amount, due, issued) in invoices.items()
+    } or None
+    raw = bytes.fromhex(seen)
+    book.seen = raw if len(raw) <= 32 * 8 else {raw[i : i + 8] for i in range(0, len(raw), 8)}
+    book.review_notified = date.fromordinal(review) if review else None
+    return book

@@ -1,0 +1,35 @@
+"""The domain is pure: it imports no I/O library and never reads the clock."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DOMAIN = Path(__file__).resolve().parents[2] / "service" / "domain"
+FORBIDDEN = ("confluent_kafka", "prometheus_client", "structlog", "rocksdict", "fastavro",
+             "typer", "tqdm", "rich")  # fmt: skip
+ALLOWED_SERVICE = ("service", "service.domain", "service.errors")
+
+
+def test_the_domain_imports_no_io_module() -> None:
+    stems = [p.stem for p in DOMAIN.glob("*.py") if p.stem != "__init__"]
+    modules = sorted(f"service.domain.{stem}" for stem in stems)
+    probe = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}"
+        + " or (m.startswith('service') and not m.startswith('service.domain.')"
+        + f" and m not in {ALLOWED_SERVICE!r})))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout.strip()  # fmt: skip
+    assert loaded == "[]"
+    assert len(modules) >= 8
+
+
+def test_the_domain_never_reads_the_clock() -> None:
+    clock = re.compile(r"\.now\(|\.today\(|time\.time\(|monotonic\(|utcnow\(")
+    offenders = [p.name for p in DOMAIN.glob("*.py") if clock.search(p.read_text())]
+    assert offenders == []
