@@ -33,6 +33,33 @@ def replay(
     out.flush()
 
 
+@app.command()
+def publish(
+    events: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines file")],
+) -> None:
+    """Publish EVENTS to their input topics, Avro-encoded, as an order system would."""
+    import json
+
+    from service.bootstrap import codec_for
+    from service.publish import EventPublisher
+    from service.settings import Settings
+
+    settings = Settings()
+    publisher = EventPublisher(settings, codec_for(settings))
+    with events.open() as lines:
+        count = publisher.publish(json.loads(line) for line in lines if line.strip())
+    publisher.flush()
+    typer.echo(f"published {count} events to {settings.bootstrap_servers}", err=True)
+
+
+@app.command()
+def run() -> None:
+    """Run the Kafka service (configured by CREDIT_* and KAFKA_BOOTSTRAP_SERVERS)."""
+    from service.runtime.service import run_service
+
+    raise typer.Exit(code=run_service())
+
+
 @app.callback()
 def main() -> None:
     """Real-time credit decisions on Kafka: exact, explained, exactly-once."""

@@ -118,6 +118,20 @@ class CreditEngine:
         del self.books[account]
         return book
 
+    def group_overdue(self, group_id: str, day: date, allowed_days: int) -> dict[str, int]:
+        """The members' overdue amounts per ledger currency; cached until receivables move."""
+        totals = self.group_totals.setdefault(group_id, GroupTotals())
+        key = (day.toordinal(), allowed_days, totals.receivable_version)
+        if totals.overdue_cache is not None and totals.overdue_cache[0] == key:
+            return totals.overdue_cache[1]
+        per_currency: dict[str, int] = {}
+        for book in self.member_books(group_id):
+            amount = book.overdue(day, allowed_days)
+            if amount:
+                per_currency[book.currency] = per_currency.get(book.currency, 0) + amount
+        totals.overdue_cache = (key, per_currency)
+        return per_currency
+
     def member_books(self, group_id: str) -> Iterator[AccountBook]:
         for account in self.reference.members(group_id):
             book = self.books.get(account)
@@ -178,11 +192,12 @@ class CreditEngine:
         warehouse = reference.warehouses.get(event.warehouse_id) if event.warehouse_id else None
         if warehouse is not None and warehouse.company_id != event.company_id:
             warehouse = None
+        event_day = business_day(event)
         return OrderFacts(
-            event, to_minor(event.amount, event.currency), business_day(event),
+            event, to_minor(event.amount, event.currency), event_day,
             reference.companies.get(event.company_id), warehouse, customer, group, book,
             self.group_totals.get(group_id) if group_id else None,
-            lambda: self.member_books(group_id) if group_id else iter(()),
+            lambda days: self.group_overdue(group_id, event_day, days) if group_id else {},
             reference.include_open_orders, reference.rates,
         )  # fmt: skip
 
@@ -310,15 +325,22 @@ class CreditEngine:
 
     # -- reference data --------------------------------------------------------------------
     def _company_upserted(self, event: CompanyUpserted) -> Outcome:
+        if not self.reference.first_delivery(event.event_id):
+            return Outcome(ignored="company record already applied")
         applied = self.reference.put_company(event)
         return Outcome() if applied else Outcome(ignored="older than the company record held")
 
     def _warehouse_upserted(self, event: WarehouseUpserted) -> Outcome:
+        if not self.reference.first_delivery(event.event_id):
+            return Outcome(ignored="warehouse record already applied")
         applied = self.reference.put_warehouse(event)
         return Outcome() if applied else Outcome(ignored="older than the warehouse record held")
 
     def _exchange_rate_set(self, event: ExchangeRateSet) -> Outcome:
-        self.reference.rates.set_rate(
-            event.from_currency, event.to_currency, event.rate, event.valid_from_instant
-        )
-        return Outcome()
+        if not self.reference.first_delivery(event.event_id):
+            return Outcome(ignored="exchange rate already applied")
+        applied = self.reference.rates.set_rate(
+            event.from_currency, event.to_currency, event.rate, event.valid_from_instant,
+            event.occurred_at,
+        )  # fmt: skip
+        return Outcome() if applied else Outcome(ignored="older than the rate record held")

@@ -183,10 +183,12 @@ class GroupTotals:
     company's setting, read when the group's exposure is computed.
     """
 
-    __slots__ = ("buckets",)
+    __slots__ = ("buckets", "overdue_cache", "receivable_version")
 
     def __init__(self) -> None:
         self.buckets: dict[tuple[str, str], list[int]] = {}
+        self.receivable_version = 0  # bumped by every change of a member's receivables
+        self.overdue_cache: tuple[tuple[int, int, int], dict[str, int]] | None = None
 
     def add(self, currency: str, company_id: str, receivable: int, open_orders: int) -> None:
         bucket = self.buckets.get((currency, company_id))
@@ -194,6 +196,8 @@ class GroupTotals:
             bucket = self.buckets[(currency, company_id)] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
+        if receivable:
+            self.receivable_version += 1
 
     def is_empty(self) -> bool:
         return all(bucket == [0, 0] for bucket in self.buckets.values())

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from service.domain.ledger import AccountBook, GroupTotals
 from service.domain.notifications import cod_conflict, same_account_elsewhere
 from service.domain.outputs import CreditNotification
-from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook, source_digest
+from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook
 
 if TYPE_CHECKING:
     from service.domain.engine import Outcome
@@ -52,15 +52,14 @@ class Membership:
             return
         totals = self.group_totals.setdefault(group_id, GroupTotals())
         totals.add(book.currency, account[0], sign * book.receivable, sign * book.open_order_total)
-        if totals.is_empty():
-            del self.group_totals[group_id]
+        totals.receivable_version += 1
 
     def customer_upserted(self, event: CustomerUpserted) -> Outcome:
         from service.domain.engine import Outcome
 
         account = event.account
         current = self.reference.customer(account)
-        if current is not None and current.source == source_digest(event.event_id):
+        if not self.reference.first_delivery(event.event_id):
             return Outcome(ignored="customer record already applied")
         if current is not None and event.occurred_at < current.as_of:
             return Outcome(ignored="older than the customer record held")
@@ -99,7 +98,7 @@ class Membership:
         current = self.reference.groups.get(event.group_id)
         if current is not None and event.occurred_at < current.as_of:
             return Outcome(ignored="older than the group record held")
-        if current is not None and current.source == source_digest(event.event_id):
+        if not self.reference.first_delivery(event.event_id):
             return Outcome(ignored="group record already applied")
         self.reference.put_group(event)
         members = self.reference.members(event.group_id)

@@ -66,14 +66,20 @@ def raise_by_pct(limit_minor: int, pct: Decimal | None) -> int:
 class _RateHistory:
     valid_from: list[datetime] = field(default_factory=list)
     rates: list[Decimal] = field(default_factory=list)
+    set_at: list[datetime] = field(default_factory=list)
 
-    def put(self, valid_from: datetime, rate: Decimal) -> None:
+    def put(self, valid_from: datetime, rate: Decimal, set_at: datetime) -> bool:
+        """Record a rate; an older record for the same ``valid_from`` is ignored."""
         at = bisect.bisect_left(self.valid_from, valid_from)
         if at < len(self.valid_from) and self.valid_from[at] == valid_from:
-            self.rates[at] = rate
-            return
+            if set_at < self.set_at[at]:
+                return False
+            self.rates[at], self.set_at[at] = rate, set_at
+            return True
         self.valid_from.insert(at, valid_from)
         self.rates.insert(at, rate)
+        self.set_at.insert(at, set_at)
+        return True
 
     def at(self, instant: datetime) -> Decimal | None:
         at = bisect.bisect_right(self.valid_from, instant)
@@ -91,8 +97,13 @@ class ExchangeRates:
     def __init__(self) -> None:
         self._pairs: dict[tuple[str, str], _RateHistory] = {}
 
-    def set_rate(self, from_ccy: str, to_ccy: str, rate: Decimal, valid_from: datetime) -> None:
-        self._pairs.setdefault((from_ccy, to_ccy), _RateHistory()).put(valid_from, rate)
+    def set_rate(
+        self, from_ccy: str, to_ccy: str, rate: Decimal, valid_from: datetime, set_at: datetime
+    ) -> bool:
+        """Newest ``set_at`` wins for the same pair and ``valid_from``; returns if applied."""
+        return self._pairs.setdefault((from_ccy, to_ccy), _RateHistory()).put(
+            valid_from, rate, set_at
+        )
 
     def rate(self, from_ccy: str, to_ccy: str, instant: datetime) -> Decimal | None:
         if from_ccy == to_ccy:

@@ -7,7 +7,7 @@ evaluated, so a hold carries every reason that applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,7 +37,7 @@ class OrderFacts:
     group: GroupSettings | None
     book: AccountBook
     group_totals: GroupTotals | None
-    group_members: Callable[[], Iterable[AccountBook]]
+    group_overdue: Callable[[int], dict[str, int]]  # allowed days → overdue per currency
     include_open_orders: Callable[[str], bool]
     rates: ExchangeRates
 
@@ -108,7 +108,12 @@ def decide_order(facts: OrderFacts) -> Decision:
     """Every hold reason that applies to the order, in CONTRACT.md's order."""
     convert = Converter(facts.rates, facts.order.occurred_at)
     order, book = facts.order, facts.book
-    ledger_amount = convert(facts.amount, order.currency, book.currency)
+    # Cash and COD orders extend no credit: they never reach the ledger, so need no rate.
+    ledger_amount = (
+        convert(facts.amount, order.currency, book.currency)
+        if order.payment_type == "on_account"
+        else None
+    )
     reasons: list[HoldReason] = []
     checks: list[LimitCheck] = []
     reasons += max_order_reasons(facts, convert)
@@ -233,11 +238,7 @@ def overdue_reasons(
 
 def group_overdue(facts: OrderFacts, group: GroupSettings, convert: Converter) -> int | None:
     """The members' overdue (by the group's days), summed per currency, then converted."""
-    per_currency: dict[str, int] = {}
-    for book in facts.group_members():
-        amount = book.overdue(facts.day, group.allowed_overdue_days)
-        if amount:
-            per_currency[book.currency] = per_currency.get(book.currency, 0) + amount
+    per_currency = facts.group_overdue(group.allowed_overdue_days)
     total = 0
     for ccy in sorted(per_currency):
         converted = convert(per_currency[ccy], ccy, group.currency)

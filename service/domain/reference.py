@@ -83,7 +83,6 @@ class GroupSettings:
     allowed_overdue_days: int
     description: str | None
     as_of: datetime
-    source: int
 
     @classmethod
     def from_event(cls, event: GroupUpserted) -> GroupSettings:
@@ -93,7 +92,7 @@ class GroupSettings:
             event.limit_mode, _name(event.credit_manager), event.sales_order_status,
             event.sales_order_status_date, event.hold_period,
             _minor(event.allowed_overdue_amount, ccy), event.allowed_overdue_days or 0,
-            event.description, event.occurred_at, source_digest(event.event_id),
+            event.description, event.occurred_at,
         )  # fmt: skip
 
 
@@ -119,7 +118,6 @@ class CustomerProfile:
     allowed_overdue_days: int
     next_review: date | None
     as_of: datetime
-    source: int
 
     @classmethod
     def from_event(cls, event: CustomerUpserted) -> CustomerProfile:
@@ -134,7 +132,7 @@ class CustomerProfile:
             _name(event.credit_manager), _name(event.credit_analyst), event.cod_terms,
             event.sales_order_status, event.sales_order_status_date, event.hold_period,
             _minor(event.allowed_overdue_amount, ccy), event.allowed_overdue_days or 0,
-            event.next_review, event.occurred_at, source_digest(event.event_id),
+            event.next_review, event.occurred_at,
         )  # fmt: skip
 
     def own_limit(self, day: date) -> int | None:
@@ -155,7 +153,9 @@ class ReferenceBook:
     that a group arriving after its members picks them up.
     """
 
-    __slots__ = ("companies", "customers", "groups", "members_by_group", "rates", "warehouses")
+    __slots__ = (
+        "applied", "companies", "customers", "groups", "members_by_group", "rates", "warehouses",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.companies: dict[str, CompanySettings] = {}
@@ -164,6 +164,15 @@ class ReferenceBook:
         self.groups: dict[str, GroupSettings] = {}
         self.members_by_group: dict[str, set[AccountKey]] = {}
         self.rates = ExchangeRates()
+        self.applied: set[int] = set()  # digests of every reference event applied
+
+    def first_delivery(self, event_id: str) -> bool:
+        """True the first time a reference event id is seen; a redelivery changes nothing."""
+        digest = source_digest(event_id)
+        if digest in self.applied:
+            return False
+        self.applied.add(digest)
+        return True
 
     def customer(self, account: AccountKey) -> CustomerProfile | None:
         by_company = self.customers.get(account[0])

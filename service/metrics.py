@@ -1,0 +1,88 @@
+"""Every Prometheus metric of the service, defined once (labels are bounded sets only).
+
+``PrometheusMetrics`` implements the ``Metrics`` port over prometheus-client; ``NullMetrics``
+is the in-memory runtime's, and counts nothing.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class PrometheusMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events_in = Counter("credit_events_in_total", "Input records consumed",
+                                 ["topic", "event_type"], registry=r)  # fmt: skip
+        self.events_out = Counter("credit_events_out_total", "Output records produced",
+                                  ["topic", "event_type"], registry=r)  # fmt: skip
+        self.decisions = Counter("credit_decisions_total", "Order decisions by outcome",
+                                 ["outcome"], registry=r)  # fmt: skip
+        self.hold_reasons = Counter("credit_hold_reasons_total", "Hold reasons given",
+                                    ["reason"], registry=r)  # fmt: skip
+        self.ignored = Counter("credit_events_ignored_total",
+                               "Inputs that changed nothing (repeats, unknown orders)",
+                               ["event_type"], registry=r)  # fmt: skip
+        self.decision_seconds = Histogram("credit_decision_latency_seconds",
+                                          "Time to decide one order", buckets=LATENCY_BUCKETS,
+                                          registry=r)  # fmt: skip
+        self.event_time_lag = Gauge("credit_event_time_lag_seconds",
+                                    "Wall clock minus occurred_at of the last event processed",
+                                    registry=r)  # fmt: skip
+        self.consumer_lag = Gauge("credit_consumer_lag_records", "Records behind the end",
+                                  ["topic", "partition"], registry=r)  # fmt: skip
+        self.commit_seconds = Histogram("credit_transaction_commit_seconds",
+                                        "Transaction commit time", buckets=LATENCY_BUCKETS,
+                                        registry=r)  # fmt: skip
+        self.aborts = Counter("credit_transaction_aborts_total", "Aborted transactions",
+                              registry=r)  # fmt: skip
+        self.restored = Counter("credit_restore_records_total", "Changelog records restored",
+                                registry=r)  # fmt: skip
+        self.restoring = Gauge("credit_restoring_partitions", "Partitions being restored",
+                               registry=r)  # fmt: skip
+        self.dead_letters = Counter("credit_dead_letters_total", "Records sent to dead letter",
+                                    ["topic"], registry=r)  # fmt: skip
+        self.rebalances = Counter("credit_rebalances_total", "Partition assignment changes",
+                                  ["kind"], registry=r)  # fmt: skip
+        self.ready = Gauge("credit_ready", "1 when assigned, restored and caught up",
+                           registry=r)  # fmt: skip
+
+    def event_in(self, topic: str, event_type: str) -> None:
+        self.events_in.labels(topic, event_type).inc()
+
+    def event_out(self, topic: str, event_type: str) -> None:
+        self.events_out.labels(topic, event_type).inc()
+
+    def decision(self, outcome: str, reasons: list[str], seconds: float) -> None:
+        self.decisions.labels(outcome).inc()
+        for reason in reasons:
+            self.hold_reasons.labels(reason).inc()
+        self.decision_seconds.observe(seconds)
+
+    def event_ignored(self, event_type: str) -> None:
+        self.ignored.labels(event_type).inc()
+
+    def dead_letter(self, topic: str) -> None:
+        self.dead_letters.labels(topic).inc()
+
+
+class NullMetrics:
+    """The in-memory runtime's metrics: the same calls, nothing recorded."""
+
+    def event_in(self, topic: str, event_type: str) -> None:
+        pass
+
+    def event_out(self, topic: str, event_type: str) -> None:
+        pass
+
+    def decision(self, outcome: str, reasons: list[str], seconds: float) -> None:
+        pass
+
+    def event_ignored(self, event_type: str) -> None:
+        pass
+
+    def dead_letter(self, topic: str) -> None:
+        pass

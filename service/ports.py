@@ -1,0 +1,47 @@
+"""The ports of the runtime: what the processing core needs from the outside world.
+
+Each has an in-memory implementation in the code (``stores.InMemoryStateStore``,
+``runtime_memory``'s publisher, ``metrics.NullMetrics``) and a real one (RocksDB, Kafka,
+Prometheus); ``bootstrap`` wires one set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record to produce: to ``topic``, on ``partition`` when the route is ours to pick."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    partition: int | None = None
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class StateStore(Protocol):
+    """One by-root partition's account books, with the changelog offset they reflect."""
+
+    def items(self) -> Iterator[tuple[bytes, bytes]]: ...
+
+    def write(self, changes: Mapping[bytes, bytes | None], changelog_offset: int) -> None: ...
+
+    def changelog_offset(self) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class Metrics(Protocol):
+    def event_in(self, topic: str, event_type: str) -> None: ...
+
+    def event_out(self, topic: str, event_type: str) -> None: ...
+
+    def decision(self, outcome: str, reasons: list[str], seconds: float) -> None: ...
+
+    def event_ignored(self, event_type: str) -> None: ...
+
+    def dead_letter(self, topic: str) -> None: ...

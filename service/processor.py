@@ -1,0 +1,268 @@
+"""The processing core shared by every runtime: route, decide, and say what to persist.
+
+It knows nothing of Kafka clients: records come in as ``(topic, key, value)`` plus
+coordinates, and ``Record``s go out. The Kafka runtime and the in-memory runtime both drive it,
+so one contract test suite covers both.
+
+Stages:
+1. ``route``: an input transaction event is validated and re-keyed to its credit root on the
+   internal by-root topic, partition ``crc32(root) % partitions``.
+2. ``process``: a by-root record is decided by the engine; outputs are encoded for their topics.
+3. ``apply_reference``: every instance applies all reference data (a global table); the
+   notifications a reference event causes are published by the owner of the group's partition,
+   once, guarded by a per-partition watermark kept in the changelog.
+4. ``flush``: each changed account book goes to the changelog partition of its root. A book
+   whose root moved to a partition this instance does not own is handed over through the
+   by-root topic, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.codec import AvroCodec
+from service.domain.engine import CreditEngine, Outcome
+from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, AccountEvent
+from service.domain.ledger import AccountBook
+from service.domain.membership import credit_root
+from service.domain.outputs import CreditNotification, OutputEvent
+from service.domain.reference import AccountKey
+from service.domain.snapshot import book_from_bytes, book_to_bytes
+from service.errors import PoisonMessageError
+from service.ports import Metrics, Record
+from service.replay import describe_validation_error
+from service.serialize import output_record
+from service.settings import Topics
+
+KIND = "credit.kind"
+WATERMARK_KEY = b"w"
+_BOOK_PREFIX = b"b\x1f"
+
+
+def book_key(account: AccountKey) -> bytes:
+    return _BOOK_PREFIX + f"{account[0]}\x1f{account[1]}".encode()
+
+
+def account_of(key: bytes) -> AccountKey:
+    company, customer = key[len(_BOOK_PREFIX) :].decode().split("\x1f")
+    return (company, customer)
+
+
+@dataclass(slots=True)
+class Flush:
+    """What one commit writes: records to produce and, per partition, the store changes."""
+
+    records: list[Record] = field(default_factory=list)
+    store_changes: dict[int, dict[bytes, bytes | None]] = field(default_factory=dict)
+
+
+class CreditProcessor:
+    def __init__(self, topics: Topics, partitions: int, codec: AvroCodec, metrics: Metrics):
+        self.topics, self.partitions, self.codec, self.metrics = topics, partitions, codec, metrics
+        self.engine = CreditEngine()
+        self.owned: set[int] = set()
+        self.book_home: dict[AccountKey, int] = {}
+        self.dirty: set[AccountKey] = set()
+        self.watermarks: dict[int, int] = {}
+        self.dirty_watermarks: set[int] = set()
+        self.reference_notices: list[tuple[int, int, OutputEvent]] = []
+        self._output_topic = {
+            "order_approved": topics.orders_approved, "order_held": topics.orders_held,
+            "order_rejected": topics.orders_rejected, "credit_notification": topics.notifications,
+        }  # fmt: skip
+
+    def partition_of(self, root: str) -> int:
+        return zlib.crc32(root.encode()) % self.partitions
+
+    def home_of(self, account: AccountKey) -> int:
+        return self.partition_of(self.engine.membership.root_of(account))
+
+    # -- decoding --------------------------------------------------------------------------
+    def decode(self, topic: str, value: bytes | None) -> Any:
+        """An input record as a validated event; ``PoisonMessageError`` if it cannot be."""
+        if value is None:
+            raise PoisonMessageError("empty record value")
+        raw = self.codec.decode(topic, value)
+        try:
+            return INPUT_EVENT.validate_python(raw)
+        except ValidationError as exc:
+            raise PoisonMessageError(describe_validation_error(exc)) from exc
+
+    def dead_letter(
+        self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
+        error: Exception,
+    ) -> Record:  # fmt: skip
+        self.metrics.dead_letter(topic)
+        headers = [
+            ("source.topic", topic.encode()), ("source.partition", str(partition).encode()),
+            ("source.offset", str(offset).encode()), ("error.type", type(error).__name__.encode()),
+            ("error.message", str(error).encode()),
+        ]  # fmt: skip
+        return Record(self.topics.dead_letter, key, value, None, headers)
+
+    # -- stage 1: route --------------------------------------------------------------------
+    def route(self, event: Any, headers: list[tuple[str, bytes]]) -> Record:
+        if event.event_type not in TRANSACTION_TYPES:
+            raise PoisonMessageError(f"{event.event_type} does not belong on a transaction topic")
+        root = self.engine.membership.root_of(event.account)
+        return Record(self.topics.by_root, root.encode(), event.model_dump_json().encode(),
+                      self.partition_of(root), [(KIND, b"event"), *headers])  # fmt: skip
+
+    # -- stage 2: decide -------------------------------------------------------------------
+    def process(self, kind: str, key: bytes | None, value: bytes | None) -> Outcome:
+        """Apply one by-root record; raises ``PoisonMessageError`` for one that cannot be."""
+        if kind == "handoff":
+            return self._handoff(key, value)
+        if value is None:
+            raise PoisonMessageError("empty by-root record")
+        try:
+            event = INPUT_EVENT.validate_json(value)
+        except ValidationError as exc:
+            raise PoisonMessageError(describe_validation_error(exc)) from exc
+        if not isinstance(event, AccountEvent):
+            raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
+        outcome = self.engine.handle(event)
+        self.dirty.add(event.account)
+        if outcome.ignored:
+            self.metrics.event_ignored(event.event_type)
+        return outcome
+
+    def _handoff(self, key: bytes | None, value: bytes | None) -> Outcome:
+        if key is None or value is None:
+            raise PoisonMessageError("handoff without account or book")
+        account = account_of(key)
+        arriving = book_from_bytes(value)
+        present = self.engine.books.get(account)
+        self.engine.put_book(account, merge_books(present, arriving) if present else arriving)
+        self.dirty.add(account)
+        return Outcome()
+
+    def encode_outputs(self, outputs: list[OutputEvent]) -> list[Record]:
+        records = []
+        for output in outputs:
+            topic = self._output_topic[output.event_type]
+            record = output_record(output)
+            key = f"{record.get('company_id')}:{record.get('customer_id')}".encode()
+            records.append(Record(topic, key, self.codec.encode(topic, record)))
+            self.metrics.event_out(topic, output.event_type)
+        return records
+
+    # -- stage 3: the global reference table -----------------------------------------------
+    def apply_reference(self, event: Any, offset: int) -> list[Record]:
+        """Apply reference data; return the notifications this instance must publish now."""
+        affected = self._affected(event)
+        outcome = self.engine.handle(event)
+        self.dirty.update(a for a in affected if a in self.engine.books)
+        publish: list[OutputEvent] = []
+        for output in outcome.outputs:
+            partition = self._notice_partition(output)
+            self.reference_notices.append((offset, partition, output))
+            if partition in self.owned and offset > self.watermarks.get(partition, -1):
+                publish.append(output)
+                self.watermarks[partition] = offset
+                self.dirty_watermarks.add(partition)
+        return self.encode_outputs(publish)
+
+    def _affected(self, event: Any) -> list[AccountKey]:
+        if event.event_type == "customer_upserted":
+            return [event.account]
+        if event.event_type == "group_upserted":
+            return self.engine.reference.members(event.group_id)
+        return []
+
+    def _notice_partition(self, output: OutputEvent) -> int:
+        assert isinstance(output, CreditNotification)
+        account = (output.company_id or "", output.customer_id or "")
+        return self.partition_of(credit_root(account, output.group_id))
+
+    def pending_reference_notices(self, partition: int) -> list[Record]:
+        """Reference notifications for a newly owned partition that its watermark has not seen."""
+        mark = self.watermarks.get(partition, -1)
+        due = [(o, out) for o, p, out in self.reference_notices if p == partition and o > mark]
+        if due:
+            self.watermarks[partition] = max(o for o, _ in due)
+            self.dirty_watermarks.add(partition)
+        return self.encode_outputs([out for _, out in due])
+
+    # -- ownership -------------------------------------------------------------------------
+    def assign(self, partition: int, stored: Iterator[tuple[bytes, bytes]]) -> int:
+        """Adopt a partition's books and watermark from its store; returns the book count."""
+        self.owned.add(partition)
+        count = 0
+        for key, value in stored:
+            if key == WATERMARK_KEY:
+                self.watermarks[partition] = int(value)
+                continue
+            account = account_of(key)
+            self.engine.put_book(account, book_from_bytes(value))
+            self.book_home[account] = partition
+            self.dirty.add(account)  # re-homed at the next flush if its root moved meanwhile
+            count += 1
+        return count
+
+    def revoke(self, partition: int) -> None:
+        self.owned.discard(partition)
+        self.watermarks.pop(partition, None)
+        for account in [a for a, p in self.book_home.items() if p == partition]:
+            self.engine.take_book(account)
+            del self.book_home[account]
+            self.dirty.discard(account)
+
+    # -- stage 4: what to persist ----------------------------------------------------------
+    def flush(self) -> Flush:
+        flush = Flush()
+        for account in sorted(self.dirty):
+            self._flush_book(account, flush)
+        for partition in sorted(self.dirty_watermarks):
+            self._change(flush, partition, WATERMARK_KEY, str(self.watermarks[partition]).encode())
+        self.dirty.clear()
+        self.dirty_watermarks.clear()
+        return flush
+
+    def _flush_book(self, account: AccountKey, flush: Flush) -> None:
+        book = self.engine.books.get(account)
+        home, previous = self.home_of(account), self.book_home.get(account)
+        key = book_key(account)
+        if previous is not None and previous != home:
+            self._change(flush, previous, key, None)
+            del self.book_home[account]
+        if book is None:
+            return
+        if home in self.owned:
+            self._change(flush, home, key, book_to_bytes(book))
+            self.book_home[account] = home
+            return
+        self.engine.take_book(account)
+        flush.records.append(Record(self.topics.by_root, key, book_to_bytes(book), home,
+                                    [(KIND, b"handoff")]))  # fmt: skip
+
+    def _change(self, flush: Flush, partition: int, key: bytes, value: bytes | None) -> None:
+        flush.store_changes.setdefault(partition, {})[key] = value
+        flush.records.append(Record(self.topics.changelog, key, value, partition))
+
+
+def merge_books(present: AccountBook, arriving: AccountBook) -> AccountBook:
+    """A book handed over while the new owner had already opened one for the account."""
+    merged = arriving
+    for order_id, amount in (present.orders or {}).items():
+        merged.add_order(order_id, amount)
+    for order_id, held in (present.holds or {}).items():
+        merged.hold(order_id, held)
+    for invoice_id, invoice in (present.invoices or {}).items():
+        if merged.invoices is None:
+            merged.invoices = {}
+        merged.invoices[invoice_id] = invoice
+    merged.receivable += present.receivable
+    merged.credit += present.credit
+    seen = present.seen if isinstance(present.seen, set) else {
+        present.seen[i : i + 8] for i in range(0, len(present.seen), 8)
+    }  # fmt: skip
+    for digest in sorted(seen):
+        if not merged.has_seen(digest):
+            merged.mark_seen(digest)
+    return merged

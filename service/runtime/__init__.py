@@ -1,0 +1,1 @@
+"""Runtimes that drive the processing core: Kafka, and in memory."""

@@ -1,0 +1,78 @@
+"""Kafka client configuration and topic administration, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+from service.errors import ConfigurationError
+from service.settings import Settings
+
+COMPACTED = {"cleanup.policy": "compact"}
+
+
+def common(settings: Settings) -> dict[str, Any]:
+    return {"bootstrap.servers": settings.bootstrap_servers, "client.id": settings.instance_id}
+
+
+def consumer_config(settings: Settings) -> dict[str, Any]:
+    return common(settings) | {
+        "group.id": settings.application_id,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+        "fetch.wait.max.ms": 10,
+        "session.timeout.ms": 10_000,
+        "heartbeat.interval.ms": 1_000,
+        "partition.assignment.strategy": "range",
+    }
+
+
+def producer_config(settings: Settings) -> dict[str, Any]:
+    config = common(settings) | {"linger.ms": 5, "enable.idempotence": True}
+    if settings.guarantee == "exactly_once":
+        config |= {"transactional.id": settings.transactional_id, "transaction.timeout.ms": 60_000}
+    return config
+
+
+def reader_config(settings: Settings, purpose: str) -> dict[str, Any]:
+    """A consumer that assigns partitions itself (global table, restore): no group offsets."""
+    return common(settings) | {
+        "group.id": f"{settings.application_id}-{purpose}-{settings.instance_id}",
+        "enable.auto.commit": False,
+        "enable.partition.eof": True,
+        "isolation.level": "read_committed",
+        "fetch.wait.max.ms": 10,
+    }
+
+
+def topic_plan(settings: Settings) -> list[NewTopic]:
+    t, rf = settings.topics, settings.replication_factor
+    plan = [NewTopic(name, settings.input_partitions, rf) for name in t.transaction_inputs()]
+    plan += [NewTopic(name, settings.input_partitions, rf) for name in t.outputs()]
+    plan.append(NewTopic(t.reference, 1, rf, config=COMPACTED))
+    plan.append(NewTopic(t.by_root, settings.by_root_partitions, rf))
+    plan.append(NewTopic(t.changelog, settings.by_root_partitions, rf, config=COMPACTED))
+    return plan
+
+
+def ensure_topics(settings: Settings, timeout: float = 30.0) -> None:
+    """Create missing topics; the internal ones must have ``by_root_partitions`` partitions."""
+    admin = AdminClient(common(settings))
+    existing = admin.list_topics(timeout=timeout).topics
+    missing = [topic for topic in topic_plan(settings) if topic.topic not in existing]
+    for name, future in (admin.create_topics(missing) if missing else {}).items():
+        try:
+            future.result(timeout)
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise ConfigurationError(f"cannot create topic {name}: {exc}") from exc
+    for name in (settings.topics.by_root, settings.topics.changelog):
+        metadata = admin.list_topics(name, timeout=timeout).topics[name]
+        if len(metadata.partitions) != settings.by_root_partitions:
+            raise ConfigurationError(
+                f"{name} has {len(metadata.partitions)} partitions, "
+                f"CREDIT_BY_ROOT_PARTITIONS says {settings.by_root_partitions}"
+            )

@@ -1,0 +1,323 @@
+"""The Kafka runtime: consume → decide → produce, exactly once, in transactions.
+
+One loop thread polls two consumers: the global reference table (every reference record,
+no group) and the group consumer (transaction inputs and the internal by-root topic). Every
+``commit_interval_ms`` it commits one Kafka transaction, in this order (Kafka Streams EOS v2):
+
+1. produce the outputs, the by-root records and the changelog entries of changed books;
+2. ``send_offsets_to_transaction`` with the group consumer's positions;
+3. ``commit_transaction``;
+4. then write the changes to the local stores, with the changelog offsets they reflect.
+
+What a crash between steps leaves behind:
+- before 3 (during 1 or 2, or before the commit reached the coordinator): the transaction is
+  aborted (by its timeout, or at once when this ``transactional.id`` starts again and fences
+  it). No output, by-root record, changelog entry or offset of it is visible to
+  ``read_committed`` readers; the inputs are consumed again from the last committed offsets.
+  Local stores were not written, so they equal the committed changelog.
+- between 3 and 4: everything is committed but the local stores lag behind. On restart the
+  store's changelog offset is older, so restore replays the changelog tail after it; entries
+  are whole-book upserts keyed by account, so replaying them twice is harmless.
+- after 4: nothing is lost and nothing is pending.
+An aborted transaction (``txn_requires_abort``) is handled the same way without a restart: the
+consumer rewinds to its committed offsets and the books are reloaded from the local stores.
+A fenced producer (a newer instance with the same id, or a rebalance generation it missed) is
+fatal: this process stops and leaves the work to the instance that fenced it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import structlog
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+
+from service.errors import CreditServiceError, PoisonMessageError
+from service.ports import Record, StateStore
+from service.processor import KIND, CreditProcessor
+from service.runtime.clients import consumer_config, ensure_topics, producer_config
+from service.runtime.health import Health
+from service.runtime.reference_table import ReferenceTable
+from service.runtime.restore import restore_partition
+from service.settings import Settings
+from service.stores import InMemoryStateStore, RocksDBStateStore
+
+log = structlog.get_logger(__name__)
+
+
+class FencedError(CreditServiceError):
+    """Another producer with our transactional id, or a newer group generation, took over."""
+
+
+class KafkaRuntime:
+    def __init__(self, settings: Settings, processor: CreditProcessor, metrics: Any,
+                 health: Health) -> None:  # fmt: skip
+        self.settings, self.processor, self.metrics, self.health = (
+            settings,
+            processor,
+            metrics,
+            health,
+        )
+        self.exactly_once = settings.guarantee == "exactly_once"
+        self.stores: dict[int, StateStore] = {}
+        self.running = True
+        self._in_transaction = False
+        self._changelog_offsets: dict[int, int] = {}
+        self._pending_offsets = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        ensure_topics(self.settings)
+        self.producer = Producer(producer_config(self.settings) | {"error_cb": self._on_error})
+        if self.exactly_once:
+            self.producer.init_transactions(60)
+        self.reference = ReferenceTable(self.settings)
+        self._load_reference()
+        self.consumer = Consumer(consumer_config(self.settings) | {"error_cb": self._on_error})
+        topics = self.settings.topics
+        self.consumer.subscribe([*topics.transaction_inputs(), topics.by_root],
+                                on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                on_lost=self._on_revoke)  # fmt: skip
+
+    def _load_reference(self) -> None:
+        """Read the whole reference table before taking any partition: readiness waits."""
+        while not self.reference.caught_up:
+            self._apply_reference(timeout=0.5)
+        log.info("reference_table_loaded", customers=sum(
+            len(c) for c in self.processor.engine.reference.customers.values()))  # fmt: skip
+
+    def stop(self) -> None:
+        self.running = False
+
+    def run(self) -> None:
+        """Loop until ``stop``: on SIGTERM the batch in hand is committed, then the group left."""
+        self.start()
+        started = time.monotonic()
+        try:
+            while self.running:
+                self.health.beat()
+                self._apply_reference(timeout=0.0)
+                self._consume_batch()
+                if time.monotonic() - started >= self.settings.commit_interval_ms / 1000:
+                    self.commit()
+                    started = time.monotonic()
+            self.commit()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        self.health.set_ready(False)
+        try:
+            self.consumer.close()
+        finally:
+            self.reference.close()
+            for store in self.stores.values():
+                store.close()
+            self.producer.flush(10)
+
+    # -- the loop --------------------------------------------------------------------------
+    def _begin(self) -> None:
+        if self.exactly_once and not self._in_transaction:
+            self.producer.begin_transaction()
+            self._in_transaction = True
+
+    def _produce(self, records: list[Record]) -> None:
+        if records:
+            self._begin()
+        for record in records:
+            kwargs: dict[str, Any] = {"key": record.key, "value": record.value,
+                                      "headers": record.headers or None}  # fmt: skip
+            if record.partition is not None:
+                kwargs["partition"] = record.partition
+            if record.topic == self.settings.topics.changelog:
+                kwargs["on_delivery"] = self._changelog_delivered
+            self._produce_one(record.topic, kwargs)
+
+    def _produce_one(self, topic: str, kwargs: dict[str, Any]) -> None:
+        while True:
+            try:
+                self.producer.produce(topic, **kwargs)
+                return
+            except BufferError:
+                self.producer.poll(0.05)
+
+    def _changelog_delivered(self, error: KafkaError | None, message: Message) -> None:
+        partition, offset = message.partition(), message.offset()
+        if error is None and partition is not None and offset is not None:
+            self._changelog_offsets[partition] = max(
+                self._changelog_offsets.get(partition, -1), offset
+            )
+
+    def _apply_reference(self, timeout: float) -> None:
+        for message in self.reference.poll(timeout=timeout):
+            structlog.contextvars.bind_contextvars(topic=message.topic(), offset=message.offset())
+            try:
+                event = self.processor.decode(self.reference.topic, message.value())
+                self._produce(self.processor.apply_reference(event, message.offset() or 0))
+                self.metrics.event_in(self.reference.topic, event.event_type)
+            except PoisonMessageError as exc:
+                self._dead_letter(message, exc)
+            finally:
+                structlog.contextvars.clear_contextvars()
+
+    def _consume_batch(self) -> None:
+        messages = self.consumer.consume(self.settings.max_batch, timeout=0.02)
+        for message in messages:
+            if message.error() is not None:
+                log.warning("consume_error", error=str(message.error()))
+                continue
+            self._pending_offsets = True
+            structlog.contextvars.bind_contextvars(
+                topic=message.topic(), partition=message.partition(), offset=message.offset()
+            )
+            try:
+                self._handle(message)
+            except PoisonMessageError as exc:
+                self._dead_letter(message, exc)
+            finally:
+                structlog.contextvars.clear_contextvars()
+
+    def _handle(self, message: Message) -> None:
+        topic = message.topic() or ""
+        if topic == self.settings.topics.by_root:
+            kind = _header(message, KIND) or "event"
+            started = time.perf_counter()
+            outcome = self.processor.process(kind, message.key(), message.value())
+            self._observe(outcome.outputs, time.perf_counter() - started)
+            self._produce(self.processor.encode_outputs(outcome.outputs))
+            return
+        event = self.processor.decode(topic, message.value())
+        structlog.contextvars.bind_contextvars(
+            event_id=event.event_id, account=f"{event.company_id}:{event.customer_id}",
+            order_id=getattr(event, "order_id", None))  # fmt: skip
+        self.metrics.event_in(topic, event.event_type)
+        source = [("source.topic", topic.encode()),
+                  ("source.partition", str(message.partition()).encode()),
+                  ("source.offset", str(message.offset()).encode())]  # fmt: skip
+        record = self.processor.route(event, source)
+        structlog.contextvars.bind_contextvars(root=(record.key or b"").decode())
+        self._produce([record])
+
+    def _observe(self, outputs: list[Any], seconds: float) -> None:
+        for output in outputs:
+            if output.event_type in ("order_approved", "order_held"):
+                reasons = (
+                    [r.code for r in output.reasons] if output.event_type == "order_held" else []
+                )
+                self.metrics.decision(output.event_type.removeprefix("order_"), reasons, seconds)
+                lag = time.time() - output.decided_at.timestamp()
+                self.metrics.event_time_lag.set(lag)
+
+    def _dead_letter(self, message: Message, error: Exception) -> None:
+        log.warning("dead_letter", error=str(error))
+        self._produce([self.processor.dead_letter(
+            message.topic() or "", message.partition() or 0, message.offset() or 0,
+            message.key(), message.value(), error)])  # fmt: skip
+
+    # -- commit ----------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Steps 1-4 of the module docstring."""
+        flush = self.processor.flush()
+        self._produce(flush.records)
+        if not self._in_transaction and not self._pending_offsets and self.exactly_once:
+            return
+        started = time.perf_counter()
+        try:
+            self._commit_transaction()
+        except KafkaException as exc:
+            self._on_commit_failure(exc)
+            return
+        self.metrics.commit_seconds.observe(time.perf_counter() - started)
+        for partition, changes in flush.store_changes.items():
+            store = self.stores.get(partition)
+            offset = self._changelog_offsets.get(partition)
+            if store is not None and offset is not None:
+                store.write(changes, offset)
+        self._pending_offsets = False
+
+    def _commit_transaction(self) -> None:
+        self.producer.flush()
+        assignment = self.consumer.assignment()
+        positions = [tp for tp in self.consumer.position(assignment) if tp.offset >= 0]
+        if not self.exactly_once:
+            if positions:
+                self.consumer.commit(offsets=positions, asynchronous=False)
+            return
+        self._begin()
+        if positions:
+            self.producer.send_offsets_to_transaction(
+                positions, self.consumer.consumer_group_metadata(), 30
+            )
+        self.producer.commit_transaction(30)
+        self._in_transaction = False
+
+    def _on_commit_failure(self, exc: KafkaException) -> None:
+        error = exc.args[0]
+        self.metrics.aborts.inc()
+        if error.fatal() or error.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED):
+            self.running = False
+            raise FencedError(f"producer fenced: {error}") from exc
+        log.warning("transaction_aborted", error=str(error))
+        if self._in_transaction:
+            self.producer.abort_transaction(30)
+            self._in_transaction = False
+        self._rewind()
+
+    def _rewind(self) -> None:
+        """Back to the last commit: committed offsets, and books from the local stores."""
+        assignment = self.consumer.assignment()
+        for tp in self.consumer.committed(assignment, timeout=30):
+            self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
+        for partition in sorted(self.stores):
+            self.processor.revoke(partition)
+            self.processor.assign(partition, self.stores[partition].items())
+        self.processor.dirty.clear()
+        self._pending_offsets = False
+
+    # -- rebalances ------------------------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.metrics.rebalances.labels("assigned").inc()
+        mine = [tp.partition for tp in partitions if tp.topic == self.settings.topics.by_root]
+        self.health.set_ready(False)
+        self.metrics.restoring.set(len(mine))
+        for partition in mine:
+            store = self._open_store(partition)
+            restored = restore_partition(self.settings, partition, store)
+            self.metrics.restored.inc(restored)
+            books = self.processor.assign(partition, store.items())
+            self.stores[partition] = store
+            self._produce(self.processor.pending_reference_notices(partition))
+            self.metrics.restoring.dec()
+            log.info("partition_restored", partition=partition, books=books, changelog=restored)
+        self.health.set_ready(True)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.metrics.rebalances.labels("revoked").inc()
+        try:
+            self.commit()
+        except FencedError:
+            log.warning("fenced_during_revoke")
+        for tp in partitions:
+            if tp.topic == self.settings.topics.by_root and tp.partition in self.stores:
+                self.processor.revoke(tp.partition)
+                self.stores.pop(tp.partition).close()
+
+    def _open_store(self, partition: int) -> StateStore:
+        if self.settings.store == "memory":
+            return InMemoryStateStore()
+        return RocksDBStateStore(Path(self.settings.state_dir) / f"by-root-{partition}")
+
+    def _on_error(self, error: KafkaError) -> None:
+        log.warning("kafka_error", error=str(error), fatal=error.fatal())
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.health.set_ready(False)
+
+
+def _header(message: Message, name: str) -> str | None:
+    headers: list[tuple[str, bytes]] = message.headers() or []  # type: ignore[assignment]
+    for key, value in headers:
+        if key == name:
+            return value.decode()
+    return None

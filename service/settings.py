@@ -1,0 +1,66 @@
+"""All configuration, read once from the environment (``CREDIT_*``, ``KAFKA_BOOTSTRAP_SERVERS``)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Topics(BaseModel):
+    """Topic names; each is configurable, e.g. ``CREDIT_TOPICS__ORDERS_HELD=erp.held``."""
+
+    orders_created: str = "credit.orders.created"
+    invoices_posted: str = "credit.invoices.posted"
+    payments_posted: str = "credit.payments.posted"
+    orders_cancelled: str = "credit.orders.cancelled"
+    holds_decided: str = "credit.holds.decided"
+    reference: str = "credit.reference"
+    orders_approved: str = "credit.orders.approved"
+    orders_held: str = "credit.orders.held"
+    orders_rejected: str = "credit.orders.rejected"
+    notifications: str = "credit.notifications"
+    dead_letter: str = "credit.dead-letter"
+    by_root: str = "credit.internal.by-root"
+    changelog: str = "credit.internal.changelog"
+
+    def transaction_inputs(self) -> list[str]:
+        return [self.orders_created, self.invoices_posted, self.payments_posted,
+                self.orders_cancelled, self.holds_decided]  # fmt: skip
+
+    def outputs(self) -> list[str]:
+        return [self.orders_approved, self.orders_held, self.orders_rejected, self.notifications,
+                self.dead_letter]  # fmt: skip
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CREDIT_", env_nested_delimiter="__")
+
+    bootstrap_servers: str = Field(
+        "localhost:19092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CREDIT_BOOTSTRAP_SERVERS"),
+    )
+    application_id: str = "credit-service"
+    instance_id: str = Field(default_factory=socket.gethostname)
+    schema_registry_url: str | None = None
+    schemas_dir: Path = Path(__file__).resolve().parents[1] / "schemas"
+    topics: Topics = Topics()
+    by_root_partitions: int = Field(4, ge=1)
+    input_partitions: int = Field(4, ge=1)
+    replication_factor: int = Field(1, ge=1)
+    guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
+    commit_interval_ms: int = Field(100, ge=1)
+    max_batch: int = Field(2000, ge=1)
+    state_dir: Path = Path(".state")
+    store: Literal["rocksdb", "memory"] = "rocksdb"
+    http_host: str = "0.0.0.0"
+    http_port: int = 8080
+    log_level: str = "INFO"
+    retry_backoff_max_s: float = 30.0
+
+    @property
+    def transactional_id(self) -> str:
+        return f"{self.application_id}-{self.instance_id}"
