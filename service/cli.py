@@ -42,9 +42,11 @@ def publish(
 
     from service.bootstrap import codec_for
     from service.publish import EventPublisher
+    from service.runtime.clients import ensure_topics
     from service.settings import Settings
 
     settings = Settings()
+    ensure_topics(settings)
     publisher = EventPublisher(settings, codec_for(settings))
     with events.open() as lines:
         count = publisher.publish(json.loads(line) for line in lines if line.strip())

@@ -97,8 +97,9 @@ class _World:
         self.pairs = list(itertools.combinations(firsts.values(), 2))
 
     def _company_of(self, i: int) -> _Company:
-        k, n = i % len(_CODES), i // len(_CODES) + 1
-        return _Company(f"{_CODES[k][:2]}{n:02d}", _CODES[k], _PER_USD[k], 0 if k == 3 else 2)
+        n, k = divmod(i, len(_CODES))
+        code = _CODES[k]
+        return _Company(f"{code[:2]}{n + 1:02d}", code, _PER_USD[k], 0 if code == "JPY" else 2)
 
     def name(self, r: random.Random) -> str:
         return f"{r.choice(_NAMES)} {r.choice(_TRADES)}"
@@ -175,8 +176,7 @@ class _World:
     def group(self, g: int) -> Event:
         r = self.rng(g, 6)
         co, mode = r.choice(self.companies), r.choices(_MODES, (25, 35, 15, 25))[0]
-        members = max(1.0, self.cfg.accounts * 0.7 / max(self.cfg.groups, 1))
-        usd = 25_000 if mode == "hierarchy" else 6_000 * members
+        usd = 25_000 if mode == "hierarchy" else 4_200 * self.cfg.accounts / self.cfg.groups
         head = {"group_id": f"G{g:05d}", "description": f"{self.name(r)} group", "limit_mode": mode}
         status = self.status(r, 0.1, (70, 2, 6, 6, 8, 8))
         return head | {"currency": co.currency} | self.settings(r, co, usd, status)

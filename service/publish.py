@@ -7,11 +7,16 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaError, Message, Producer
 
 from service.codec import AvroCodec
 from service.domain.events import INPUT_EVENT
+from service.errors import CreditServiceError
 from service.settings import Settings, Topics
+
+
+class PublishError(CreditServiceError):
+    """Events could not be delivered to the broker."""
 
 
 def input_topic(topics: Topics, event_type: str) -> str:
@@ -54,13 +59,14 @@ class EventPublisher:
         self.topics, self.codec = settings.topics, codec
         self.producer = Producer({"bootstrap.servers": settings.bootstrap_servers,
                                   "linger.ms": 20, "enable.idempotence": True})  # fmt: skip
+        self.failures: list[str] = []
 
     def publish(self, events: Iterable[dict[str, Any]]) -> int:
         count = 0
         for topic, key, value in encoded(self.topics, self.codec, events):
             while True:
                 try:
-                    self.producer.produce(topic, key=key, value=value)
+                    self.producer.produce(topic, key=key, value=value, on_delivery=self._delivered)
                     break
                 except BufferError:
                     self.producer.poll(0.05)
@@ -69,7 +75,12 @@ class EventPublisher:
                 self.producer.poll(0)
         return count
 
+    def _delivered(self, error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            self.failures.append(f"{message.topic()}: {error}")
+
     def flush(self, timeout: float = 30.0) -> None:
         remaining = self.producer.flush(timeout)
-        if remaining:
-            raise TimeoutError(f"{remaining} events not delivered")
+        if remaining or self.failures:
+            raise PublishError(f"{remaining} events pending, {len(self.failures)} failed: "
+                               f"{self.failures[:3]}")  # fmt: skip

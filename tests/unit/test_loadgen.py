@@ -145,6 +145,8 @@ def test_generate_is_reference_then_transactions(small: list[dict[str, object]])
 
 def test_every_event_follows_the_contract(small: list[dict[str, object]]) -> None:
     check_stream(small)
+    yen = [str(e["amount"]) for e in small if e.get("currency") == "JPY" and "amount" in e]
+    assert yen and all("." not in amount for amount in yen)
 
 
 def test_reference_data_comes_first_and_covers_everything(
