@@ -37,7 +37,9 @@ class Topics(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CREDIT_", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_prefix="CREDIT_", env_nested_delimiter="__", populate_by_name=True
+    )
 
     bootstrap_servers: str = Field(
         "localhost:19092",

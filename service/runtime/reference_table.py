@@ -31,7 +31,16 @@ class ReferenceTable:
 
     @property
     def caught_up(self) -> bool:
+        """Read up to the end seen at start-up: the instance may become ready."""
         return all(self._positions[p] >= end for p, end in self._ends.items())
+
+    def behind(self) -> int:
+        """Records between what was read and the current end of the topic."""
+        return sum(
+            max(self._consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=10)[1]
+                - position, 0)
+            for p, position in self._positions.items()
+        )  # fmt: skip
 
     def poll(self, max_records: int = 5000, timeout: float = 0.0) -> Iterator[Message]:
         """Reference records read so far, in partition order."""

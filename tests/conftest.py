@@ -25,8 +25,8 @@ import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-INTEGRATION_DIR = Path(__file__).resolve().parent
-ROOT = INTEGRATION_DIR.parents[1]
+ROOT = Path(__file__).resolve().parents[1]
+INTEGRATION_DIR = ROOT / "tests" / "integration"
 KAFKA_SH = ROOT / "deploy" / "kafka" / "kafka.sh"
 
 # testcontainers' KafkaContainer drives the layout of Confluent's cp-kafka image; CP 8.x is

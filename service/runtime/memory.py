@@ -1,0 +1,96 @@
+"""The in-memory runtime: the same processing core and codec as the Kafka runtime, with
+topics as lists and stores as dicts. It runs the contract test suite without a broker."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from service.bootstrap import codec_for
+from service.errors import PoisonMessageError
+from service.metrics import NullMetrics
+from service.ports import Record
+from service.processor import KIND, CreditProcessor
+from service.publish import encoded
+from service.settings import Settings
+from service.stores import InMemoryStateStore
+
+
+class InMemoryRuntime:
+    """Topics are append-only lists; ``settle`` processes everything published so far."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.codec = codec_for(self.settings)
+        self.processor = CreditProcessor(self.settings.topics, self.settings.by_root_partitions,
+                                         self.codec, NullMetrics())  # fmt: skip
+        self.log: dict[str, list[Record]] = defaultdict(list)
+        self._read: dict[str, int] = defaultdict(int)
+        self.stores = {p: InMemoryStateStore() for p in range(self.settings.by_root_partitions)}
+        for partition, store in self.stores.items():
+            self.processor.assign(partition, store.items())
+
+    def publish(self, events: Iterable[dict[str, Any]]) -> None:
+        for topic, key, value in encoded(self.settings.topics, self.codec, events):
+            self.log[topic].append(Record(topic, key, value))
+
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        self.log[topic].append(Record(topic, key, value))
+
+    def settle(self) -> None:
+        """Apply reference data, then inputs topic by topic, then by-root records, to idle."""
+        topics = self.settings.topics
+        while True:
+            progressed = self._drain(topics.reference, self._reference)
+            for topic in topics.transaction_inputs():
+                progressed |= self._drain(topic, self._route)
+            progressed |= self._drain(topics.by_root, self._decide)
+            self._commit()
+            if not progressed:
+                return
+
+    def _drain(self, topic: str, handle: Any) -> bool:
+        records = self.log[topic][self._read[topic] :]
+        for offset, record in enumerate(records, start=self._read[topic]):
+            try:
+                handle(topic, offset, record)
+            except PoisonMessageError as exc:
+                self._emit([self.processor.dead_letter(topic, 0, offset, record.key, record.value,
+                                                       exc)])  # fmt: skip
+        self._read[topic] += len(records)
+        return bool(records)
+
+    def _reference(self, topic: str, offset: int, record: Record) -> None:
+        event = self.processor.decode(topic, record.value)
+        self._emit(self.processor.apply_reference(event, offset))
+
+    def _route(self, topic: str, offset: int, record: Record) -> None:
+        event = self.processor.decode(topic, record.value)
+        self._emit([self.processor.route(event, [])])
+
+    def _decide(self, topic: str, offset: int, record: Record) -> None:
+        kind = dict(record.headers).get(KIND, b"event").decode()
+        outcome = self.processor.process(kind, record.key, record.value)
+        self._emit(self.processor.encode_outputs(outcome.outputs))
+
+    def _commit(self) -> None:
+        flush = self.processor.flush()
+        self._emit(flush.records)
+        for partition, changes in flush.store_changes.items():
+            self.stores[partition].write(changes, len(self.log[self.settings.topics.changelog]))
+
+    def _emit(self, records: list[Record]) -> None:
+        for record in records:
+            self.log[record.topic].append(record)
+
+    def outputs(self) -> list[dict[str, Any]]:
+        """Every decision and notification published, decoded, in publication order."""
+        topics = set(self.settings.topics.outputs()) - {self.settings.topics.dead_letter}
+        found = []
+        for topic in sorted(topics):
+            found += [self.codec.decode(topic, r.value or b"") for r in self.log[topic]]
+        return found
+
+    def dead_letters(self) -> list[Record]:
+        return list(self.log[self.settings.topics.dead_letter])

@@ -1,0 +1,178 @@
+"""Two runtimes behind one interface, so the contract tests run on both (arroyo's
+StreamsTestMixin): the in-memory runtime, and the Kafka runtime on a real broker."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from service.bootstrap import codec_for, processor_for
+from service.domain.engine import CreditEngine
+from service.metrics import PrometheusMetrics
+from service.publish import EventPublisher
+from service.runtime.clients import ensure_topics
+from service.runtime.health import Health
+from service.runtime.kafka_loop import KafkaRuntime
+from service.runtime.memory import InMemoryRuntime
+from service.settings import Settings, Topics
+from service.watch import OutputWatcher
+
+
+class Harness(Protocol):
+    settings: Settings
+
+    def publish(self, events: list[dict[str, Any]]) -> None: ...
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None: ...
+    def settle(self) -> None: ...
+    def outputs(self) -> list[dict[str, Any]]: ...
+    def dead_letters(self) -> list[tuple[bytes | None, dict[str, bytes]]]: ...
+    def engine(self) -> CreditEngine: ...
+    def close(self) -> None: ...
+
+
+class MemoryHarness:
+    def __init__(self) -> None:
+        self.settings = Settings(by_root_partitions=4)
+        self.runtime = InMemoryRuntime(self.settings)
+
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        self.runtime.publish(events)
+
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        self.runtime.publish_raw(topic, key, value)
+
+    def settle(self) -> None:
+        self.runtime.settle()
+
+    def outputs(self) -> list[dict[str, Any]]:
+        return self.runtime.outputs()
+
+    def dead_letters(self) -> list[tuple[bytes | None, dict[str, bytes]]]:
+        return [(r.value, dict(r.headers)) for r in self.runtime.dead_letters()]
+
+    def engine(self) -> CreditEngine:
+        return self.runtime.processor.engine
+
+    def close(self) -> None:
+        pass
+
+
+def isolated_settings(bootstrap: str, state_dir: Path, **overrides: Any) -> Settings:
+    """Settings with topics, group and state of their own, so tests never share a thing."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    topics = Topics(**{name: f"{prefix}.{value}" for name, value in Topics().model_dump().items()})
+    values: dict[str, Any] = {
+        "bootstrap_servers": bootstrap, "application_id": f"credit-{prefix}",
+        "instance_id": "i1", "topics": topics, "state_dir": state_dir, "input_partitions": 1,
+        "by_root_partitions": 4, "commit_interval_ms": 50,
+    }  # fmt: skip
+    return Settings(**(values | overrides))
+
+
+def committed_behind(settings: Settings) -> int:
+    """How many records of the service's inputs and by-root topic are not committed yet."""
+    consumer = Consumer({"bootstrap.servers": settings.bootstrap_servers,
+                         "group.id": settings.application_id})  # fmt: skip
+    try:
+        topics = [*settings.topics.transaction_inputs(), settings.topics.by_root]
+        partitions = []
+        for topic in topics:
+            meta = consumer.list_topics(topic, timeout=10).topics[topic]
+            partitions += [TopicPartition(topic, p) for p in meta.partitions]
+        behind = 0
+        for tp in consumer.committed(partitions, timeout=10):
+            end = consumer.get_watermark_offsets(tp, timeout=10)[1]
+            slack = 1 if tp.topic == settings.topics.by_root else 0  # the commit marker
+            behind += max(end - max(tp.offset, 0) - slack, 0)
+        return behind
+    finally:
+        consumer.close()
+
+
+class KafkaHarness:
+    def __init__(self, bootstrap: str, state_dir: Path, **overrides: Any) -> None:
+        self.settings = isolated_settings(bootstrap, state_dir, **overrides)
+        ensure_topics(self.settings)
+        self.codec = codec_for(self.settings)
+        self.publisher = EventPublisher(self.settings, self.codec)
+        self.raw = Producer({"bootstrap.servers": bootstrap})
+        self.runtime = KafkaRuntime(self.settings, processor_for(self.settings),
+                                    PrometheusMetrics(), Health())  # fmt: skip
+        self.thread = threading.Thread(target=self.runtime.run, daemon=True)
+        self.thread.start()
+        self.watcher = OutputWatcher(self.settings, self.codec)
+        self._seen: list[tuple[str, dict[str, Any], Any]] = []
+
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        self.publisher.publish(events)
+        self.publisher.flush()
+
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None:
+        self.raw.produce(topic, key=key, value=value)
+        self.raw.flush(10)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the service did not catch up")
+            time.sleep(0.15)
+            runtime = self.runtime
+            started = hasattr(runtime, "reference") and hasattr(runtime, "consumer")
+            idle = (
+                started and runtime.reference.behind() == 0 and committed_behind(self.settings) == 0
+            )
+            quiet = quiet + 1 if idle else 0
+        self._drain()
+
+    def _drain(self) -> None:
+        idle_until = time.monotonic() + 1.0
+        while time.monotonic() < idle_until:
+            batch = list(self.watcher.poll(timeout=0.2))
+            if batch:
+                self._seen += batch
+                idle_until = time.monotonic() + 0.5
+
+    def outputs(self) -> list[dict[str, Any]]:
+        return [event for _, event, _ in self._seen if event["event_type"] != "dead_letter"]
+
+    def dead_letters(self) -> list[tuple[bytes | None, dict[str, bytes]]]:
+        return [(m.value(), dict(m.headers() or [])) for _, e, m in self._seen
+                if e["event_type"] == "dead_letter"]  # fmt: skip
+
+    def engine(self) -> CreditEngine:
+        return self.runtime.processor.engine
+
+    def close(self) -> None:
+        self.runtime.stop()
+        self.thread.join(30)
+        self.watcher.close()
+
+
+def normalised(value: Any) -> Any:
+    """Values compared across runtimes: decimals by value, instants in UTC to the millisecond."""
+    if isinstance(value, dict):
+        return {k: normalised(v) for k, v in value.items() if k != "occurred_at"}
+    if isinstance(value, list | tuple):
+        return [normalised(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="milliseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def as_multiset(outputs: list[dict[str, Any]]) -> Counter[str]:
+    return Counter(json.dumps(normalised(o), sort_keys=True) for o in outputs)
