@@ -48,6 +48,8 @@ class PrometheusMetrics:
                                     ["topic"], registry=r)  # fmt: skip
         self.rebalances = Counter("credit_rebalances_total", "Partition assignment changes",
                                   ["kind"], registry=r)  # fmt: skip
+        self.reference_behind = Gauge("credit_reference_behind_records",
+                                      "Reference records not yet applied", registry=r)  # fmt: skip
         self.ready = Gauge("credit_ready", "1 when assigned, restored and caught up",
                            registry=r)  # fmt: skip
 

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     http_port: int = 8080
     log_level: str = "INFO"
     retry_backoff_max_s: float = 30.0
+    session_timeout_ms: int = Field(10_000, ge=1000)
 
     @property
     def transactional_id(self) -> str:

@@ -17,6 +17,7 @@ class Health:
     def __init__(self, ready_gauge: Any | None = None) -> None:
         self._last_beat = time.monotonic()
         self._ready = False
+        self._caught_up = False
         self._gauge = ready_gauge
 
     def beat(self) -> None:
@@ -26,12 +27,21 @@ class Health:
         return time.monotonic() - self._last_beat < STALE_AFTER_S
 
     def set_ready(self, ready: bool) -> None:
+        """Assigned and restored (or not)."""
         self._ready = ready
+        self._publish()
+
+    def set_caught_up(self, caught_up: bool) -> None:
+        """The reference table has read every record published so far (or not)."""
+        self._caught_up = caught_up
+        self._publish()
+
+    def _publish(self) -> None:
         if self._gauge is not None:
-            self._gauge.set(1 if ready else 0)
+            self._gauge.set(1 if self._ready and self._caught_up else 0)
 
     def ready(self) -> bool:
-        return self._ready and self.alive()
+        return self._ready and self._caught_up and self.alive()
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -40,7 +40,7 @@ from service.processor import KIND, CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics, producer_config
 from service.runtime.health import Health
 from service.runtime.reference_table import ReferenceTable
-from service.runtime.restore import restore_partition
+from service.runtime.restore import restore_partitions
 from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
 
@@ -85,8 +85,20 @@ class KafkaRuntime:
         """Read the whole reference table before taking any partition: readiness waits."""
         while not self.reference.caught_up:
             self._apply_reference(timeout=0.5)
+        self.health.set_caught_up(True)
         log.info("reference_table_loaded", customers=sum(
             len(c) for c in self.processor.engine.reference.customers.values()))  # fmt: skip
+
+    def _check_lag(self) -> None:
+        behind = self.reference.behind()
+        self.metrics.reference_behind.set(behind)
+        self.health.set_caught_up(behind == 0)
+        for tp in self.consumer.assignment():
+            position = self.consumer.position([tp])[0].offset
+            end = self.consumer.get_watermark_offsets(tp, timeout=5, cached=True)
+            if end is not None and position >= 0:
+                self.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(
+                    max(end[1] - position, 0))  # fmt: skip
 
     def stop(self) -> None:
         self.running = False
@@ -94,10 +106,13 @@ class KafkaRuntime:
     def run(self) -> None:
         """Loop until ``stop``: on SIGTERM the batch in hand is committed, then the group left."""
         self.start()
-        started = time.monotonic()
+        started = checked = time.monotonic()
         try:
             while self.running:
                 self.health.beat()
+                if time.monotonic() - checked >= 1.0:
+                    self._check_lag()
+                    checked = time.monotonic()
                 self._apply_reference(timeout=0.0)
                 self._consume_batch()
                 if time.monotonic() - started >= self.settings.commit_interval_ms / 1000:
@@ -282,15 +297,16 @@ class KafkaRuntime:
         mine = [tp.partition for tp in partitions if tp.topic == self.settings.topics.by_root]
         self.health.set_ready(False)
         self.metrics.restoring.set(len(mine))
-        for partition in mine:
-            store = self._open_store(partition)
-            restored = restore_partition(self.settings, partition, store)
-            self.metrics.restored.inc(restored)
+        stores = {partition: self._open_store(partition) for partition in mine}
+        restored = restore_partitions(self.settings, stores)
+        self.metrics.restored.inc(restored)
+        for partition, store in stores.items():
             books = self.processor.assign(partition, store.items())
             self.stores[partition] = store
             self._produce(self.processor.pending_reference_notices(partition))
             self.metrics.restoring.dec()
-            log.info("partition_restored", partition=partition, books=books, changelog=restored)
+            log.info("partition_restored", partition=partition, books=books)
+        log.info("restored", partitions=mine, changelog_records=restored)
         self.health.set_ready(True)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

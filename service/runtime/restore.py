@@ -1,14 +1,17 @@
-"""Restore one by-root partition: the local store, then the changelog tail after it.
+"""Restore by-root partitions: each local store, then the changelog tail after its offset.
 
 The changelog is read ``read_committed``, so entries of transactions that never committed
 are never applied. A store is only ever written after its transaction committed, so its
-offset never runs ahead of the committed changelog.
+offset never runs ahead of the committed changelog. One reader serves all partitions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from service.errors import CreditServiceError
 from service.ports import StateStore
 from service.runtime.clients import reader_config
 from service.settings import Settings
@@ -16,34 +19,52 @@ from service.settings import Settings
 BATCH = 10_000
 
 
-def restore_partition(settings: Settings, partition: int, store: StateStore) -> int:
-    """Bring ``store`` up to the end of its changelog partition; returns records applied."""
+class RestoreError(CreditServiceError):
+    """The changelog could not be read back."""
+
+
+def restore_partitions(settings: Settings, stores: Mapping[int, StateStore]) -> int:
+    """Bring every store up to the end of its changelog partition; returns records applied."""
+    if not stores:
+        return 0
     topic = settings.topics.changelog
-    reader = Consumer(reader_config(settings, f"restore-{partition}"))
+    reader = Consumer(reader_config(settings, "restore"))
     try:
-        stored = store.changelog_offset()
-        start = OFFSET_BEGINNING if stored is None else stored + 1
-        reader.assign([TopicPartition(topic, partition, start)])
-        applied = 0
-        while True:
-            changes: dict[bytes, bytes | None] = {}
-            last = None
-            done = False
-            for message in reader.consume(BATCH, timeout=1.0):
-                error = message.error()
-                if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        done = True
-                        continue
-                    raise RuntimeError(f"changelog read failed: {error}")
-                key = message.key()
-                if key is not None:
-                    changes[key] = message.value()
-                last = message.offset()
-            if last is not None:
-                store.write(changes, last)
-                applied += len(changes)
-            if done:
-                return applied
+        starts = {p: store.changelog_offset() for p, store in stores.items()}
+        reader.assign([
+            TopicPartition(topic, p, OFFSET_BEGINNING if at is None else at + 1)
+            for p, at in starts.items()
+        ])  # fmt: skip
+        return _read_to_end(reader, stores)
     finally:
         reader.close()
+
+
+def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore]) -> int:
+    pending = set(stores)
+    applied = 0
+    while pending:
+        changes: dict[int, dict[bytes, bytes | None]] = {}
+        last: dict[int, int] = {}
+        for message in reader.consume(BATCH, timeout=1.0):
+            error, partition, offset = message.error(), message.partition(), message.offset()
+            if partition is None or offset is None:
+                continue
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    raise RestoreError(f"changelog read failed: {error}")
+                pending.discard(partition)
+                continue
+            key = message.key()
+            if key is not None:
+                changes.setdefault(partition, {})[key] = message.value()
+            last[partition] = offset
+        for partition, offset in last.items():
+            stores[partition].write(changes.get(partition, {}), offset)
+            applied += len(changes.get(partition, {}))
+    return applied
+
+
+def restore_partition(settings: Settings, partition: int, store: StateStore) -> int:
+    """One partition's store up to the end of its changelog partition."""
+    return restore_partitions(settings, {partition: store})
