@@ -1,16 +1,13 @@
-"""``make demo``: a broker, the service, a generated stream, and a live summary of what it decided.
-
-Starts the local broker (unless ``KAFKA_BOOTSTRAP_SERVERS`` names a cluster), publishes generated
-reference data, starts ``credit-service run``, publishes transactions at a steady rate, and shows
-decisions, hold reasons, notifications and dead letters as they arrive. Ctrl-C stops everything
-it started. Each run uses its own topics (``demo.<run>.credit.*``) and consumer group, so a second
-run starts from nothing and a shared cluster's real topics are never touched.
-"""
+"""``make demo``: the local broker (unless ``KAFKA_BOOTSTRAP_SERVERS`` is set), the service, a
+generated stream published at a steady rate, and a live summary of what the service decided.
+Ctrl-C stops what it started. Each run has its own topics (``demo.<pid>.credit.*``, deleted at the
+end) and consumer group: a rerun starts from nothing and a cluster's real topics are untouched."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import io
 import os
 import shutil
 import signal
@@ -19,32 +16,34 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar, cast
 
+from confluent_kafka.admin import AdminClient
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 from tqdm import tqdm
 
+from service.bootstrap import codec_for
 from service.loadgen import LoadConfig, reference_events, transaction_events
+from service.publish import EventPublisher
+from service.runtime.clients import ensure_topics
 from service.settings import Settings, Topics
+from service.watch import OutputWatcher
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SH = ROOT / "deploy" / "kafka" / "kafka.sh"
-EXAMPLES = ROOT / "examples" / "events.jsonl"
 OUTCOMES = {"order_approved": "approved", "order_held": "held", "order_rejected": "rejected"}
-REFERENCE = frozenset({"company_upserted", "warehouse_upserted", "customer_upserted",
-                       "group_upserted", "exchange_rate_set"})  # fmt: skip
-READY_TIMEOUT_S = 120.0
-STOP_TIMEOUT_S = 15.0
+READY_TIMEOUT_S, STOP_TIMEOUT_S = 120.0, 15.0
+CLI = "from service.cli import app; app(prog_name='credit-service')"
 
 
 class DemoError(Exception):
@@ -61,7 +60,6 @@ class DemoOptions:
     rate: float = 2_000.0
     seconds: float | None = None
     http_port: int = 18_080
-    with_examples: bool = False
     keep_topics: bool = False
 
     def load_config(self) -> LoadConfig:
@@ -69,27 +67,30 @@ class DemoOptions:
                           events=self.events)  # fmt: skip
 
 
+FLAGS: list[tuple[str, type, str]] = [
+    ("accounts", int, "customer accounts"),
+    ("groups", int, "credit groups"),
+    ("events", int, "transactions to publish (reference data comes on top)"),
+    ("seed", int, "load generator seed"),
+    ("rate", float, "events published a second (0: no limit)"),
+    ("seconds", float, "exit this long after the last event is published (default: at Ctrl-C)"),
+    ("http-port", int, "the service's HTTP port (/readyz, /metrics)"),
+]
+
+
 def parse_args(argv: Sequence[str] | None = None) -> DemoOptions:
-    p = argparse.ArgumentParser(prog="python -m service.demo", description=__doc__.split("\n")[0])
-    d = DemoOptions()
-    p.add_argument("--accounts", type=int, default=d.accounts, help="customer accounts")
-    p.add_argument("--groups", type=int, default=d.groups, help="credit groups")
-    p.add_argument("--events", type=int, default=d.events, help="transactions to publish")
-    p.add_argument("--seed", type=int, default=d.seed, help="load generator seed")
-    p.add_argument("--rate", type=float, default=d.rate, help="events per second (0: no limit)")
-    p.add_argument("--seconds", type=float, default=None,
-                   help="exit this long after the last event is published (default: Ctrl-C)")
-    p.add_argument("--http-port", type=int, default=d.http_port, help="the service's HTTP port")
-    p.add_argument("--with-examples", action="store_true",
-                   help="also publish the reference lines of examples/events.jsonl")
-    p.add_argument("--keep-topics", action="store_true", help="do not delete the run's topics")
-    args = p.parse_args(argv)
-    for name in ("accounts", "events"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name} must be at least 1")
-    if args.rate < 0 or (args.seconds is not None and args.seconds < 0):
-        p.error("--rate and --seconds cannot be negative")
-    return DemoOptions(**vars(args))
+    parser = argparse.ArgumentParser(prog="python -m service.demo", description=__doc__)
+    defaults = DemoOptions()
+    for flag, kind, text in FLAGS:
+        default = getattr(defaults, flag.replace("-", "_"))
+        parser.add_argument(f"--{flag}", type=kind, default=default, help=f"{text} [{default}]")
+    parser.add_argument("--keep-topics", action="store_true", help="keep this run's topics")
+    options = DemoOptions(**vars(parser.parse_args(argv)))
+    if min(options.accounts, options.events) < 1 or min(options.groups, options.rate) < 0:
+        parser.error("--accounts and --events must be at least 1; --groups, --rate at least 0")
+    if options.seconds is not None and options.seconds < 0:
+        parser.error("--seconds cannot be negative")
+    return options
 
 
 @dataclass
@@ -100,17 +101,16 @@ class Tally:
     hold_reasons: Counter[str] = field(default_factory=Counter)
     notifications: Counter[str] = field(default_factory=Counter)
     dead_letters: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # the same output event id twice: exactly-once says never
     seen: set[str] = field(default_factory=set, repr=False)
 
     def add(self, event: Mapping[str, Any]) -> None:
-        kind = event.get("event_type")
+        kind, event_id = event.get("event_type"), event.get("event_id")
         if kind == "dead_letter":
             self.dead_letters += 1
             return
-        event_id = event.get("event_id")
         if event_id is not None:
-            if event_id in self.seen:
+            if str(event_id) in self.seen:
                 self.duplicates += 1
                 return
             self.seen.add(str(event_id))
@@ -120,10 +120,6 @@ class Tally:
             self.hold_reasons.update(str(r.get("code")) for r in event.get("reasons") or [])
         elif kind == "credit_notification":
             self.notifications[str(event.get("kind"))] += 1
-
-    @property
-    def decisions(self) -> int:
-        return sum(self.outcomes.values())
 
 
 def tally(events: Iterable[Mapping[str, Any]]) -> Tally:
@@ -137,21 +133,19 @@ def parse_metrics(text: str) -> dict[str, float]:
     """Prometheus text format: each sample name (labels dropped) with its values summed."""
     sums: dict[str, float] = {}
     for line in text.splitlines():
-        if not line or line.startswith("#"):
+        name, _, value = line.rpartition(" ")
+        name = name.split("{", 1)[0].strip()
+        if line.startswith("#") or not name:
             continue
-        name_part, _, value = line.rpartition(" ")
-        name = name_part.split("{", 1)[0].strip()
-        try:
+        with contextlib.suppress(ValueError):
             sums[name] = sums.get(name, 0.0) + float(value)
-        except ValueError:
-            continue
     return sums
 
 
 def paced(items: Iterable[T], rate: float, stop: threading.Event,
           clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep) -> Iterator[T]:  # fmt: skip
-    """``items`` no faster than ``rate`` a second (0: as fast as asked), until ``stop`` is set."""
+    """``items`` no faster than ``rate`` a second (0: no limit), until ``stop`` is set."""
     start = clock()
     for n, item in enumerate(items):
         if stop.is_set():
@@ -162,58 +156,44 @@ def paced(items: Iterable[T], rate: float, stop: threading.Event,
         yield item
 
 
-def demo_topics(prefix: str, base: Topics | None = None) -> Topics:
-    """Every topic name with ``prefix`` in front: this run's own topics."""
-    names = (base or Topics()).model_dump()
-    return Topics(**{key: f"{prefix}{name}" for key, name in names.items()})
-
-
 # -- the live summary --------------------------------------------------------------------------
-@dataclass
-class Status:
-    phase: str = "starting"
-    ready: bool | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-    bar: str = ""
-
-
-def _counter_table(title: str, head: str, counts: Counter[str], total: int | None = None) -> Table:
-    table = Table(title=title, title_justify="left", expand=False)
+def _counts(title: str, head: str, counts: Counter[str], total: int | None = None) -> Table:
+    table = Table(title=title, title_justify="left", min_width=24)
     table.add_column(head)
     table.add_column("count", justify="right")
     if total is not None:
         table.add_column("share", justify="right")
     for key, count in counts.most_common():
-        share = [f"{100 * count / total:.1f}%"] if total else ([] if total is None else ["-"])
+        share = [] if total is None else [f"{100 * count / total:.1f}%" if total else "-"]
         table.add_row(key, f"{count:,}", *share)
     return table
 
 
-def _service_table(tally_: Tally, status: Status) -> Table:
-    m, table = status.metrics, Table(title="Service", title_justify="left")
-    table.add_column("")
-    table.add_column("", justify="right")
-    ready = {None: "[dim]unknown[/]", True: "[green]ready[/]", False: "[yellow]not ready[/]"}
-    table.add_row("/readyz", ready[status.ready])
+def _service(tally_: Tally, ready: bool | None, m: Mapping[str, float]) -> Table:
+    table = Table(title="Service", title_justify="left", show_header=False, min_width=24)
     count = m.get("credit_decision_latency_seconds_count", 0.0)
     latency = 1000 * m.get("credit_decision_latency_seconds_sum", 0.0) / count if count else 0.0
-    table.add_row("events in", f"{m.get('credit_events_in_total', 0):,.0f}")
-    table.add_row("consumer lag", f"{m.get('credit_consumer_lag_records', 0):,.0f}")
-    table.add_row("decide (mean ms)", f"{latency:.3f}")
-    table.add_row("dead letters", f"{tally_.dead_letters:,}")
-    table.add_row("duplicates seen", f"{tally_.duplicates:,}")
+    answer = {None: "[dim]no answer[/]", True: "[green]ready[/]", False: "[yellow]not ready[/]"}
+    rows = [("/readyz", answer[ready]),
+            ("events in", f"{m.get('credit_events_in_total', 0):,.0f}"),
+            ("consumer lag", f"{m.get('credit_consumer_lag_records', 0):,.0f}"),
+            ("decide, mean ms", f"{latency:.3f}"),
+            ("dead letters", f"{tally_.dead_letters:,}"),
+            ("duplicate outputs", f"{tally_.duplicates:,}")]  # fmt: skip
+    for name, value in rows:
+        table.add_row(name, Text.from_markup(value, justify="right"))
     return table
 
 
-def render(tally_: Tally, status: Status) -> RenderableType:
+def render(tally_: Tally, phase: str, bar: str, ready: bool | None = None,
+           metrics: Mapping[str, float] | None = None) -> RenderableType:  # fmt: skip
     outcomes = Counter({k: tally_.outcomes[k] for k in ("approved", "held", "rejected")})
     grid = Table.grid(padding=(0, 3))
-    grid.add_row(_counter_table("Decisions", "outcome", outcomes, tally_.decisions),
-                 _counter_table("Hold reasons", "code", tally_.hold_reasons),
-                 _counter_table("Notifications", "kind", tally_.notifications),
-                 _service_table(tally_, status))  # fmt: skip
-    header = Text.assemble(("credit-service demo", "bold"), f"  {status.phase}")
-    return Group(header, Text(status.bar), grid)
+    grid.add_row(_counts("Decisions", "outcome", outcomes, outcomes.total()),
+                 _service(tally_, ready, metrics or {}))  # fmt: skip
+    grid.add_row(_counts("Hold reasons", "code", tally_.hold_reasons),
+                 _counts("Notifications", "kind", tally_.notifications))  # fmt: skip
+    return Group(Text.assemble(("credit-service demo: ", "bold"), phase), Text(bar), grid)
 
 
 # -- the processes: broker and service ---------------------------------------------------------
@@ -221,54 +201,33 @@ def _kafka(command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(KAFKA_SH), command], text=True, stdout=subprocess.PIPE, check=False)
 
 
-@dataclass
-class Broker:
-    address: str = ""
-    owned: bool = False
-
-    def start(self, console: Console) -> None:
-        if external := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-            self.address = external
-            console.print(f"using the cluster at {external} (KAFKA_BOOTSTRAP_SERVERS)")
-            return
-        self.address = _kafka("address").stdout.strip()
-        if _kafka("status").returncode == 0:
-            console.print(f"using the local broker already running on {self.address}")
-            return
-        console.print(f"starting the local broker on {self.address} ...")
-        self.owned = True  # from here on, stopping it is ours to do
-        if _kafka("start").returncode != 0:
-            raise DemoError("deploy/kafka/kafka.sh start failed (see above)")
-
-    def stop(self) -> None:
-        if self.owned:
-            _kafka("stop")
-            self.owned = False
+def find_broker(console: Console) -> tuple[str, bool]:
+    """The bootstrap address, and whether the local broker needs starting (and stopping)."""
+    if external := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        console.print(f"using the cluster at {external} (KAFKA_BOOTSTRAP_SERVERS)")
+        return external, False
+    address = _kafka("address").stdout.strip()
+    if _kafka("status").returncode == 0:
+        console.print(f"using the local broker already running on {address}")
+        return address, False
+    console.print(f"starting the local broker on {address} ...")
+    return address, True
 
 
-def service_command() -> list[str]:
-    script = Path(sys.executable).with_name("credit-service")
-    if script.exists():
-        return [str(script), "run"]
-    return [sys.executable, "-c", "from service.cli import app; app(prog_name='credit-service')",
-            "run"]  # fmt: skip
-
-
-def service_env(settings: Settings, workdir: Path) -> dict[str, str]:
+def service_env(s: Settings, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_TOPICS")}
     return env | {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "CREDIT_APPLICATION_ID": settings.application_id,
-        "CREDIT_TOPICS": settings.topics.model_dump_json(),
-        "CREDIT_STATE_DIR": str(workdir / "state"),
-        "CREDIT_HTTP_HOST": "127.0.0.1",
-        "CREDIT_HTTP_PORT": str(settings.http_port),
-    }
+        "KAFKA_BOOTSTRAP_SERVERS": s.bootstrap_servers, "CREDIT_STATE_DIR": str(workdir / "state"),
+        "CREDIT_APPLICATION_ID": s.application_id, "CREDIT_TOPICS": s.topics.model_dump_json(),
+        "CREDIT_HTTP_HOST": "127.0.0.1", "CREDIT_HTTP_PORT": str(s.http_port),
+    }  # fmt: skip
 
 
 def start_service(settings: Settings, workdir: Path) -> subprocess.Popen[bytes]:
-    with (workdir / "service.log").open("wb") as log:
-        return subprocess.Popen(service_command(), cwd=ROOT, env=service_env(settings, workdir),
+    script = Path(sys.executable).with_name("credit-service")  # else the same app, via -c
+    command = [str(script)] if script.exists() else [sys.executable, "-c", CLI]
+    with (workdir / "service.log").open("wb") as log:  # the child keeps its own descriptor
+        return subprocess.Popen([*command, "run"], cwd=ROOT, env=service_env(settings, workdir),
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # fmt: skip
 
@@ -284,191 +243,141 @@ def stop_service(process: subprocess.Popen[bytes]) -> int:
 
 
 def http_status(port: int) -> tuple[bool | None, dict[str, float]]:
-    base = f"http://127.0.0.1:{port}"
+    """(ready, metrics) from the service; ready is None while it does not answer."""
+    base, metrics = f"http://127.0.0.1:{port}", dict[str, float]()
     try:
         with urllib.request.urlopen(f"{base}/metrics", timeout=0.5) as response:
             metrics = parse_metrics(response.read().decode())
-    except OSError:
-        return None, {}
-    try:
         with urllib.request.urlopen(f"{base}/readyz", timeout=0.5) as response:
             return response.status == 200, metrics
-    except OSError:  # HTTPError 503 included
+    except urllib.error.HTTPError:  # 503: answering, not ready
         return False, metrics
+    except OSError:
+        return None, {}
 
 
 def delete_topics(settings: Settings) -> None:
-    from confluent_kafka.admin import AdminClient
-
     admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
     names = list(dict.fromkeys(settings.topics.model_dump().values()))
     for future in admin.delete_topics(names, operation_timeout=10).values():
-        try:
+        with contextlib.suppress(Exception):  # best effort: the broker may be going away
             future.result(15)
-        except Exception:  # best effort: the broker may be going away
-            pass
 
 
-# -- publishing --------------------------------------------------------------------------------
-class _Sink:
-    """tqdm writes here; the live summary shows ``str(bar)`` instead."""
-
-    def write(self, text: str) -> int:
+# -- the run -----------------------------------------------------------------------------------
+class _Sink(io.StringIO):
+    def write(self, text: str) -> int:  # tqdm's output is dropped: the summary shows str(bar)
         return len(text)
 
-    def flush(self) -> None:
-        pass
+
+def demo_settings(address: str, options: DemoOptions, run_id: str) -> Settings:
+    """This run's own topics (``demo.<run_id>.credit.*``) and consumer group."""
+    base = Settings()
+    topics = {k: f"demo.{run_id}.{v}" for k, v in base.topics.model_dump().items()}
+    return base.model_copy(update={
+        "bootstrap_servers": address, "application_id": f"credit-demo-{run_id}",
+        "topics": Topics(**topics), "http_port": options.http_port,
+    })  # fmt: skip
 
 
-def example_reference() -> list[dict[str, Any]]:
-    lines = (json.loads(line) for line in EXAMPLES.read_text().splitlines() if line.strip())
-    return [event for event in lines if event["event_type"] in REFERENCE]
+class Demo:
+    """Broker, topics, reference data, service; then transactions (on a thread) and the summary."""
 
+    def __init__(self, options: DemoOptions, console: Console) -> None:
+        self.options, self.console = options, console
+        self.workdir = Path(tempfile.mkdtemp(prefix="credit-demo-"))
+        self.log, self.settings, self.own_broker = self.workdir / "service.log", Settings(), False
+        self.service: subprocess.Popen[bytes] | None = None
+        self.feeder = threading.Thread(target=self._feed, name="feeder", daemon=True)
+        self.stop, self.done, self.serving = threading.Event(), threading.Event(), threading.Event()
+        self.error, self.watcher = "", cast(OutputWatcher | None, None)
+        self.bar = tqdm(total=options.events, file=_Sink(), ncols=80, unit="ev", ascii=False)
+        self.phase, self.tally = "waiting for the service to be ready", Tally()
+        self.ready, self.metrics = cast(bool | None, None), dict[str, float]()
 
-class Feeder(threading.Thread):
-    """Publishes the transactions at the set pace once the service is ready."""
-
-    def __init__(self, settings: Settings, options: DemoOptions, bar: tqdm[Any]) -> None:
-        super().__init__(name="feeder", daemon=True)
-        from service.bootstrap import codec_for
-        from service.publish import EventPublisher
-
-        self.publisher = EventPublisher(settings, codec_for(settings))
-        self.options, self.bar, self.port = options, bar, settings.http_port
-        self.stop, self.done = threading.Event(), threading.Event()
-        self.phase, self.error = "waiting for the service to be ready", None | BaseException
-
-    def publish_reference(self) -> int:
+    def prepare(self) -> None:
+        address, self.own_broker = find_broker(self.console)
+        if self.own_broker and _kafka("start").returncode != 0:
+            raise DemoError("deploy/kafka/kafka.sh start failed (see above)")
+        self.settings = demo_settings(address, self.options, str(os.getpid()))
+        ensure_topics(self.settings)
+        self.watcher = OutputWatcher(self.settings, codec_for(self.settings), from_end=False)
+        self.console.print(f"this run's topics: {self.settings.topics.orders_created} etc.")
+        self.publisher = EventPublisher(self.settings, codec_for(self.settings))
         events = list(reference_events(self.options.load_config()))
-        events += example_reference() if self.options.with_examples else []
-        count = self.publisher.publish(self._counted(events))
-        self.publisher.flush()
-        return count
+        self.bar.total = self.options.events + len(events)
+        self.publisher.publish(self._counted(events))
+        self.publisher.flush()  # all reference data is in before the service starts
+        self.console.print(f"published {len(events):,} reference events")
+        self.service = start_service(self.settings, self.workdir)
+        self.console.print(f"service started (pid {self.service.pid}), its log: {self.log}")
 
     def _counted(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for event in events:
             yield event
             self.bar.update(1)
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            if http_status(self.port)[0]:
-                return
-            time.sleep(0.5)
-
-    def run(self) -> None:
+    def _feed(self) -> None:
         try:
-            self._wait_ready()
-            self.phase = f"publishing transactions at {self.options.rate:,.0f}/s"
-            stream = transaction_events(self.options.load_config())
-            self.publisher.publish(self._counted(paced(stream, self.options.rate, self.stop)))
+            self.serving.wait(READY_TIMEOUT_S)  # set by the main loop on the first ready answer
+            self.phase = f"publishing transactions, {self.options.rate:,.0f}/s"
+            stream = paced(transaction_events(self.options.load_config()), self.options.rate,
+                           self.stop)  # fmt: skip
+            self.publisher.publish(self._counted(stream))
             self.publisher.flush()
-            self.phase = "all events published; watching (Ctrl-C to stop)"
-        except BaseException as exc:  # reported by the main thread
-            self.error = exc
+            self.phase = "all published; watching (Ctrl-C to stop)"
+        except Exception as exc:  # reported by the main thread
+            self.error = repr(exc)
         finally:
             self.done.set()
 
-
-# -- the run -----------------------------------------------------------------------------------
-def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
-    raise KeyboardInterrupt
-
-
-def _settings(address: str, options: DemoOptions, run_id: str) -> Settings:
-    base = Settings()
-    return base.model_copy(update={
-        "bootstrap_servers": address, "application_id": f"credit-demo-{run_id}",
-        "topics": demo_topics(f"demo.{run_id}.", base.topics), "http_port": options.http_port,
-    })  # fmt: skip
-
-
-class Demo:
-    def __init__(self, options: DemoOptions, console: Console) -> None:
-        self.options, self.console = options, console
-        self.broker, self.workdir = Broker(), Path(tempfile.mkdtemp(prefix="credit-demo-"))
-        self.settings: Settings | None = None
-        self.service: subprocess.Popen[bytes] | None = None
-        self.feeder: Feeder | None = None
-        self.tally, self.status = Tally(), Status()
-        self.bar = tqdm(total=0, file=_Sink(), ncols=90, unit="ev", ascii=False, mininterval=0)
-
-    def prepare(self) -> None:
-        from service.runtime.clients import ensure_topics
-
-        self.broker.start(self.console)
-        self.settings = settings = _settings(self.broker.address, self.options, str(os.getpid()))
-        ensure_topics(settings)
-        self.console.print(f"topics: {settings.topics.orders_created} and the rest of demo.*")
-        self.feeder = Feeder(settings, self.options, self.bar)
-        self.bar.total = self.options.events  # about: transactions plus a few profile changes
-        count = self.feeder.publish_reference()
-        self.bar.total += count
-        self.console.print(f"published {count:,} reference events")
-        self.service = start_service(settings, self.workdir)
-        self.console.print(f"service started (pid {self.service.pid}); its log: "
-                           f"{self.workdir / 'service.log'}")  # fmt: skip
-
     def watch(self) -> None:
-        from service.bootstrap import codec_for
-        from service.watch import OutputWatcher
+        self.feeder.start()
+        with Live(Text(self.phase), console=self.console, refresh_per_second=4) as live:
+            self._loop(live)
 
-        assert self.settings is not None and self.feeder is not None
-        watcher = OutputWatcher(self.settings, codec_for(self.settings), from_end=False)
-        try:
-            self.feeder.start()
-            with Live(self._view(), console=self.console, refresh_per_second=4) as live:
-                self._loop(watcher, live)
-        finally:
-            watcher.close()
-
-    def _loop(self, watcher: Any, live: Live) -> None:
-        deadline, polled = None, 0.0
+    def _loop(self, live: Live) -> None:
+        deadline, asked = None, 0.0
         while deadline is None or time.monotonic() < deadline:
-            for _topic, event, _message in watcher.poll(timeout=0.25):
+            for _topic, event, _message in cast(OutputWatcher, self.watcher).poll(timeout=0.25):
                 self.tally.add(event)
-            if time.monotonic() - polled >= 1.0:
-                self.status.ready, self.status.metrics = http_status(self.options.http_port)
-                polled = time.monotonic()
-            self._check()
-            if deadline is None and self.feeder and self.feeder.done.is_set():
-                seconds = self.options.seconds
-                deadline = None if seconds is None else time.monotonic() + seconds
-            live.update(self._view())
-
-    def _check(self) -> None:
-        assert self.feeder is not None and self.service is not None
-        if self.feeder.error is not None:
-            raise DemoError(f"publishing failed: {self.feeder.error}")
-        if (code := self.service.poll()) is not None:
-            raise DemoError(f"the service exited with {code}; see {self.workdir / 'service.log'}")
-
-    def _view(self) -> RenderableType:
-        self.status.phase = self.feeder.phase if self.feeder else "starting"
-        self.status.bar = str(self.bar)
-        return render(self.tally, self.status)
+            if time.monotonic() - asked >= 1.0:
+                self.ready, self.metrics = http_status(self.options.http_port)
+                asked = time.monotonic()
+                if self.ready or self.stop.is_set():
+                    self.serving.set()
+            if self.error:
+                raise DemoError(f"publishing failed: {self.error}")
+            if self.service is not None and (code := self.service.poll()) is not None:
+                raise DemoError(f"the service exited with code {code}; its log: {self.log}")
+            if deadline is None and self.options.seconds is not None and self.done.is_set():
+                deadline = time.monotonic() + self.options.seconds
+            live.update(render(self.tally, self.phase, str(self.bar), self.ready, self.metrics))
 
     def cleanup(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)  # let the clean-up finish
-        self.console.print("stopping ...")
-        if self.feeder is not None:
-            self.feeder.stop.set()
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        self.console.print("\nstopping ...")
+        self.stop.set()
+        if self.feeder.is_alive():
             self.feeder.join(5)
         if self.service is not None:
-            self.console.print(f"service stopped (exit {stop_service(self.service)})")
-        if self.settings is not None and not self.options.keep_topics:
-            delete_topics(self.settings)
-        self.broker.stop()
+            self.console.print(f"service stopped (exit code {stop_service(self.service)})")
+        if self.watcher is not None:
+            self.watcher.close()
+            if not self.options.keep_topics:
+                delete_topics(self.settings)
+        if self.own_broker:
+            _kafka("stop")
         shutil.rmtree(self.workdir / "state", ignore_errors=True)
-        self.console.print(f"service log kept at {self.workdir / 'service.log'}")
+        if self.log.exists():
+            self.console.print(f"the service's log is kept at {self.log}")
 
 
 def run(options: DemoOptions, console: Console | None = None) -> int:
     demo = Demo(options, console or Console())
     for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+        signal.signal(sig, signal.default_int_handler)  # raise KeyboardInterrupt
     try:
         demo.prepare()
         demo.watch()

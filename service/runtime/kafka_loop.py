@@ -66,6 +66,7 @@ class KafkaRuntime:
         self._in_transaction = False
         self._changelog_offsets: dict[int, int] = {}
         self._pending_offsets = False
+        self._fatal: BaseException | None = None  # raised in a client callback, re-raised here
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -115,6 +116,8 @@ class KafkaRuntime:
                     checked = time.monotonic()
                 self._apply_reference(timeout=0.0)
                 self._consume_batch()
+                if self._fatal is not None:
+                    raise FencedError(f"stopped: {self._fatal}") from self._fatal
                 if time.monotonic() - started >= self.settings.commit_interval_ms / 1000:
                     self.commit()
                     started = time.monotonic()
@@ -234,6 +237,8 @@ class KafkaRuntime:
     # -- commit ----------------------------------------------------------------------------
     def commit(self) -> None:
         """Steps 1-4 of the module docstring."""
+        if self._fatal is not None:
+            raise FencedError(f"stopped: {self._fatal}") from self._fatal
         flush = self.processor.flush()
         self._produce(flush.records)
         if not self._in_transaction and not self._pending_offsets and self.exactly_once:
@@ -244,6 +249,8 @@ class KafkaRuntime:
         except KafkaException as exc:
             self._on_commit_failure(exc)
             return
+        except SystemError as exc:  # a client callback failed after a fatal error
+            raise FencedError(f"stopped: {self._fatal or exc}") from exc
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
         for partition, changes in flush.store_changes.items():
             store = self.stores.get(partition)
@@ -271,7 +278,8 @@ class KafkaRuntime:
     def _on_commit_failure(self, exc: KafkaException) -> None:
         error = exc.args[0]
         self.metrics.aborts.inc()
-        if error.fatal() or error.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED):
+        fenced = (KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH)
+        if error.fatal() or error.code() in fenced:
             self.running = False
             raise FencedError(f"producer fenced: {error}") from exc
         log.warning("transaction_aborted", error=str(error))
@@ -293,6 +301,13 @@ class KafkaRuntime:
 
     # -- rebalances ------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        try:
+            self._assign(partitions)
+        except Exception as exc:  # a callback must not raise into the client: keep it
+            log.error("assignment_failed", error=str(exc))
+            self._fatal = exc
+
+    def _assign(self, partitions: list[TopicPartition]) -> None:
         self.metrics.rebalances.labels("assigned").inc()
         mine = [tp.partition for tp in partitions if tp.topic == self.settings.topics.by_root]
         self.health.set_ready(False)
@@ -313,8 +328,10 @@ class KafkaRuntime:
         self.metrics.rebalances.labels("revoked").inc()
         try:
             self.commit()
-        except FencedError:
-            log.warning("fenced_during_revoke")
+        except Exception as exc:  # a callback must not raise into the client: keep it
+            log.warning("commit_failed_during_revoke", error=str(exc))
+            self._fatal = exc
+            return
         for tp in partitions:
             if tp.topic == self.settings.topics.by_root and tp.partition in self.stores:
                 self.processor.revoke(tp.partition)
@@ -327,6 +344,8 @@ class KafkaRuntime:
 
     def _on_error(self, error: KafkaError) -> None:
         log.warning("kafka_error", error=str(error), fatal=error.fatal())
+        if error.fatal():
+            self._fatal = KafkaException(error)
         if error.code() == KafkaError._ALL_BROKERS_DOWN:
             self.health.set_ready(False)
 

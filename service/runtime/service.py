@@ -7,7 +7,7 @@ from types import FrameType
 
 import structlog
 from confluent_kafka import KafkaException
-from tenacity import RetryCallState, retry, retry_if_exception_type, wait_exponential
+from tenacity import RetryCallState, retry, retry_if_exception, wait_exponential
 
 from service.bootstrap import processor_for
 from service.logs import configure
@@ -17,6 +17,11 @@ from service.runtime.kafka_loop import FencedError, KafkaRuntime
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A broker outage is worth waiting out; a fatal client error (fencing) is not."""
+    return isinstance(exc, KafkaException) and not exc.args[0].fatal()
 
 
 def run_service(settings: Settings | None = None) -> int:
@@ -43,7 +48,7 @@ def run_service(settings: Settings | None = None) -> int:
         error = state.outcome.exception() if state.outcome else None
         log.warning("broker_unavailable_retrying", error=str(error))
 
-    @retry(retry=retry_if_exception_type(KafkaException), before_sleep=retrying,
+    @retry(retry=retry_if_exception(_transient), before_sleep=retrying,
            wait=wait_exponential(multiplier=0.5, max=settings.retry_backoff_max_s))  # fmt: skip
     def attempt() -> None:
         nonlocal runtime
@@ -57,6 +62,9 @@ def run_service(settings: Settings | None = None) -> int:
     except FencedError as exc:
         log.error("fenced", error=str(exc))
         return 3
+    except KafkaException as exc:
+        log.error("fatal_kafka_error", error=str(exc))
+        return 4
     finally:
         server.shutdown()
     return 0

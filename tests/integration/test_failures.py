@@ -109,7 +109,7 @@ def test_a_zombie_is_fenced(bootstrap_servers: str, tmp_path: Path) -> None:
         publisher.flush()
         settle(settings, successor)
     zombie.process.send_signal(signal.SIGCONT)
-    assert zombie.process.wait(60) != 0
+    assert zombie.process.wait(60) == 3  # run_service: fenced
     assert "fenced" in zombie.log.read_text().lower()
     assert successor.terminate() == 0
     _check(settings, phases)
