@@ -22,9 +22,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from confluent_kafka.admin import AdminClient
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.table import Table
@@ -32,17 +33,18 @@ from rich.text import Text
 from tqdm import tqdm
 
 from service.bootstrap import codec_for
-from service.loadgen import LoadConfig, reference_events, transaction_events
+from service.errors import ConfigurationError, CreditServiceError
+from service.loadgen import Event, LoadConfig, reference_events, transaction_events
 from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
 from service.settings import Settings, Topics
 from service.watch import OutputWatcher
 
-T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SH = ROOT / "deploy" / "kafka" / "kafka.sh"
 OUTCOMES = {"order_approved": "approved", "order_held": "held", "order_rejected": "rejected"}
 READY_TIMEOUT_S, STOP_TIMEOUT_S = 120.0, 15.0
+COMPACT: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "title_style": "bold"}
 CLI = "from service.cli import app; app(prog_name='credit-service')"
 
 
@@ -142,9 +144,9 @@ def parse_metrics(text: str) -> dict[str, float]:
     return sums
 
 
-def paced(items: Iterable[T], rate: float, stop: threading.Event,
+def paced(items: Iterable[Event], rate: float, stop: threading.Event,
           clock: Callable[[], float] = time.monotonic,
-          sleep: Callable[[float], None] = time.sleep) -> Iterator[T]:  # fmt: skip
+          sleep: Callable[[float], None] = time.sleep) -> Iterator[Event]:  # fmt: skip
     """``items`` no faster than ``rate`` a second (0: no limit), until ``stop`` is set."""
     start = clock()
     for n, item in enumerate(items):
@@ -158,19 +160,19 @@ def paced(items: Iterable[T], rate: float, stop: threading.Event,
 
 # -- the live summary --------------------------------------------------------------------------
 def _counts(title: str, head: str, counts: Counter[str], total: int | None = None) -> Table:
-    table = Table(title=title, title_justify="left", min_width=24)
+    table = Table(title=title, title_justify="left", min_width=24, **COMPACT)
     table.add_column(head)
     table.add_column("count", justify="right")
     if total is not None:
         table.add_column("share", justify="right")
-    for key, count in counts.most_common():
+    for key, count in counts.most_common(10):  # a 24-line terminal shows it all
         share = [] if total is None else [f"{100 * count / total:.1f}%" if total else "-"]
         table.add_row(key, f"{count:,}", *share)
     return table
 
 
 def _service(tally_: Tally, ready: bool | None, m: Mapping[str, float]) -> Table:
-    table = Table(title="Service", title_justify="left", show_header=False, min_width=24)
+    table = Table(title="Service", title_justify="left", show_header=False, min_width=24, **COMPACT)
     count = m.get("credit_decision_latency_seconds_count", 0.0)
     latency = 1000 * m.get("credit_decision_latency_seconds_sum", 0.0) / count if count else 0.0
     answer = {None: "[dim]no answer[/]", True: "[green]ready[/]", False: "[yellow]not ready[/]"}
@@ -233,12 +235,10 @@ def start_service(settings: Settings, workdir: Path) -> subprocess.Popen[bytes]:
 
 
 def stop_service(process: subprocess.Popen[bytes]) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            return process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    process.send_signal(signal.SIGTERM)  # nothing if it has exited already
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        return process.wait(STOP_TIMEOUT_S)
+    process.kill()
     return process.wait()
 
 
@@ -256,8 +256,17 @@ def http_status(port: int) -> tuple[bool | None, dict[str, float]]:
         return None, {}
 
 
+def make_topics(settings: Settings, tries: int = 5) -> None:
+    for _ in range(tries - 1):  # a fresh broker's metadata can lag the topics it just created
+        with contextlib.suppress(ConfigurationError):
+            ensure_topics(settings)
+            return
+        time.sleep(1.0)
+    ensure_topics(settings)
+
+
 def delete_topics(settings: Settings) -> None:
-    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers})
+    admin = AdminClient({"bootstrap.servers": settings.bootstrap_servers, "log_level": 3})
     names = list(dict.fromkeys(settings.topics.model_dump().values()))
     for future in admin.delete_topics(names, operation_timeout=10).values():
         with contextlib.suppress(Exception):  # best effort: the broker may be going away
@@ -265,11 +274,6 @@ def delete_topics(settings: Settings) -> None:
 
 
 # -- the run -----------------------------------------------------------------------------------
-class _Sink(io.StringIO):
-    def write(self, text: str) -> int:  # tqdm's output is dropped: the summary shows str(bar)
-        return len(text)
-
-
 def demo_settings(address: str, options: DemoOptions, run_id: str) -> Settings:
     """This run's own topics (``demo.<run_id>.credit.*``) and consumer group."""
     base = Settings()
@@ -286,12 +290,13 @@ class Demo:
     def __init__(self, options: DemoOptions, console: Console) -> None:
         self.options, self.console = options, console
         self.workdir = Path(tempfile.mkdtemp(prefix="credit-demo-"))
-        self.log, self.settings, self.own_broker = self.workdir / "service.log", Settings(), False
+        self.log, self.settings = self.workdir / "service.log", Settings()
+        self.own_broker = self.own_topics = False  # what the clean-up must undo
         self.service: subprocess.Popen[bytes] | None = None
         self.feeder = threading.Thread(target=self._feed, name="feeder", daemon=True)
         self.stop, self.done, self.serving = threading.Event(), threading.Event(), threading.Event()
-        self.error, self.watcher = "", cast(OutputWatcher | None, None)
-        self.bar = tqdm(total=options.events, file=_Sink(), ncols=80, unit="ev", ascii=False)
+        self.error, self.bar_text, self.watcher = "", "", cast(OutputWatcher | None, None)
+        self.bar: tqdm[Event] | None = None  # publishing the transactions
         self.phase, self.tally = "waiting for the service to be ready", Tally()
         self.ready, self.metrics = cast(bool | None, None), dict[str, float]()
 
@@ -300,43 +305,37 @@ class Demo:
         if self.own_broker and _kafka("start").returncode != 0:
             raise DemoError("deploy/kafka/kafka.sh start failed (see above)")
         self.settings = demo_settings(address, self.options, str(os.getpid()))
-        ensure_topics(self.settings)
+        self.own_topics = not self.options.keep_topics
+        make_topics(self.settings)
         self.watcher = OutputWatcher(self.settings, codec_for(self.settings), from_end=False)
         self.console.print(f"this run's topics: {self.settings.topics.orders_created} etc.")
         self.publisher = EventPublisher(self.settings, codec_for(self.settings))
         events = list(reference_events(self.options.load_config()))
-        self.bar.total = self.options.events + len(events)
-        self.publisher.publish(self._counted(events))
+        self.publisher.publish(events)
         self.publisher.flush()  # all reference data is in before the service starts
         self.console.print(f"published {len(events):,} reference events")
         self.service = start_service(self.settings, self.workdir)
         self.console.print(f"service started (pid {self.service.pid}), its log: {self.log}")
-
-    def _counted(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for event in events:
-            yield event
-            self.bar.update(1)
+        self.feeder.start()
 
     def _feed(self) -> None:
         try:
+            config, rate = self.options.load_config(), self.options.rate
+            n = sum(1 for _ in transaction_events(config))  # for the progress bar
             self.serving.wait(READY_TIMEOUT_S)  # set by the main loop on the first ready answer
-            self.phase = f"publishing transactions, {self.options.rate:,.0f}/s"
-            stream = paced(transaction_events(self.options.load_config()), self.options.rate,
-                           self.stop)  # fmt: skip
-            self.publisher.publish(self._counted(stream))
+            self.phase = f"publishing transactions, {rate:,.0f}/s"
+            stream = paced(transaction_events(config), rate, self.stop)
+            self.bar = tqdm(stream, total=n, file=io.StringIO(), ncols=80, unit="ev", ascii=False)
+            self.publisher.publish(self.bar)
             self.publisher.flush()
+            self.bar_text = str(self.bar)  # frozen: its clock would run on
             self.phase = "all published; watching (Ctrl-C to stop)"
         except Exception as exc:  # reported by the main thread
             self.error = repr(exc)
         finally:
             self.done.set()
 
-    def watch(self) -> None:
-        self.feeder.start()
-        with Live(Text(self.phase), console=self.console, refresh_per_second=4) as live:
-            self._loop(live)
-
-    def _loop(self, live: Live) -> None:
+    def loop(self, live: Live) -> None:
         deadline, asked = None, 0.0
         while deadline is None or time.monotonic() < deadline:
             for _topic, event, _message in cast(OutputWatcher, self.watcher).poll(timeout=0.25):
@@ -344,7 +343,7 @@ class Demo:
             if time.monotonic() - asked >= 1.0:
                 self.ready, self.metrics = http_status(self.options.http_port)
                 asked = time.monotonic()
-                if self.ready or self.stop.is_set():
+                if self.ready:
                     self.serving.set()
             if self.error:
                 raise DemoError(f"publishing failed: {self.error}")
@@ -352,21 +351,24 @@ class Demo:
                 raise DemoError(f"the service exited with code {code}; its log: {self.log}")
             if deadline is None and self.options.seconds is not None and self.done.is_set():
                 deadline = time.monotonic() + self.options.seconds
-            live.update(render(self.tally, self.phase, str(self.bar), self.ready, self.metrics))
+            bar = self.bar_text or ("" if self.bar is None else str(self.bar))
+            live.update(render(self.tally, self.phase, bar, self.ready, self.metrics))
 
     def cleanup(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         self.console.print("\nstopping ...")
         self.stop.set()
+        self.serving.set()  # the feeder may still be waiting for the service
         if self.feeder.is_alive():
             self.feeder.join(5)
+        vars(self).pop("publisher", None)  # its producer goes (quietly) before the broker does
         if self.service is not None:
             self.console.print(f"service stopped (exit code {stop_service(self.service)})")
         if self.watcher is not None:
             self.watcher.close()
-            if not self.options.keep_topics:
-                delete_topics(self.settings)
+        if self.own_topics:
+            delete_topics(self.settings)
         if self.own_broker:
             _kafka("stop")
         shutil.rmtree(self.workdir / "state", ignore_errors=True)
@@ -376,24 +378,21 @@ class Demo:
 
 def run(options: DemoOptions, console: Console | None = None) -> int:
     demo = Demo(options, console or Console())
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.default_int_handler)  # raise KeyboardInterrupt
     try:
         demo.prepare()
-        demo.watch()
+        with Live(Text(demo.phase), console=demo.console, refresh_per_second=4) as live:
+            demo.loop(live)
         return 0
     except KeyboardInterrupt:
         return 0
-    except DemoError as exc:
+    except (DemoError, CreditServiceError) as exc:
         demo.console.print(f"[red]demo: {exc}[/]")
         return 1
     finally:
         demo.cleanup()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(run(parse_args(argv)))
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(run(parse_args()))

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = 8080
     log_level: str = "INFO"
-    retry_backoff_max_s: float = 30.0
+    retry_backoff_max_s: float = Field(10.0, gt=0, le=20)
     session_timeout_ms: int = Field(10_000, ge=1000)
 
     @property

@@ -165,3 +165,16 @@ def topic_factory(admin: AdminClient) -> Iterator[TopicFactory]:
             # Already gone, or the broker went away: nothing left to clean up.
             with contextlib.suppress(KafkaException):
                 future.result(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _no_service_left_running() -> Iterator[None]:
+    """A failed test must not leave `credit-service run` subprocesses behind."""
+    yield
+    from tests.integration.service_process import STARTED
+
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)

@@ -58,7 +58,7 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
     return plan
 
 
-def ensure_topics(settings: Settings, timeout: float = 30.0) -> None:
+def ensure_topics(settings: Settings, timeout: float = 15.0) -> None:
     """Create missing topics; the internal ones must have ``by_root_partitions`` partitions."""
     admin = AdminClient(common(settings))
     existing = admin.list_topics(timeout=timeout).topics

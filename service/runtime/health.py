@@ -10,7 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
-STALE_AFTER_S = 30.0
+STALE_AFTER_S = 60.0
 
 
 class Health:
@@ -18,6 +18,7 @@ class Health:
         self._last_beat = time.monotonic()
         self._ready = False
         self._caught_up = False
+        self._connected = True
         self._gauge = ready_gauge
 
     def beat(self) -> None:
@@ -36,12 +37,17 @@ class Health:
         self._caught_up = caught_up
         self._publish()
 
+    def set_connected(self, connected: bool) -> None:
+        """The brokers answer (or all are down)."""
+        self._connected = connected
+        self._publish()
+
     def _publish(self) -> None:
         if self._gauge is not None:
-            self._gauge.set(1 if self._ready and self._caught_up else 0)
+            self._gauge.set(1 if self._ready and self._caught_up and self._connected else 0)
 
     def ready(self) -> bool:
-        return self._ready and self._caught_up and self.alive()
+        return self._ready and self._caught_up and self._connected and self.alive()
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -33,6 +33,7 @@ from typing import Any
 
 import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from service.errors import CreditServiceError, PoisonMessageError
 from service.ports import Record, StateStore
@@ -45,6 +46,15 @@ from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
 
 log = structlog.get_logger(__name__)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A broker outage is worth waiting out; a fatal client error (fencing) is not."""
+    return isinstance(exc, KafkaException) and not exc.args[0].fatal()
+
+
+class StopRequested(CreditServiceError):
+    """SIGTERM arrived before the service was up."""
 
 
 class FencedError(CreditServiceError):
@@ -67,13 +77,62 @@ class KafkaRuntime:
         self._changelog_offsets: dict[int, int] = {}
         self._pending_offsets = False
         self._fatal: BaseException | None = None  # raised in a client callback, re-raised here
+        self._uncommitted: dict[int, dict[bytes, bytes | None]] = {}
+        self._generation = 0
+        self._outage = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        ensure_topics(self.settings)
-        self.producer = Producer(producer_config(self.settings) | {"error_cb": self._on_error})
+        """Connect, create topics, load the reference table; a broker outage is waited out."""
+        for attempt in Retrying(retry=retry_if_exception(_transient), reraise=True,
+                                wait=wait_exponential(multiplier=0.5,
+                                                      max=self.settings.retry_backoff_max_s),
+                                before_sleep=self._starting_again):  # fmt: skip
+            with attempt:
+                self._start()
+
+    def _new_producer(self) -> Producer:
+        """A producer of a new generation; ``init_transactions`` fences the one before it and
+        aborts whatever transaction it left open."""
+        self._generation += 1
+        generation = self._generation
+
+        def on_error(error: KafkaError) -> None:
+            if generation == self._generation:  # errors of a replaced producer are moot
+                self._on_error(error)
+
+        producer = Producer(producer_config(self.settings) | {"error_cb": on_error})
         if self.exactly_once:
-            self.producer.init_transactions(60)
+            producer.init_transactions(15)
+        return producer
+
+    def _renew_producer(self) -> None:
+        """After an outage librdkafka may wait forever on a stale group coordinator in
+        ``send_offsets_to_transaction`` (librdkafka issues 5456, 5511): start a new
+        producer, which aborts the open transaction, and go back to the last commit."""
+        log.warning("renewing_producer_after_outage")
+        for attempt in Retrying(retry=retry_if_exception(_transient), reraise=True,
+                                wait=wait_exponential(multiplier=0.5,
+                                                      max=self.settings.retry_backoff_max_s),
+                                before_sleep=self._starting_again):  # fmt: skip
+            with attempt:
+                self.producer = self._new_producer()
+        self._outage = False
+        self._in_transaction = False
+        self.metrics.aborts.inc()
+        self._rewind()
+
+    def _starting_again(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        log.warning("broker_unavailable_retrying", error=str(error))
+        self.health.set_connected(False)
+        self.health.beat()
+        if not self.running:
+            raise StopRequested("stopped while waiting for the broker") from error
+
+    def _start(self) -> None:
+        ensure_topics(self.settings)
+        self.producer = self._new_producer()
         self.reference = ReferenceTable(self.settings)
         self._load_reference()
         self.consumer = Consumer(consumer_config(self.settings) | {"error_cb": self._on_error})
@@ -91,7 +150,13 @@ class KafkaRuntime:
             len(c) for c in self.processor.engine.reference.customers.values()))  # fmt: skip
 
     def _check_lag(self) -> None:
-        behind = self.reference.behind()
+        try:
+            behind = self.reference.behind()
+        except KafkaException as exc:
+            log.warning("lag_check_failed", error=str(exc))
+            self.health.set_connected(False)
+            return
+        self.health.set_connected(True)
         self.metrics.reference_behind.set(behind)
         self.health.set_caught_up(behind == 0)
         for tp in self.consumer.assignment():
@@ -106,7 +171,10 @@ class KafkaRuntime:
 
     def run(self) -> None:
         """Loop until ``stop``: on SIGTERM the batch in hand is committed, then the group left."""
-        self.start()
+        try:
+            self.start()
+        except StopRequested:
+            return
         started = checked = time.monotonic()
         try:
             while self.running:
@@ -236,12 +304,17 @@ class KafkaRuntime:
 
     # -- commit ----------------------------------------------------------------------------
     def commit(self) -> None:
-        """Steps 1-4 of the module docstring."""
+        """Steps 1-4 of the module docstring. A retriable failure (the broker is away) keeps
+        the transaction open and is tried again at the next commit; stores wait for it."""
         if self._fatal is not None:
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
+        if self._outage and self.exactly_once and self._in_transaction:
+            self._renew_producer()
         flush = self.processor.flush()
         self._produce(flush.records)
-        if not self._in_transaction and not self._pending_offsets and self.exactly_once:
+        for partition, changes in flush.store_changes.items():
+            self._uncommitted.setdefault(partition, {}).update(changes)
+        if not self._in_transaction and not self._pending_offsets:
             return
         started = time.perf_counter()
         try:
@@ -252,15 +325,20 @@ class KafkaRuntime:
         except SystemError as exc:  # a client callback failed after a fatal error
             raise FencedError(f"stopped: {self._fatal or exc}") from exc
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
-        for partition, changes in flush.store_changes.items():
+        self._persist()
+
+    def _persist(self) -> None:
+        """Step 4: the stores take the committed changes, with their changelog offsets."""
+        for partition, changes in self._uncommitted.items():
             store = self.stores.get(partition)
             offset = self._changelog_offsets.get(partition)
             if store is not None and offset is not None:
                 store.write(changes, offset)
+        self._uncommitted.clear()
         self._pending_offsets = False
 
     def _commit_transaction(self) -> None:
-        self.producer.flush()
+        self.producer.flush(30)
         assignment = self.consumer.assignment()
         positions = [tp for tp in self.consumer.position(assignment) if tp.offset >= 0]
         if not self.exactly_once:
@@ -270,26 +348,45 @@ class KafkaRuntime:
         self._begin()
         if positions:
             self.producer.send_offsets_to_transaction(
-                positions, self.consumer.consumer_group_metadata(), 30
-            )
+                positions, self.consumer.consumer_group_metadata(), 30)  # fmt: skip
         self.producer.commit_transaction(30)
         self._in_transaction = False
 
     def _on_commit_failure(self, exc: KafkaException) -> None:
         error = exc.args[0]
-        self.metrics.aborts.inc()
         fenced = (KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH)
         if error.fatal() or error.code() in fenced:
             self.running = False
             raise FencedError(f"producer fenced: {error}") from exc
+        if not error.txn_requires_abort() and self.exactly_once:
+            log.warning("commit_retrying", error=str(error))
+            self._backoff()
+            return
         log.warning("transaction_aborted", error=str(error))
-        if self._in_transaction:
-            self.producer.abort_transaction(30)
-            self._in_transaction = False
+        self.metrics.aborts.inc()
+        self._abort()
         self._rewind()
+
+    def _abort(self) -> None:
+        while self._in_transaction:
+            try:
+                self.producer.abort_transaction(30)
+                self._in_transaction = False
+            except KafkaException as exc:
+                if exc.args[0].fatal():
+                    raise FencedError(f"abort failed: {exc.args[0]}") from exc
+                log.warning("abort_retrying", error=str(exc.args[0]))
+                self._backoff()
+
+    def _backoff(self) -> None:
+        """Wait a little while the broker is away, still alive for /healthz."""
+        self.health.set_connected(False)
+        self.health.beat()
+        time.sleep(min(self.settings.retry_backoff_max_s, 1.0))
 
     def _rewind(self) -> None:
         """Back to the last commit: committed offsets, and books from the local stores."""
+        self._uncommitted.clear()
         assignment = self.consumer.assignment()
         for tp in self.consumer.committed(assignment, timeout=30):
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
@@ -347,7 +444,8 @@ class KafkaRuntime:
         if error.fatal():
             self._fatal = KafkaException(error)
         if error.code() == KafkaError._ALL_BROKERS_DOWN:
-            self.health.set_ready(False)
+            self.health.set_connected(False)
+            self._outage = True
 
 
 def _header(message: Message, name: str) -> str | None:

@@ -7,7 +7,6 @@ from types import FrameType
 
 import structlog
 from confluent_kafka import KafkaException
-from tenacity import RetryCallState, retry, retry_if_exception, wait_exponential
 
 from service.bootstrap import processor_for
 from service.logs import configure
@@ -19,11 +18,6 @@ from service.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-def _transient(exc: BaseException) -> bool:
-    """A broker outage is worth waiting out; a fatal client error (fencing) is not."""
-    return isinstance(exc, KafkaException) and not exc.args[0].fatal()
-
-
 def run_service(settings: Settings | None = None) -> int:
     """Run until SIGTERM/SIGINT; a broker outage is retried with backoff, never a crash loop."""
     settings = settings or Settings()
@@ -31,34 +25,16 @@ def run_service(settings: Settings | None = None) -> int:
     metrics = PrometheusMetrics()
     health = Health(metrics.ready)
     server = serve(health, metrics.registry, settings.http_host, settings.http_port)
-    stopping = False
-    runtime: KafkaRuntime | None = None
+    runtime = KafkaRuntime(settings, processor_for(settings, metrics), metrics, health)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
         log.info("stopping", signal=signum)
-        if runtime is not None:
-            runtime.stop()
+        runtime.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-
-    def retrying(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        log.warning("broker_unavailable_retrying", error=str(error))
-
-    @retry(retry=retry_if_exception(_transient), before_sleep=retrying,
-           wait=wait_exponential(multiplier=0.5, max=settings.retry_backoff_max_s))  # fmt: skip
-    def attempt() -> None:
-        nonlocal runtime
-        if not stopping:
-            processor = processor_for(settings, metrics)  # state comes back from the stores
-            runtime = KafkaRuntime(settings, processor, metrics, health)
-            runtime.run()
-
     try:
-        attempt()
+        runtime.run()
     except FencedError as exc:
         log.error("fenced", error=str(exc))
         return 3

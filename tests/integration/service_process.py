@@ -22,6 +22,7 @@ from service.settings import Settings
 from tests.contract.harness import committed_behind
 
 BIN = Path(sys.executable).parent / "credit-service"
+STARTED: list[subprocess.Popen[bytes]] = []  # killed after each test, whatever its outcome
 
 
 def free_port() -> int:
@@ -60,6 +61,7 @@ class ServiceProcess:
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen([str(BIN), "run"], env=self.env, stdout=sink,
                                             stderr=subprocess.STDOUT)  # fmt: skip
+        STARTED.append(self.process)
         return self
 
     def ready(self) -> bool:

@@ -28,7 +28,7 @@ def _prepared(bootstrap: str, tmp_path: Path, seed: int) -> tuple[Settings, list
     return settings, scenario(seed)
 
 
-def _check(settings: Settings, phases: list[list[dict]]) -> None:
+def check_exactly_once(settings: Settings, phases: list[list[dict]]) -> None:
     """Every output exactly once, equal to replay; balances equal a fresh replay."""
     codec = codec_for(settings)
     counts = decision_counts(settings, codec)
@@ -61,7 +61,7 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(bootstrap_servers: st
         settle(settings, service)
     assert kills >= 3
     assert service.terminate() == 0
-    _check(settings, phases)
+    check_exactly_once(settings, phases)
 
 
 def test_two_instances_share_the_work_through_rebalances(bootstrap_servers: str,
@@ -84,7 +84,7 @@ def test_two_instances_share_the_work_through_rebalances(bootstrap_servers: str,
         settle(settings, *(s for s in (first, second) if s.process))
     assert "partition_restored" in second.log.read_text()
     assert second.terminate() == 0
-    _check(settings, phases)
+    check_exactly_once(settings, phases)
 
 
 def test_a_zombie_is_fenced(bootstrap_servers: str, tmp_path: Path) -> None:
@@ -112,4 +112,4 @@ def test_a_zombie_is_fenced(bootstrap_servers: str, tmp_path: Path) -> None:
     assert zombie.process.wait(60) == 3  # run_service: fenced
     assert "fenced" in zombie.log.read_text().lower()
     assert successor.terminate() == 0
-    _check(settings, phases)
+    check_exactly_once(settings, phases)

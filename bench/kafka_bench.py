@@ -1,0 +1,736 @@
+"""Service benchmark on a real broker (``make bench-kafka``): ``credit-service run`` end to end.
+
+Needs ``KAFKA_BOOTSTRAP_SERVERS`` (the Makefile target starts the local broker and sets it).
+Every measurement gets its own deployment: topics under a unique prefix
+``bench.<run>.<tag>.*``, its own ``CREDIT_APPLICATION_ID``, state directory and HTTP port. The
+topics are deleted afterwards (``--keep`` keeps them and the state directories).
+
+Phases (``--phases``, default all):
+
+1. ``throughput``, for each guarantee (exactly_once and at_least_once by default): the
+   reference data (``--accounts``) and a backlog of ``--backlog`` transaction events from
+   ``service.loadgen`` are published *before* the service starts; then ``credit-service run``
+   starts, and the clock runs from its readiness (``/readyz``) until every decision of the
+   backlog's ``order_created`` events (event id ``<input id>:decision``) has been read,
+   ``read_committed``, from the approved and held topics. decisions/s = decisions / that time.
+2. ``latency``: a fresh deployment with the reference data, the service started and ready; then
+   ``--rate`` events/s for ``--duration`` s, pre-encoded, from a paced publisher thread that
+   records when it hands each order to the producer; the watcher records when each decision is
+   read (read_committed, so committed). latency = read - produced: p50, p99, max.
+3. ``restore``: ``--restore-accounts`` account books (an open order, an open invoice, a short id
+   log) produced straight into a changelog topic, then ``restore_partition`` into fresh RocksDB
+   stores for every partition ("changelog → store") and ``processor.assign`` of every store
+   ("store → memory"), and the first ``processor.flush`` after that ``assign``.
+
+Peak RSS of the service process (VmHWM) is read before it is stopped (phases 1 and 2).
+Smaller runs: e.g. ``--accounts 2000 --backlog 20000 --duration 5 --restore-accounts 50000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import math
+import os
+import pstats
+import shlex
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bench.kafka_support import (
+    Deployment,
+    Encoded,
+    PySpy,
+    RawProducer,
+    ServiceProcess,
+    create_topics,
+    delete_topics,
+    encode_events,
+    load_average,
+)
+from service.bootstrap import codec_for, processor_for
+from service.codec import AvroCodec
+from service.domain.ledger import AccountBook, id_digest
+from service.domain.membership import credit_root
+from service.domain.snapshot import book_to_bytes
+from service.loadgen import LoadConfig, reference_events, transaction_events
+from service.processor import book_key
+from service.runtime import restore as restore_module
+from service.settings import Settings
+from service.stores import RocksDBStateStore
+from service.watch import OutputWatcher
+
+OUT = Path(__file__).resolve().parent / "out"
+GUARANTEES = ("exactly_once", "at_least_once")
+PHASES = ("throughput", "latency", "restore")
+T = TypeVar("T")
+
+
+TOPIC_RACES: list[str] = []  # deployments whose ensure_topics failed right after creating
+
+
+def topic_retries(settings: Settings) -> None:
+    retries = create_topics(settings)
+    if retries:
+        TOPIC_RACES.append(f"{settings.application_id} ({retries} retries)")
+        log(f"ensure_topics said 'has 0 partitions' right after creating the topics of "
+            f"{settings.application_id}; retried {retries}x")  # fmt: skip
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.kafka_bench", description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )  # fmt: skip
+    add = parser.add_argument
+    add("--phases", default=",".join(PHASES), help="comma list of " + ", ".join(PHASES))
+    add("--guarantees", default=",".join(GUARANTEES), help="phase 1, comma list")
+    add("--latency-guarantee", default="exactly_once", choices=GUARANTEES)
+    add("--accounts", type=int, default=20_000, help="customer accounts (reference data)")
+    add("--groups", type=int, default=None, help="credit groups (default accounts / 50)")
+    add("--backlog", type=int, default=200_000, help="phase 1: transaction events")
+    add("--rate", type=float, default=10_000.0, help="phase 2: offered events/s")
+    add("--duration", type=float, default=20.0, help="phase 2: seconds of paced publishing")
+    add("--restore-accounts", type=int, default=1_000_000, help="phase 3: books")
+    add("--partitions", type=int, default=None, help="by-root and input partitions")
+    add("--commit-interval-ms", type=int, default=None, help="CREDIT_COMMIT_INTERVAL_MS")
+    add("--seed", type=int, default=11)
+    add("--stall-timeout", type=float, default=60.0,
+        help="give up when no decision arrives for this long")  # fmt: skip
+    add("--py-spy", action="store_true", help="profile the service (phases 1-2) with py-spy")
+    add("--restore-api", choices=("partition", "partitions"), default="partition",
+        help="phase 3: restore_partition per partition, or restore_partitions (one reader) "
+        "where the service has it")  # fmt: skip
+    add("--profile-restore", action="store_true",
+        help="phase 3 under cProfile (slower); prints where the time goes")  # fmt: skip
+    add("--keep", action="store_true", help="keep topics and state directories")
+    args = parser.parse_args(argv)
+    args.phases = _choices(args.phases, PHASES, parser)
+    args.guarantees = _choices(args.guarantees, GUARANTEES, parser)
+    args.groups = args.accounts // 50 if args.groups is None else args.groups
+    return args
+
+
+def _choices(text: str, allowed: tuple[str, ...], parser: argparse.ArgumentParser) -> list[str]:
+    chosen = [item.strip() for item in text.split(",") if item.strip()]
+    for item in chosen:
+        if item not in allowed:
+            parser.error(f"{item!r} is not one of {', '.join(allowed)}")
+    return chosen
+
+
+# -- the workload ---------------------------------------------------------------------------
+
+
+@dataclass
+class Workload:
+    """Pre-encoded reference data and transactions; decision ids of the orders by index."""
+
+    config: LoadConfig
+    reference: list[Encoded]
+    transactions: list[Encoded]
+    decision_ids: list[str | None]
+    seconds: float
+
+    def orders(self, count: int) -> int:
+        return sum(1 for d in self.decision_ids[:count] if d is not None)
+
+
+def build_workload(args: argparse.Namespace, codec: AvroCodec) -> Workload:
+    started = time.perf_counter()
+    events = 0
+    if "throughput" in args.phases:
+        events = args.backlog
+    if "latency" in args.phases:
+        events = max(events, round(args.rate * args.duration))
+    config = LoadConfig(seed=args.seed, accounts=args.accounts, groups=args.groups,
+                        events=max(events, 1))  # fmt: skip
+    reference = encode_events(codec, reference_events(config))
+    transactions = list(transaction_events(config))
+    decision_ids = [
+        f"{e['event_id']}:decision" if e["event_type"] == "order_created" else None
+        for e in transactions
+    ]
+    encoded = encode_events(codec, transactions)
+    return Workload(config, reference, encoded, decision_ids, time.perf_counter() - started)
+
+
+# -- phase 1: sustained throughput -----------------------------------------------------------
+
+
+@dataclass
+class ServiceFigures:
+    peak_rss_kib: int = 0
+    rss_kib: int = 0
+    commits: float = 0.0
+    commit_seconds: float = 0.0
+    aborts: float = 0.0
+    dead_letters: int = 0
+    cpu_seconds: float = 0.0  # service CPU time (user + system) while measured
+    load: str = ""  # 1-minute load average at the start and the end of the measurement
+    profile: list[tuple[str, float, float]] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Throughput:
+    guarantee: str
+    events: int
+    orders: int
+    publish_seconds: float
+    startup_seconds: float  # process start → /readyz 200
+    decisions: int
+    seconds: float  # ready → last decision read
+    service: ServiceFigures
+
+    @property
+    def per_second(self) -> float:
+        return self.decisions / self.seconds if self.seconds > 0 else 0.0
+
+
+def _decision_topics(deployment: Deployment) -> list[str]:
+    t = deployment.topics
+    return [t.orders_approved, t.orders_held, t.dead_letter]
+
+
+def _finish(service: ServiceProcess, figures: ServiceFigures, spy: PySpy | None) -> ServiceFigures:
+    """Read peak RSS and metrics, then stop the service (and the profiler)."""
+    memory = service.memory_kib()
+    figures.peak_rss_kib, figures.rss_kib = memory.get("VmHWM", 0), memory.get("VmRSS", 0)
+    samples = service.metrics()
+    figures.commits = samples.get("credit_transaction_commit_seconds_count", 0.0)
+    figures.commit_seconds = samples.get("credit_transaction_commit_seconds_sum", 0.0)
+    figures.aborts = samples.get("credit_transaction_aborts_total", 0.0)
+    if spy is not None:
+        spy.stop()
+        figures.profile = spy.summary()
+    code = service.stop()
+    if code != 0:
+        figures.note += f" service exit code {code};"
+    return figures
+
+
+def throughput(
+    args: argparse.Namespace, base: Settings, run_id: str, work: Path, codec: AvroCodec,
+    workload: Workload, guarantee: str,
+) -> Throughput:  # fmt: skip
+    tag = "eos" if guarantee == "exactly_once" else "alo"
+    deployment = Deployment.create(base, run_id, tag, work, guarantee=guarantee)
+    backlog = workload.transactions[: args.backlog]
+    expected = {d for d in workload.decision_ids[: args.backlog] if d is not None}
+    topic_retries(deployment.settings)
+    started = time.perf_counter()
+    producer = RawProducer(deployment.settings)
+    producer.produce_all(deployment, workload.reference)
+    producer.produce_all(deployment, backlog)
+    producer.flush()
+    published = time.perf_counter() - started
+    log(f"{guarantee}: published {len(workload.reference):,} reference + {len(backlog):,} "
+        f"transaction events in {published:.1f} s; starting the service")  # fmt: skip
+    watcher = OutputWatcher(deployment.settings, codec, topics=_decision_topics(deployment))
+    service = ServiceProcess(deployment)
+    figures, spy = ServiceFigures(), None
+    ready_at: float | None = None
+    cpu_at_ready = 0.0
+    last = started = service.started
+    pending = set(expected)
+    try:
+        while pending:
+            for _, event, _ in watcher.poll(timeout=0.05):
+                event_id = event.get("event_id")
+                if event["event_type"] == "dead_letter":
+                    figures.dead_letters += 1
+                elif event_id in pending:
+                    pending.discard(event_id)
+                    last = time.perf_counter()
+            now = time.perf_counter()
+            if ready_at is None and service.ready():
+                ready_at = last = now
+                cpu_at_ready, figures.load = service.cpu_seconds(), load_average()
+                log(f"{guarantee}: ready after {ready_at - started:.1f} s")
+                spy = PySpy(service.pid, work / f"py-spy-{tag}.txt") if args.py_spy else None
+            service.check_alive()
+            if now - last > args.stall_timeout:
+                figures.note += f" stalled: {len(pending):,} decisions missing;"
+                break
+        figures.cpu_seconds = service.cpu_seconds() - cpu_at_ready
+        figures.load += f"→{load_average()}"
+        figures = _finish(service, figures, spy)
+    finally:
+        if service.alive():
+            service.stop()
+        watcher.close()
+        if not args.keep:
+            delete_topics(deployment.settings, deployment.all_topics())
+    ready = ready_at if ready_at is not None else last
+    result = Throughput(guarantee, len(backlog), len(expected), published, ready - started,
+                        len(expected) - len(pending), last - ready, figures)  # fmt: skip
+    log(f"{guarantee}: {result.decisions:,} decisions in {result.seconds:.1f} s = "
+        f"{result.per_second:,.0f}/s")  # fmt: skip
+    return result
+
+
+# -- phase 2: latency at a fixed offered rate ------------------------------------------------
+
+
+class PacedPublisher(threading.Thread):
+    """Produces pre-encoded records at ``rate``/s, noting (wall clock, so that it compares with
+    the service's record timestamps) when each was handed to the producer."""
+
+    def __init__(self, deployment: Deployment, records: list[Encoded], rate: float) -> None:
+        super().__init__(name="paced-publisher", daemon=True)
+        self.records, self.rate = records, rate
+        self.topics = [deployment.topic(r.topic_field) for r in records]
+        self.produced_at = [0.0] * len(records)
+        self.producer = RawProducer(deployment.settings, linger_ms=5)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._publish()
+        except BaseException as exc:  # reported by the main thread
+            self.error = exc
+
+    def _publish(self) -> None:
+        records, topics, produced_at, rate = self.records, self.topics, self.produced_at, self.rate
+        produce, poll, clock, wall = (self.producer.produce, self.producer.producer.poll,
+                                      time.perf_counter, time.time)  # fmt: skip
+        total, i = len(records), 0
+        start = clock()
+        while i < total:
+            due = min(total, int((clock() - start) * rate) + 1)
+            while i < due:
+                record = records[i]
+                produced_at[i] = wall()
+                produce(topics[i], record.key, record.value)
+                i += 1
+            poll(0)
+            wait = i / rate - (clock() - start)
+            if wait > 0:
+                time.sleep(wait)
+        self.producer.flush()
+
+    @property
+    def achieved_rate(self) -> float:
+        span = self.produced_at[-1] - self.produced_at[0]
+        return (len(self.produced_at) - 1) / span if span > 0 else 0.0
+
+
+@dataclass
+class Latency:
+    guarantee: str
+    target_rate: float
+    achieved_rate: float
+    events: int
+    orders: int
+    decisions: int
+    latencies: list[float]  # produced → decision read (read_committed), sorted
+    to_decision: list[float]  # produced → decision record created by the service, sorted
+    to_visible: list[float]  # decision record created → read (commit, fetch), sorted
+    drain_seconds: float  # last event produced → last decision read
+    service: ServiceFigures
+
+    def quantile(self, q: float) -> float:
+        return quantile(self.latencies, q)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile of sorted ``values``."""
+    if not values:
+        return float("nan")
+    rank = max(1, math.ceil(q * len(values)))
+    return values[min(rank, len(values)) - 1]
+
+
+def latency(
+    args: argparse.Namespace, base: Settings, run_id: str, work: Path, codec: AvroCodec,
+    workload: Workload,
+) -> Latency:  # fmt: skip
+    guarantee = args.latency_guarantee
+    deployment = Deployment.create(base, run_id, "latency", work, guarantee=guarantee)
+    count = min(len(workload.transactions), round(args.rate * args.duration))
+    index = {d: i for i, d in enumerate(workload.decision_ids[:count]) if d is not None}
+    seen_at: dict[int, float] = {}
+    created_at: dict[int, float] = {}  # the decision record's timestamp (CreateTime)
+    topic_retries(deployment.settings)
+    producer = RawProducer(deployment.settings)
+    producer.produce_all(deployment, workload.reference)
+    producer.flush()
+    publisher = PacedPublisher(deployment, workload.transactions[:count], args.rate)
+    watcher = OutputWatcher(deployment.settings, codec, topics=_decision_topics(deployment))
+    service = ServiceProcess(deployment)
+    figures, spy = ServiceFigures(), None
+    last = time.perf_counter()
+    try:
+        while not service.ready():
+            service.check_alive()
+            list(watcher.poll(timeout=0.05))  # join the watcher's group meanwhile
+            if time.perf_counter() - service.started > 120:
+                raise RuntimeError("service not ready after 120 s:\n" + service.log_tail())
+        log(f"latency: service ready after {time.perf_counter() - service.started:.1f} s; "
+            f"offering {args.rate:,.0f} events/s for {count / args.rate:.0f} s")  # fmt: skip
+        spy = PySpy(service.pid, work / "py-spy-latency.txt") if args.py_spy else None
+        cpu_at_start, figures.load = service.cpu_seconds(), load_average()
+        publisher.start()
+        last = time.perf_counter()
+        while len(seen_at) < len(index):
+            for _, event, message in watcher.poll(timeout=0.05):
+                if event["event_type"] == "dead_letter":
+                    figures.dead_letters += 1
+                    continue
+                i = index.get(event.get("event_id", ""))
+                if i is not None and i not in seen_at:
+                    seen_at[i] = time.time()
+                    created_at[i] = message.timestamp()[1] / 1000
+                    last = time.perf_counter()
+            if publisher.error is not None:
+                raise publisher.error
+            service.check_alive()
+            if publisher.is_alive():
+                last = max(last, time.perf_counter() - 1.0)
+            elif time.perf_counter() - last > args.stall_timeout:
+                figures.note += f" stalled: {len(index) - len(seen_at):,} decisions missing;"
+                break
+        publisher.join()
+        figures.cpu_seconds = service.cpu_seconds() - cpu_at_start
+        figures.load += f"→{load_average()}"
+        figures = _finish(service, figures, spy)
+    finally:
+        if service.alive():
+            service.stop()
+        watcher.close()
+        if not args.keep:
+            delete_topics(deployment.settings, deployment.all_topics())
+    produced = publisher.produced_at
+    latencies = sorted(seen - produced[i] for i, seen in seen_at.items())
+    to_decision = sorted(created - produced[i] for i, created in created_at.items())
+    to_visible = sorted(seen_at[i] - created for i, created in created_at.items())
+    drain = (max(seen_at.values()) - produced[-1]) if seen_at else float("nan")
+    with (work / "latency.csv").open("w") as sink:  # for a closer look: one order a line
+        sink.write("index,produced,decision_created,read\n")
+        sink.writelines(f"{i},{produced[i]:.6f},{created_at[i]:.3f},{seen_at[i]:.6f}\n"
+                        for i in sorted(seen_at))  # fmt: skip
+    result = Latency(guarantee, args.rate, publisher.achieved_rate, count, len(index),
+                     len(seen_at), latencies, to_decision, to_visible, drain,
+                     figures)  # fmt: skip
+    log(
+        f"latency: p50 {result.quantile(0.5) * 1000:,.0f} ms, p99 "
+        f"{result.quantile(0.99) * 1000:,.0f} ms at {result.achieved_rate:,.0f} events/s"
+    )
+    return result
+
+
+# -- phase 3: restore ------------------------------------------------------------------------
+
+
+@dataclass
+class Restore:
+    accounts: int
+    partitions: int
+    changelog_bytes: int
+    produce_seconds: float
+    restore_seconds: float
+    applied: int
+    assign_seconds: float
+    books: int
+    memory_bytes: int
+    flush_seconds: float
+    flush_records: int
+    load: str = ""
+    api: str = "restore_partition"
+    profiles: dict[str, str] = field(default_factory=dict)
+
+
+_DAY0 = date(2026, 3, 2)
+_CURRENCIES = {"US01": "USD", "EU01": "EUR", "GB01": "GBP", "JP01": "JPY"}
+
+
+def sample_book(i: int) -> tuple[tuple[str, str], AccountBook]:
+    """Account ``i`` and a small realistic book: one open order, one open invoice (part of it
+    already paid), and the ids of what it has seen."""
+    company = tuple(_CURRENCIES)[i % 4]
+    account = (company, f"C{i:07d}")
+    book = AccountBook(_CURRENCIES[company])
+    order, invoice, older = f"o-{i:09d}", f"i-{i:09d}", f"i-{i + 1_000_000_000:010d}"
+    for kind, business_id in (("invoice", older), ("payment", f"p-{i:09d}")):
+        book.mark_seen(id_digest(kind, business_id))
+    issued = _DAY0 - timedelta(days=i % 45)
+    book.post_invoice(invoice, 50_000 + i % 997 * 113, issued, issued + timedelta(days=30))
+    book.mark_seen(id_digest("invoice", invoice))
+    book.add_order(order, 20_000 + i % 503 * 151)
+    book.mark_seen(id_digest("order", order))
+    return account, book
+
+
+def _profiled(enabled: bool, into: dict[str, str], name: str, call: Callable[[], T]) -> T:
+    if not enabled:
+        return call()
+    profiler = cProfile.Profile()
+    result = profiler.runcall(call)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(14)
+    into[name] = text.getvalue()
+    return result
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -> Restore:
+    deployment = Deployment.create(base, run_id, "restore", work)
+    settings = deployment.settings
+    partitions = settings.by_root_partitions
+    topic_retries(settings)
+    processor = processor_for(settings)
+    changelog = settings.topics.changelog
+    producer = RawProducer(settings, linger_ms=50)
+    started = time.perf_counter()
+    size = 0
+    for i in range(args.restore_accounts):
+        account, book = sample_book(i)
+        key, value = book_key(account), book_to_bytes(book)
+        size += len(key) + len(value)
+        partition = processor.partition_of(credit_root(account, None))
+        producer.produce(changelog, key, value, partition)
+        if i % 5000 == 0:
+            producer.producer.poll(0)
+    producer.flush(300)
+    produced = time.perf_counter() - started
+    log(f"restore: {args.restore_accounts:,} books ({size / 2**20:,.0f} MiB) in the changelog "
+        f"after {produced:.1f} s; restoring {partitions} partitions")  # fmt: skip
+    profiles: dict[str, str] = {}
+    load = load_average()
+    stores = {p: RocksDBStateStore(work / "restore" / f"by-root-{p}") for p in range(partitions)}
+    try:
+
+        def restore_all() -> int:
+            if args.restore_api == "partitions":  # one reader for all (newer service code)
+                return int(restore_module.restore_partitions(settings, stores))  # type: ignore[attr-defined, unused-ignore]
+            return sum(restore_module.restore_partition(settings, p, s) for p, s in stores.items())
+
+        started = time.perf_counter()
+        applied = _profiled(args.profile_restore, profiles, "changelog → store", restore_all)
+        restored = time.perf_counter() - started
+        log(f"restore: changelog → store {restored:.1f} s; loading the stores")
+        processor = processor_for(settings)
+        gc.collect()
+        before = _rss_bytes()
+
+        def assign_all() -> int:
+            return sum(processor.assign(p, s.items()) for p, s in stores.items())
+
+        started = time.perf_counter()
+        books = _profiled(args.profile_restore, profiles, "store → memory", assign_all)
+        assigned = time.perf_counter() - started
+        gc.collect()
+        memory = _rss_bytes() - before
+        log(f"restore: store → memory {assigned:.1f} s; first flush after assign")
+        started = time.perf_counter()
+        flush = _profiled(args.profile_restore, profiles, "first flush", processor.flush)
+        flushed = time.perf_counter() - started
+        flush_records = len(flush.records)
+        del flush
+    finally:
+        for store in stores.values():
+            store.close()
+        if not args.keep:
+            shutil.rmtree(work / "restore", ignore_errors=True)
+            delete_topics(settings, deployment.all_topics())
+    return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
+                   books, memory, flushed, flush_records, f"{load}→{load_average()}",
+                   f"restore_{args.restore_api}", profiles)  # fmt: skip
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:,.0f} MiB" if kib else "n/a"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> Iterator[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    line = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
+    yield line.format(*header)
+    yield "  ".join("-" * w for w in widths)
+    for row in rows:
+        yield line.format(*row)
+
+
+def _per_cpu(decisions: int, figures: ServiceFigures) -> str:
+    return f"{decisions / figures.cpu_seconds:,.0f}" if figures.cpu_seconds else "n/a"
+
+
+def _commit_cell(figures: ServiceFigures) -> str:
+    if not figures.commits:
+        return "n/a"
+    return f"{figures.commits:,.0f} × {figures.commit_seconds / figures.commits * 1000:.1f} ms"
+
+
+def report(
+    args: argparse.Namespace, base: Settings, workload: Workload | None,
+    phases: list[Throughput],
+    lat: Latency | None, res: Restore | None, total: float,
+) -> None:  # fmt: skip
+    out: list[str] = []
+    say = out.append
+    say("")
+    say("=" * 100)
+    say("credit-service benchmark on Kafka")
+    say("=" * 100)
+    say(f"command        {shlex.join([sys.executable, '-m', 'bench.kafka_bench', *sys.argv[1:]])}")
+    say(f"broker         {base.bootstrap_servers}  (machine: {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]})")  # fmt: skip
+    say(f"service        credit-service run, one process; by-root partitions "
+        f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
+        f"{base.commit_interval_ms} ms, max batch {base.max_batch}, store rocksdb")  # fmt: skip
+    if workload is not None:
+        cfg = workload.config
+        say(f"workload       service.loadgen seed {cfg.seed}: {cfg.accounts:,} accounts, "
+            f"{cfg.groups:,} groups, {cfg.companies} companies -> {len(workload.reference):,} "
+            f"reference events; generated+encoded in {workload.seconds:.1f} s")  # fmt: skip
+    for t in phases[:1]:
+        say(f"phase 1        backlog of {t.events:,} transaction events ({t.orders:,} "
+            f"order_created) + reference data, published before the service starts "
+            f"(in {t.publish_seconds:.1f} s)")  # fmt: skip
+    if lat is not None:
+        say(f"phase 2        {lat.events:,} events ({lat.orders:,} orders) offered at "
+            f"{lat.target_rate:,.0f}/s, {lat.guarantee}; producer linger 5 ms")  # fmt: skip
+    if res is not None:
+        say(f"phase 3        {res.accounts:,} books ({res.changelog_bytes / 2**20:,.0f} MiB of "
+            f"keys+values) in a {res.partitions}-partition changelog")  # fmt: skip
+    if phases:
+        say("")
+        say("1. Sustained order decisions (backlog drained; clock from /readyz to last decision)")
+        rows = [[t.guarantee, f"{t.startup_seconds:.1f} s", f"{t.decisions:,}/{t.orders:,}",
+                 f"{t.seconds:.1f} s", f"{t.per_second:,.0f}",
+                 f"{t.events / t.seconds if t.seconds else 0:,.0f}",
+                 f"{t.service.cpu_seconds:.1f} s", _per_cpu(t.decisions, t.service),
+                 _commit_cell(t.service), _mib(t.service.peak_rss_kib), t.service.load,
+                 t.service.note.strip() or "-"]
+                for t in phases]  # fmt: skip
+        header = ["guarantee", "start→ready", "decisions", "drain", "decisions/s",
+                  "≈events/s", "service CPU", "dec/CPU-s", "commits × mean", "peak RSS", "load",
+                  "note"]  # fmt: skip
+        out.extend(_table(header, rows))
+    if lat is not None:
+        say("")
+        say("2. Latency: produced (handed to the producer) → decision read read_committed")
+        row = [lat.guarantee, f"{lat.target_rate:,.0f}/s", f"{lat.achieved_rate:,.0f}/s",
+               f"{lat.decisions:,}/{lat.orders:,}", f"{lat.quantile(0.5) * 1000:,.0f} ms",
+               f"{lat.quantile(0.99) * 1000:,.0f} ms", f"{lat.quantile(1.0) * 1000:,.0f} ms",
+               f"{lat.drain_seconds:.1f} s", f"{lat.service.cpu_seconds:.1f} s",
+               _mib(lat.service.peak_rss_kib), lat.service.load,
+               lat.service.note.strip() or "-"]  # fmt: skip
+        header = ["guarantee", "offered", "achieved", "decisions", "p50", "p99", "max",
+                  "drain after last", "service CPU", "peak RSS", "load", "note"]  # fmt: skip
+        out.extend(_table(header, [row]))
+        say("   where it goes (p50 / p99 / max):")
+        parts = [("produced → decision record created by the service", lat.to_decision),
+                 ("decision created → read committed (commit + fetch)", lat.to_visible),
+                 ("produced → read committed (the figure above)", lat.latencies)]  # fmt: skip
+        for name, values in parts:
+            cells = " / ".join(f"{quantile(values, q) * 1000:,.0f}" for q in (0.5, 0.99, 1.0))
+            say(f"     {name:<52} {cells} ms")
+    if res is not None:
+        say("")
+        say(
+            f"3. Restore of {res.accounts:,} account books into fresh RocksDB stores "
+            f"(in this process; load {res.load})"
+        )
+        rows = [
+            [f"changelog → store ({res.api})", f"{res.restore_seconds:.1f} s",
+             f"{res.applied / res.restore_seconds if res.restore_seconds else 0:,.0f} books/s",
+             f"{res.applied:,} records applied"],
+            ["store → memory (processor.assign)", f"{res.assign_seconds:.1f} s",
+             f"{res.books / res.assign_seconds if res.assign_seconds else 0:,.0f} books/s",
+             f"{res.books:,} books, +{res.memory_bytes / 2**20:,.0f} MiB "
+             f"({res.memory_bytes / max(res.books, 1):,.0f} B/book)"],
+            ["first processor.flush() after assign", f"{res.flush_seconds:.1f} s", "",
+             f"{res.flush_records:,} changelog records"],
+            ["(setup) books produced to changelog", f"{res.produce_seconds:.1f} s", "", ""],
+        ]  # fmt: skip
+        out.extend(_table(["step", "time", "rate", ""], rows))
+    for t in phases:
+        _profile_lines(out, f"service profile, phase 1 {t.guarantee}", t.service)
+    if lat is not None:
+        _profile_lines(out, "service profile, phase 2", lat.service)
+    if res is not None:
+        for name, text in res.profiles.items():
+            say("")
+            say(f"cProfile of {name} (top by own time):")
+            out.extend(line for line in text.splitlines() if line.strip())
+    if TOPIC_RACES:
+        say("")
+        say(
+            "ensure_topics failed with 'has 0 partitions' just after creating the topics of: "
+            + ", ".join(TOPIC_RACES)
+        )
+    say("")
+    say(f"total bench time {total:.0f} s")
+    print("\n".join(out), flush=True)
+
+
+def _profile_lines(out: list[str], title: str, figures: ServiceFigures) -> None:
+    if figures.profile:
+        out.extend(["", f"{title} (py-spy, % of samples):"])
+        rows = [[name, f"{own:.1f}%", f"{total:.1f}%"] for name, own, total in figures.profile]
+        out.extend(_table(["function", "own", "total"], rows))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
+        sys.exit("KAFKA_BOOTSTRAP_SERVERS is not set: use `make bench-kafka`, or start "
+                 "deploy/kafka/kafka.sh and set it")  # fmt: skip
+    began = time.perf_counter()
+    overrides: dict[str, Any] = {}
+    if args.partitions:
+        overrides |= {"by_root_partitions": args.partitions, "input_partitions": args.partitions}
+    if args.commit_interval_ms:
+        overrides["commit_interval_ms"] = args.commit_interval_ms
+    base = Settings().model_copy(update=overrides)
+    run_id = f"{time.strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    work = OUT / f"kafka-{run_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    codec = codec_for(base)
+    log(f"run {run_id}: logs in {work}")
+    workload = None
+    if {"throughput", "latency"} & set(args.phases):
+        workload = build_workload(args, codec)
+        log(f"workload: {len(workload.reference):,} reference + "
+            f"{len(workload.transactions):,} transaction events encoded in "
+            f"{workload.seconds:.1f} s")  # fmt: skip
+    phases: list[Throughput] = []
+    lat = None
+    if workload is not None:
+        if "throughput" in args.phases:
+            phases = [throughput(args, base, run_id, work, codec, workload, guarantee)
+                      for guarantee in args.guarantees]  # fmt: skip
+        if "latency" in args.phases:
+            lat = latency(args, base, run_id, work, codec, workload)
+    res = restore(args, base, run_id, work) if "restore" in args.phases else None
+    if not args.keep:
+        for state in work.glob("state-*"):
+            shutil.rmtree(state, ignore_errors=True)
+    report(args, base, workload, phases, lat, res, time.perf_counter() - began)
+
+
+if __name__ == "__main__":
+    main()
