@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     retry_backoff_max_s: float = Field(10.0, gt=0, le=20)
     session_timeout_ms: int = Field(10_000, ge=1000)
+    merge_wait_ms: int = Field(500, ge=0)  # how long an input partition with lag holds others
 
     @property
     def transactional_id(self) -> str:

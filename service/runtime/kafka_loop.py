@@ -32,16 +32,18 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from service.errors import CreditServiceError, PoisonMessageError
 from service.ports import Record, StateStore
 from service.processor import KIND, CreditProcessor
-from service.runtime.clients import consumer_config, ensure_topics, producer_config
+from service.runtime.clients import consumer_config, ensure_topics
 from service.runtime.health import Health
+from service.runtime.merge import EventTimeMerge
 from service.runtime.reference_table import ReferenceTable
 from service.runtime.restore import restore_partitions
+from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
 
@@ -64,22 +66,20 @@ class FencedError(CreditServiceError):
 class KafkaRuntime:
     def __init__(self, settings: Settings, processor: CreditProcessor, metrics: Any,
                  health: Health) -> None:  # fmt: skip
-        self.settings, self.processor, self.metrics, self.health = (
-            settings,
-            processor,
-            metrics,
-            health,
-        )
+        self.settings, self.processor = settings, processor
+        self.metrics, self.health = metrics, health
         self.exactly_once = settings.guarantee == "exactly_once"
         self.stores: dict[int, StateStore] = {}
         self.running = True
-        self._in_transaction = False
-        self._changelog_offsets: dict[int, int] = {}
         self._pending_offsets = False
         self._fatal: BaseException | None = None  # raised in a client callback, re-raised here
         self._uncommitted: dict[int, dict[bytes, bytes | None]] = {}
-        self._generation = 0
         self._outage = False
+        self._next_offsets: dict[tuple[str, int], int] = {}  # after the last record handled
+        self._inputs: list[tuple[str, int]] = []  # assigned input partitions
+        inputs = settings.topics.transaction_inputs()
+        self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},
+                                    settings.merge_wait_ms / 1000)  # fmt: skip
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -91,21 +91,6 @@ class KafkaRuntime:
             with attempt:
                 self._start()
 
-    def _new_producer(self) -> Producer:
-        """A producer of a new generation; ``init_transactions`` fences the one before it and
-        aborts whatever transaction it left open."""
-        self._generation += 1
-        generation = self._generation
-
-        def on_error(error: KafkaError) -> None:
-            if generation == self._generation:  # errors of a replaced producer are moot
-                self._on_error(error)
-
-        producer = Producer(producer_config(self.settings) | {"error_cb": on_error})
-        if self.exactly_once:
-            producer.init_transactions(15)
-        return producer
-
     def _renew_producer(self) -> None:
         """After an outage librdkafka may wait forever on a stale group coordinator in
         ``send_offsets_to_transaction`` (librdkafka issues 5456, 5511): start a new
@@ -116,9 +101,8 @@ class KafkaRuntime:
                                                       max=self.settings.retry_backoff_max_s),
                                 before_sleep=self._starting_again):  # fmt: skip
             with attempt:
-                self.producer = self._new_producer()
+                self.output.renew()
         self._outage = False
-        self._in_transaction = False
         self.metrics.aborts.inc()
         self._rewind()
 
@@ -132,7 +116,7 @@ class KafkaRuntime:
 
     def _start(self) -> None:
         ensure_topics(self.settings)
-        self.producer = self._new_producer()
+        self.output = TransactionalOutput(self.settings, self._on_error)
         self.reference = ReferenceTable(self.settings)
         self._load_reference()
         self.consumer = Consumer(consumer_config(self.settings) | {"error_cb": self._on_error})
@@ -201,40 +185,11 @@ class KafkaRuntime:
             self.reference.close()
             for store in self.stores.values():
                 store.close()
-            self.producer.flush(10)
+            self.output.close()
 
     # -- the loop --------------------------------------------------------------------------
-    def _begin(self) -> None:
-        if self.exactly_once and not self._in_transaction:
-            self.producer.begin_transaction()
-            self._in_transaction = True
-
     def _produce(self, records: list[Record]) -> None:
-        if records:
-            self._begin()
-        for record in records:
-            kwargs: dict[str, Any] = {"key": record.key, "value": record.value,
-                                      "headers": record.headers or None}  # fmt: skip
-            if record.partition is not None:
-                kwargs["partition"] = record.partition
-            if record.topic == self.settings.topics.changelog:
-                kwargs["on_delivery"] = self._changelog_delivered
-            self._produce_one(record.topic, kwargs)
-
-    def _produce_one(self, topic: str, kwargs: dict[str, Any]) -> None:
-        while True:
-            try:
-                self.producer.produce(topic, **kwargs)
-                return
-            except BufferError:
-                self.producer.poll(0.05)
-
-    def _changelog_delivered(self, error: KafkaError | None, message: Message) -> None:
-        partition, offset = message.partition(), message.offset()
-        if error is None and partition is not None and offset is not None:
-            self._changelog_offsets[partition] = max(
-                self._changelog_offsets.get(partition, -1), offset
-            )
+        self.output.produce(records)
 
     def _apply_reference(self, timeout: float) -> None:
         for message in self.reference.poll(timeout=timeout):
@@ -249,32 +204,63 @@ class KafkaRuntime:
                 structlog.contextvars.clear_contextvars()
 
     def _consume_batch(self) -> None:
-        messages = self.consumer.consume(self.settings.max_batch, timeout=0.02)
-        for message in messages:
+        """By-root records are decided as they come; inputs wait in the event-time merge."""
+        for message in self.consumer.consume(self.settings.max_batch, timeout=0.02):
             if message.error() is not None:
                 log.warning("consume_error", error=str(message.error()))
-                continue
-            self._pending_offsets = True
-            structlog.contextvars.bind_contextvars(
-                topic=message.topic(), partition=message.partition(), offset=message.offset()
-            )
-            try:
-                self._handle(message)
-            except PoisonMessageError as exc:
-                self._dead_letter(message, exc)
-            finally:
-                structlog.contextvars.clear_contextvars()
+            elif message.topic() == self.settings.topics.by_root:
+                self._in_context(message, None, None)
+            else:
+                self._buffer(message)
+        released = self.merge.release(self._inputs, self._has_lag, time.monotonic())
+        for message, event, error in released:
+            self._in_context(message, event, error)
 
-    def _handle(self, message: Message) -> None:
+    def _buffer(self, message: Message) -> None:
+        topic, offset = message.topic() or "", message.offset() or 0
+        event, error = None, None
+        try:
+            event = self.processor.decode(topic, message.value())
+        except PoisonMessageError as exc:
+            error = exc
+        key = self.merge.key(topic, offset, event.occurred_at if event else None)
+        self.merge.add((topic, message.partition() or 0), key, (message, event, error))
+
+    def _has_lag(self, partition: tuple[str, int]) -> bool:
+        """The broker has records of ``partition`` this consumer has not handed out yet."""
+        tp = TopicPartition(*partition)
+        high = self.consumer.get_watermark_offsets(tp, cached=True)
+        position = self.consumer.position([tp])[0].offset
+        return high is None or high[1] < 0 or position < 0 or position < high[1]
+
+    def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
+        structlog.contextvars.bind_contextvars(
+            topic=message.topic(), partition=message.partition(), offset=message.offset()
+        )
+        try:
+            if error is not None:
+                raise error
+            if event is None:
+                self._decide(message)
+            else:
+                self._route(message, event)
+        except PoisonMessageError as exc:
+            self._dead_letter(message, exc)
+        finally:
+            structlog.contextvars.clear_contextvars()
+            self._next_offsets[(message.topic() or "", message.partition() or 0)] = (
+                message.offset() or 0) + 1  # fmt: skip
+            self._pending_offsets = True
+
+    def _decide(self, message: Message) -> None:
+        kind = _header(message, KIND) or "event"
+        started = time.perf_counter()
+        outcome = self.processor.process(kind, message.key(), message.value())
+        self._observe(outcome.outputs, time.perf_counter() - started)
+        self._produce(self.processor.encode_outputs(outcome.outputs))
+
+    def _route(self, message: Message, event: Any) -> None:
         topic = message.topic() or ""
-        if topic == self.settings.topics.by_root:
-            kind = _header(message, KIND) or "event"
-            started = time.perf_counter()
-            outcome = self.processor.process(kind, message.key(), message.value())
-            self._observe(outcome.outputs, time.perf_counter() - started)
-            self._produce(self.processor.encode_outputs(outcome.outputs))
-            return
-        event = self.processor.decode(topic, message.value())
         structlog.contextvars.bind_contextvars(
             event_id=event.event_id, account=f"{event.company_id}:{event.customer_id}",
             order_id=getattr(event, "order_id", None))  # fmt: skip
@@ -308,13 +294,13 @@ class KafkaRuntime:
         the transaction open and is tried again at the next commit; stores wait for it."""
         if self._fatal is not None:
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
-        if self._outage and self.exactly_once and self._in_transaction:
+        if self._outage and self.exactly_once and self.output.in_transaction:
             self._renew_producer()
         flush = self.processor.flush()
         self._produce(flush.records)
         for partition, changes in flush.store_changes.items():
             self._uncommitted.setdefault(partition, {}).update(changes)
-        if not self._in_transaction and not self._pending_offsets:
+        if not self.output.in_transaction and not self._pending_offsets:
             return
         started = time.perf_counter()
         try:
@@ -331,26 +317,18 @@ class KafkaRuntime:
         """Step 4: the stores take the committed changes, with their changelog offsets."""
         for partition, changes in self._uncommitted.items():
             store = self.stores.get(partition)
-            offset = self._changelog_offsets.get(partition)
+            offset = self.output.changelog_offsets.get(partition)
             if store is not None and offset is not None:
                 store.write(changes, offset)
         self._uncommitted.clear()
         self._pending_offsets = False
 
     def _commit_transaction(self) -> None:
-        self.producer.flush(30)
-        assignment = self.consumer.assignment()
-        positions = [tp for tp in self.consumer.position(assignment) if tp.offset >= 0]
-        if not self.exactly_once:
-            if positions:
-                self.consumer.commit(offsets=positions, asynchronous=False)
-            return
-        self._begin()
-        if positions:
-            self.producer.send_offsets_to_transaction(
-                positions, self.consumer.consumer_group_metadata(), 30)  # fmt: skip
-        self.producer.commit_transaction(30)
-        self._in_transaction = False
+        positions = [
+            TopicPartition(topic, partition, offset)
+            for (topic, partition), offset in sorted(self._next_offsets.items())
+        ]
+        self.output.commit(positions, self.consumer)
 
     def _on_commit_failure(self, exc: KafkaException) -> None:
         error = exc.args[0]
@@ -368,10 +346,9 @@ class KafkaRuntime:
         self._rewind()
 
     def _abort(self) -> None:
-        while self._in_transaction:
+        while self.output.in_transaction:
             try:
-                self.producer.abort_transaction(30)
-                self._in_transaction = False
+                self.output.abort()
             except KafkaException as exc:
                 if exc.args[0].fatal():
                     raise FencedError(f"abort failed: {exc.args[0]}") from exc
@@ -387,6 +364,8 @@ class KafkaRuntime:
     def _rewind(self) -> None:
         """Back to the last commit: committed offsets, and books from the local stores."""
         self._uncommitted.clear()
+        self._next_offsets.clear()
+        self.merge.clear()
         assignment = self.consumer.assignment()
         for tp in self.consumer.committed(assignment, timeout=30):
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
@@ -407,6 +386,8 @@ class KafkaRuntime:
     def _assign(self, partitions: list[TopicPartition]) -> None:
         self.metrics.rebalances.labels("assigned").inc()
         mine = [tp.partition for tp in partitions if tp.topic == self.settings.topics.by_root]
+        self._inputs += [(tp.topic, tp.partition) for tp in partitions
+                         if tp.topic != self.settings.topics.by_root]  # fmt: skip
         self.health.set_ready(False)
         self.metrics.restoring.set(len(mine))
         stores = {partition: self._open_store(partition) for partition in mine}
@@ -430,6 +411,11 @@ class KafkaRuntime:
             self._fatal = exc
             return
         for tp in partitions:
+            key = (tp.topic, tp.partition)
+            self.merge.drop(key)  # not handled yet: the next owner reads them again
+            self._next_offsets.pop(key, None)
+            if key in self._inputs:
+                self._inputs.remove(key)
             if tp.topic == self.settings.topics.by_root and tp.partition in self.stores:
                 self.processor.revoke(tp.partition)
                 self.stores.pop(tp.partition).close()

@@ -13,6 +13,7 @@ from service.metrics import NullMetrics
 from service.ports import Record
 from service.processor import KIND, CreditProcessor
 from service.publish import encoded
+from service.runtime.merge import EventTimeMerge
 from service.settings import Settings
 from service.stores import InMemoryStateStore
 
@@ -43,8 +44,7 @@ class InMemoryRuntime:
         topics = self.settings.topics
         while True:
             progressed = self._drain(topics.reference, self._reference)
-            for topic in topics.transaction_inputs():
-                progressed |= self._drain(topic, self._route)
+            progressed |= self._merged_inputs()
             progressed |= self._drain(topics.by_root, self._decide)
             self._commit()
             if not progressed:
@@ -61,13 +61,33 @@ class InMemoryRuntime:
         self._read[topic] += len(records)
         return bool(records)
 
+    def _merged_inputs(self) -> bool:
+        """Every unread input record, released in event-time order like the Kafka runtime."""
+        inputs = self.settings.topics.transaction_inputs()
+        merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)}, max_wait_s=0)
+        for topic in inputs:
+            records = self.log[topic][self._read[topic] :]
+            for offset, record in enumerate(records, start=self._read[topic]):
+                event, error = None, None
+                try:
+                    event = self.processor.decode(topic, record.value)
+                except PoisonMessageError as exc:
+                    error = exc
+                key = merge.key(topic, offset, event.occurred_at if event else None)
+                merge.add((topic, 0), key, (topic, offset, record, event, error))
+            self._read[topic] += len(records)
+        released = merge.release([], lambda partition: False, now=0.0)
+        for topic, offset, record, event, error in released:
+            if error is None:
+                self._emit([self.processor.route(event, [])])
+            else:
+                self._emit([self.processor.dead_letter(topic, 0, offset, record.key, record.value,
+                                                       error)])  # fmt: skip
+        return bool(released)
+
     def _reference(self, topic: str, offset: int, record: Record) -> None:
         event = self.processor.decode(topic, record.value)
         self._emit(self.processor.apply_reference(event, offset))
-
-    def _route(self, topic: str, offset: int, record: Record) -> None:
-        event = self.processor.decode(topic, record.value)
-        self._emit([self.processor.route(event, [])])
 
     def _decide(self, topic: str, offset: int, record: Record) -> None:
         kind = dict(record.headers).get(KIND, b"event").decode()

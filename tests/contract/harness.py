@@ -30,6 +30,7 @@ from service.watch import OutputWatcher
 class Harness(Protocol):
     settings: Settings
 
+    def start(self) -> None: ...
     def publish(self, events: list[dict[str, Any]]) -> None: ...
     def publish_raw(self, topic: str, key: bytes | None, value: bytes | None) -> None: ...
     def settle(self) -> None: ...
@@ -43,6 +44,9 @@ class MemoryHarness:
     def __init__(self) -> None:
         self.settings = Settings(by_root_partitions=4)
         self.runtime = InMemoryRuntime(self.settings)
+
+    def start(self) -> None:
+        pass
 
     def publish(self, events: list[dict[str, Any]]) -> None:
         self.runtime.publish(events)
@@ -99,7 +103,8 @@ def committed_behind(settings: Settings) -> int:
 
 
 class KafkaHarness:
-    def __init__(self, bootstrap: str, state_dir: Path, **overrides: Any) -> None:
+    def __init__(self, bootstrap: str, state_dir: Path, start: bool = True,
+                 **overrides: Any) -> None:  # fmt: skip
         self.settings = isolated_settings(bootstrap, state_dir, **overrides)
         ensure_topics(self.settings)
         self.codec = codec_for(self.settings)
@@ -108,9 +113,14 @@ class KafkaHarness:
         self.runtime = KafkaRuntime(self.settings, processor_for(self.settings),
                                     PrometheusMetrics(), Health())  # fmt: skip
         self.thread = threading.Thread(target=self.runtime.run, daemon=True)
-        self.thread.start()
+        if start:
+            self.thread.start()
         self.watcher = OutputWatcher(self.settings, self.codec)
         self._seen: list[tuple[str, dict[str, Any], Any]] = []
+
+    def start(self) -> None:
+        if not self.thread.is_alive():
+            self.thread.start()
 
     def publish(self, events: list[dict[str, Any]]) -> None:
         self.publisher.publish(events)

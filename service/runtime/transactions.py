@@ -1,0 +1,100 @@
+"""The transactional producer: one generation at a time, and what its transaction holds.
+
+``init_transactions`` of a new generation fences the previous producer with the same
+``transactional.id`` and aborts whatever transaction it left open; that is how a restarted
+instance fences its zombie, and how this one recovers when librdkafka wedges after an outage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import KafkaError, Message, Producer, TopicPartition
+
+from service.ports import Record
+from service.runtime.clients import producer_config
+from service.settings import Settings
+
+
+class TransactionalOutput:
+    def __init__(self, settings: Settings, on_error: Callable[[KafkaError], None]) -> None:
+        self.settings = settings
+        self.exactly_once = settings.guarantee == "exactly_once"
+        self._on_error = on_error
+        self._generation = 0
+        self.in_transaction = False
+        self.changelog_offsets: dict[int, int] = {}  # the last offset delivered per partition
+        self.producer = self._new_producer()
+
+    def _new_producer(self) -> Producer:
+        self._generation += 1
+        generation = self._generation
+
+        def on_error(error: KafkaError) -> None:
+            if generation == self._generation:  # errors of a replaced producer are moot
+                self._on_error(error)
+
+        producer = Producer(producer_config(self.settings) | {"error_cb": on_error})
+        if self.exactly_once:
+            producer.init_transactions(15)
+        return producer
+
+    def renew(self) -> None:
+        """A new generation; the open transaction of the old one is aborted by the broker."""
+        self.producer = self._new_producer()
+        self.in_transaction = False
+
+    def begin(self) -> None:
+        if self.exactly_once and not self.in_transaction:
+            self.producer.begin_transaction()
+            self.in_transaction = True
+
+    def produce(self, records: list[Record]) -> None:
+        if records:
+            self.begin()
+        for record in records:
+            kwargs: dict[str, Any] = {"key": record.key, "value": record.value,
+                                      "headers": record.headers or None}  # fmt: skip
+            if record.partition is not None:
+                kwargs["partition"] = record.partition
+            if record.topic == self.settings.topics.changelog:
+                kwargs["on_delivery"] = self._changelog_delivered
+            self._produce_one(record.topic, kwargs)
+
+    def _produce_one(self, topic: str, kwargs: dict[str, Any]) -> None:
+        while True:
+            try:
+                self.producer.produce(topic, **kwargs)
+                return
+            except BufferError:
+                self.producer.poll(0.05)
+
+    def _changelog_delivered(self, error: KafkaError | None, message: Message) -> None:
+        partition, offset = message.partition(), message.offset()
+        if error is None and partition is not None and offset is not None:
+            known = self.changelog_offsets.get(partition, -1)
+            self.changelog_offsets[partition] = max(known, offset)
+
+    def commit(self, positions: list[TopicPartition], consumer: Any) -> None:
+        """Steps 2 and 3: the input offsets into the transaction, then commit it."""
+        self.producer.flush(30)
+        if not self.exactly_once:
+            if positions:
+                consumer.commit(offsets=positions, asynchronous=False)
+            return
+        self.begin()
+        if positions:
+            self.producer.send_offsets_to_transaction(
+                positions, consumer.consumer_group_metadata(), 30
+            )
+        self.producer.commit_transaction(30)
+        self.in_transaction = False
+
+    def abort(self) -> None:
+        if self.in_transaction:
+            self.producer.abort_transaction(30)
+            self.in_transaction = False
+
+    def close(self) -> None:
+        self.producer.flush(10)
