@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 
+from service.inquiry import inquire
 from service.replay import BadLine, replay_lines
 from service.serialize import to_json_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app.add_typer(inquire, name="inquire")
 
 
 @app.command()
@@ -65,3 +67,7 @@ def run() -> None:
 @app.callback()
 def main() -> None:
     """Real-time credit decisions on Kafka: exact, explained, exactly-once."""
+
+
+if __name__ == "__main__":
+    app()

@@ -47,7 +47,7 @@ def output_record(output: OutputEvent) -> dict[str, Any]:
     return record
 
 
-def _json_default(value: Any) -> str:
+def json_default(value: Any) -> str:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
@@ -59,4 +59,4 @@ def _json_default(value: Any) -> str:
 
 def to_json_line(output: OutputEvent) -> str:
     """One output event as a compact JSON line (no trailing newline)."""
-    return json.dumps(output_record(output), default=_json_default, separators=(",", ":"))
+    return json.dumps(output_record(output), default=json_default, separators=(",", ":"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from confluent_kafka import KafkaException
@@ -70,9 +71,20 @@ def ensure_topics(settings: Settings, timeout: float = 15.0) -> None:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise ConfigurationError(f"cannot create topic {name}: {exc}") from exc
     for name in (settings.topics.by_root, settings.topics.changelog):
-        metadata = admin.list_topics(name, timeout=timeout).topics[name]
-        if len(metadata.partitions) != settings.by_root_partitions:
+        count = _partition_count(admin, name, timeout)
+        if count != settings.by_root_partitions:
             raise ConfigurationError(
-                f"{name} has {len(metadata.partitions)} partitions, "
+                f"{name} has {count} partitions, "
                 f"CREDIT_BY_ROOT_PARTITIONS says {settings.by_root_partitions}"
             )
+
+
+def _partition_count(admin: AdminClient, topic: str, timeout: float) -> int:
+    """Partitions of a topic, waiting while a just-created topic is not in the metadata yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metadata = admin.list_topics(topic, timeout=timeout).topics.get(topic)
+        count = len(metadata.partitions) if metadata is not None and metadata.error is None else 0
+        if count or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)

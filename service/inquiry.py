@@ -1,0 +1,98 @@
+"""``credit-service inquire``: ask the ledger after replaying an event file.
+
+The answers come from the same engine and queries the service uses; with no broker at hand an
+analyst or an auditor replays the input log and asks. Every answer is one JSON object a line.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.domain.engine import CreditEngine
+from service.domain.queries import (
+    account_position,
+    aged_balances,
+    group_position,
+    held_orders,
+    manager_audit,
+)
+from service.replay import BadLine, replay_lines
+from service.serialize import json_default, output_record, to_native
+
+inquire = typer.Typer(no_args_is_help=True, help=__doc__)
+EventsFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines file")]
+AccountOption = Annotated[str | None, typer.Option(help="COMPANY:CUSTOMER")]
+GroupOption = Annotated[str, typer.Option(help="credit group id")]
+OnDate = Annotated[str | None, typer.Option(help="business day YYYY-MM-DD (default: last event)")]
+
+
+def _replayed(events: Path) -> tuple[CreditEngine, date, list[Any]]:
+    engine = CreditEngine()
+    outputs, last = [], date.min
+    with events.open("rb") as lines:
+        for item in replay_lines(lines, engine):
+            if isinstance(item, BadLine):
+                raise typer.BadParameter(f"{events}: {item}")
+            outputs.append(item)
+    for line in events.open("rb"):
+        if line.strip():
+            last = max(last, date.fromisoformat(json.loads(line)["occurred_at"][:10]))
+    return engine, last, outputs
+
+
+def _print(value: Any) -> None:
+    typer.echo(json.dumps(to_native(value), default=json_default, separators=(",", ":")))
+
+
+@inquire.command()
+def holds(events: EventsFile, manager: str | None = None, customer: str | None = None,
+          company: str | None = None) -> None:  # fmt: skip
+    """Held orders (SX.e release inquiry): by manager; or by customer, whoever the manager."""
+    engine, _, _ = _replayed(events)
+    for entry in held_orders(engine, manager, customer, company):
+        _print(entry)
+
+
+@inquire.command()
+def exposure(events: EventsFile, account: AccountOption = None, group: str | None = None,
+             on: OnDate = None) -> None:  # fmt: skip
+    """Exposure and available credit of an account or a credit group."""
+    engine, last, _ = _replayed(events)
+    day = date.fromisoformat(on) if on else last
+    if account:
+        company_id, _, customer_id = account.partition(":")
+        _print(account_position(engine, (company_id, customer_id), day))
+    if group:
+        _print(group_position(engine, group, day))
+
+
+@inquire.command()
+def aged(events: EventsFile, group: GroupOption, on: OnDate = None) -> None:
+    """Aged balances of a credit group: each member by aging period, and the total."""
+    engine, last, _ = _replayed(events)
+    _print(aged_balances(engine, group, date.fromisoformat(on) if on else last))
+
+
+@inquire.command()
+def audit(events: EventsFile, update: bool = False) -> None:
+    """Holds whose recorded manager is not the customer's current one (SX.e audit report)."""
+    engine, _, _ = _replayed(events)
+    for finding in manager_audit(engine, update):
+        _print(finding)
+
+
+@inquire.command()
+def why(events: EventsFile, order_id: str) -> None:
+    """Every decision about ORDER_ID with all its reasons and figures, as published."""
+    _, _, outputs = _replayed(events)
+    for output in outputs:
+        if getattr(output, "order_id", None) == order_id and output.event_type != (
+            "credit_notification"
+        ):
+            typer.echo(json.dumps(output_record(output), default=json_default,
+                                  separators=(",", ":")))  # fmt: skip
