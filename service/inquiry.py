@@ -7,7 +7,8 @@ analyst or an auditor replays the input log and asks. Every answer is one JSON o
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,17 +33,35 @@ OnDate = Annotated[str | None, typer.Option(help="business day YYYY-MM-DD (defau
 
 
 def _replayed(events: Path) -> tuple[CreditEngine, date, list[Any]]:
+    """The engine after every line of ``events``, the last business day, and the outputs.
+
+    A bad line stops the inquiry (exit code 2, the line named on stderr), as ``replay`` does:
+    an answer over part of the log would be wrong without saying so.
+    """
     engine = CreditEngine()
-    outputs, last = [], date.min
+    outputs: list[Any] = []
     with events.open("rb") as lines:
         for item in replay_lines(lines, engine):
             if isinstance(item, BadLine):
-                raise typer.BadParameter(f"{events}: {item}")
+                typer.echo(f"{events}: {item}", err=True)
+                raise typer.Exit(code=2)
             outputs.append(item)
-    for line in events.open("rb"):
-        if line.strip():
-            last = max(last, date.fromisoformat(json.loads(line)["occurred_at"][:10]))
+    last = date.min
+    with events.open("rb") as lines:
+        for line in lines:
+            if line.strip():  # every line was read above; the business day is the UTC date
+                at = datetime.fromisoformat(json.loads(line)["occurred_at"])
+                last = max(last, at.astimezone(UTC).date())
     return engine, last, outputs
+
+
+def _answer(query: Callable[[], Any]) -> Any:
+    """A query's answer; a missing exchange rate is an error (exit code 1), never a guess."""
+    try:
+        return query()
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
 
 
 def _print(value: Any) -> None:
@@ -66,9 +85,9 @@ def exposure(events: EventsFile, account: AccountOption = None, group: str | Non
     day = date.fromisoformat(on) if on else last
     if account:
         company_id, _, customer_id = account.partition(":")
-        _print(account_position(engine, (company_id, customer_id), day))
+        _print(_answer(lambda: account_position(engine, (company_id, customer_id), day)))
     if group:
-        _print(group_position(engine, group, day))
+        _print(_answer(lambda: group_position(engine, group, day)))
 
 
 @inquire.command()

@@ -7,7 +7,7 @@ Outputs of one input come as its decision first, then its notifications.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
@@ -104,48 +104,40 @@ class CreditEngine:
         """Adopt a book (restored from a store, or handed over by another root)."""
         self.take_book(account)
         self.books[account] = book
-        self._tracked(account, book, 0, 0)
+        self._tracked(account, book, 0, 0, {})
 
     def take_book(self, account: AccountKey) -> AccountBook | None:
         """Remove a book and its share of its group's totals; returns it."""
         book = self.books.get(account)
         if book is None:
             return None
-        receivable, open_orders = book.receivable, book.open_order_total
+        receivable, open_orders, invoices = book.receivable, book.open_order_total, book.invoices
+        dues = book.dues()
         book.receivable = book.open_order_total = 0
-        self._tracked(account, book, receivable, open_orders)
-        book.receivable, book.open_order_total = receivable, open_orders
+        book.invoices = None
+        self._tracked(account, book, receivable, open_orders, dues)
+        book.receivable, book.open_order_total, book.invoices = receivable, open_orders, invoices
         del self.books[account]
         return book
 
     def group_overdue(self, group_id: str, day: date, allowed_days: int) -> dict[str, int]:
-        """The members' overdue amounts per ledger currency; cached until receivables move."""
-        totals = self.group_totals.setdefault(group_id, GroupTotals())
-        key = (day.toordinal(), allowed_days, totals.receivable_version)
-        if totals.overdue_cache is not None and totals.overdue_cache[0] == key:
-            return totals.overdue_cache[1]
-        per_currency: dict[str, int] = {}
-        for book in self.member_books(group_id):
-            amount = book.overdue(day, allowed_days)
-            if amount:
-                per_currency[book.currency] = per_currency.get(book.currency, 0) + amount
-        totals.overdue_cache = (key, per_currency)
-        return per_currency
+        """The members' overdue amounts per ledger currency, from the group's due dates."""
+        totals = self.group_totals.get(group_id)
+        return {} if totals is None else totals.overdue(day, allowed_days)
 
-    def member_books(self, group_id: str) -> Iterator[AccountBook]:
-        for account in self.reference.members(group_id):
-            book = self.books.get(account)
-            if book is not None and self.membership.group_id(account) == group_id:
-                yield book
-
-    def _tracked(self, account: AccountKey, book: AccountBook, receivable: int, open_: int) -> None:
-        """Carry a change of the book's balances into its group's totals."""
+    def _tracked(
+        self, account: AccountKey, book: AccountBook, receivable: int, open_: int,
+        dues: dict[int, int] | None = None,
+    ) -> None:  # fmt: skip
+        """Carry a change of the book's balances (and due dates) into its group's totals."""
         group_id = self.membership.group_id(account)
         if group_id is None:
             return
         totals = self.group_totals.setdefault(group_id, GroupTotals())
         totals.add(book.currency, account[0], book.receivable - receivable,
                    book.open_order_total - open_)  # fmt: skip
+        if dues is not None:
+            totals.add_dues(book.currency, dues, book.dues())
 
     def _review_due(self, event: AccountEvent, book: AccountBook, outcome: Outcome) -> Outcome:
         profile = self.reference.customer(event.account)
@@ -304,11 +296,11 @@ class CreditEngine:
             return Outcome(ignored=f"invoice {event.invoice_id} already posted")
         amount = self._ledger_amount(event.amount, event.currency, book, event)
         book.mark_seen(digest)
-        receivable, open_ = book.receivable, book.open_order_total
+        receivable, open_, dues = book.receivable, book.open_order_total, book.dues()
         if event.order_id is not None:
             book.reduce_order(event.order_id, amount)
         book.post_invoice(event.invoice_id, amount, event.invoice_date, event.due_date)
-        self._tracked(event.account, book, receivable, open_)
+        self._tracked(event.account, book, receivable, open_, dues)
         return self._review_due(event, book, Outcome())
 
     def _payment_posted(self, event: PaymentPosted) -> Outcome:
@@ -318,9 +310,9 @@ class CreditEngine:
             return Outcome(ignored=f"payment {event.payment_id} already posted")
         amount = self._ledger_amount(event.amount, event.currency, book, event)
         book.mark_seen(digest)
-        receivable, open_ = book.receivable, book.open_order_total
+        receivable, open_, dues = book.receivable, book.open_order_total, book.dues()
         book.post_payment(amount, event.invoice_ids or ())
-        self._tracked(event.account, book, receivable, open_)
+        self._tracked(event.account, book, receivable, open_, dues)
         return self._review_due(event, book, Outcome())
 
     # -- reference data --------------------------------------------------------------------

@@ -168,6 +168,14 @@ class AccountBook:
     def open_invoices(self) -> list[OpenInvoice]:
         return [] if self.invoices is None else list(self.invoices.values())
 
+    def dues(self) -> dict[int, int]:
+        """Open invoice amounts by due date (ordinal)."""
+        found: dict[int, int] = {}
+        for invoice in (self.invoices or {}).values():
+            due = invoice.due.toordinal()
+            found[due] = found.get(due, 0) + invoice.open_amount
+        return found
+
     def overdue(self, day: date, allowed_days: int) -> int:
         """Unpaid invoice amounts more than ``allowed_days`` past due on ``day``."""
         if self.invoices is None:
@@ -183,12 +191,11 @@ class GroupTotals:
     company's setting, read when the group's exposure is computed.
     """
 
-    __slots__ = ("buckets", "overdue_cache", "receivable_version")
+    __slots__ = ("buckets", "dues")
 
     def __init__(self) -> None:
         self.buckets: dict[tuple[str, str], list[int]] = {}
-        self.receivable_version = 0  # bumped by every change of a member's receivables
-        self.overdue_cache: tuple[tuple[int, int, int], dict[str, int]] | None = None
+        self.dues: dict[tuple[str, int], int] = {}  # (currency, due ordinal) → open invoices
 
     def add(self, currency: str, company_id: str, receivable: int, open_orders: int) -> None:
         bucket = self.buckets.get((currency, company_id))
@@ -196,8 +203,24 @@ class GroupTotals:
             bucket = self.buckets[(currency, company_id)] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
-        if receivable:
-            self.receivable_version += 1
 
-    def is_empty(self) -> bool:
-        return all(bucket == [0, 0] for bucket in self.buckets.values())
+    def add_dues(self, currency: str, before: dict[int, int], after: dict[int, int]) -> None:
+        """Carry a member's change of open invoices by due date into the group's."""
+        for due in before.keys() | after.keys():
+            change = after.get(due, 0) - before.get(due, 0)
+            if change:
+                key = (currency, due)
+                left = self.dues.get(key, 0) + change
+                if left:
+                    self.dues[key] = left
+                else:
+                    del self.dues[key]
+
+    def overdue(self, day: date, allowed_days: int) -> dict[str, int]:
+        """Open invoice amounts more than ``allowed_days`` past due on ``day``, per currency."""
+        cutoff = day.toordinal() - allowed_days
+        found: dict[str, int] = {}
+        for (currency, due), amount in self.dues.items():
+            if due < cutoff:
+                found[currency] = found.get(currency, 0) + amount
+        return found

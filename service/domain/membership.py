@@ -52,7 +52,8 @@ class Membership:
             return
         totals = self.group_totals.setdefault(group_id, GroupTotals())
         totals.add(book.currency, account[0], sign * book.receivable, sign * book.open_order_total)
-        totals.receivable_version += 1
+        dues = book.dues()
+        totals.add_dues(book.currency, {} if sign > 0 else dues, dues if sign > 0 else {})
 
     def customer_upserted(self, event: CustomerUpserted) -> Outcome:
         from service.domain.engine import Outcome

@@ -66,13 +66,14 @@ def _position(exposure: int, limit: int | None, ccy: str) -> CreditPosition:
 
 
 def account_position(engine: CreditEngine, account: AccountKey, day: date) -> CreditPosition:
-    """The account's exposure against its own limit (else the company default)."""
+    """The account's exposure against its own limit (else the company default), in that
+    limit's currency; ``LookupError`` when a rate needed to compare them is missing."""
     reference = engine.reference
     book = engine.books.get(account) or AccountBook(_currency(engine, account))
     exposure = book.exposure(reference.include_open_orders(account[0]))
     profile = reference.customer(account)
     limit = profile.own_limit(day) if profile else None
-    ccy = book.currency
+    ccy = profile.currency if profile is not None and limit is not None else book.currency
     if limit is None:
         company = reference.companies.get(account[0])
         if company is not None and company.default_credit_limit is not None:
@@ -80,7 +81,7 @@ def account_position(engine: CreditEngine, account: AccountKey, day: date) -> Cr
     instant = datetime.combine(day, time.max, tzinfo=UTC)
     converted = reference.rates.convert(exposure, book.currency, ccy, instant)
     if converted is None:
-        return _position(exposure, None, book.currency)
+        raise LookupError(f"no exchange rate {book.currency}->{ccy} on {day}")
     return _position(converted, limit, ccy)
 
 
@@ -90,14 +91,15 @@ def group_position(engine: CreditEngine, group_id: str, day: date) -> CreditPosi
     if group is None:
         return None
     instant = datetime.combine(day, time.max, tzinfo=UTC)
-    total = 0
     totals = engine.group_totals.get(group_id)
-    for (ccy, company_id), (receivable, open_orders) in sorted(
-        totals.buckets.items() if totals else ()
-    ):
+    per_currency: dict[str, int] = {}  # summed before converting, as the group check does
+    for (ccy, company_id), (receivable, open_orders) in totals.buckets.items() if totals else ():
         amount = receivable + (
             open_orders if engine.reference.include_open_orders(company_id) else 0
         )
+        per_currency[ccy] = per_currency.get(ccy, 0) + amount
+    total = 0
+    for ccy, amount in sorted(per_currency.items()):
         converted = engine.reference.rates.convert(amount, ccy, group.currency, instant)
         if converted is None:
             raise LookupError(f"no exchange rate {ccy}->{group.currency} on {day}")

@@ -8,11 +8,10 @@ from types import FrameType
 import structlog
 from confluent_kafka import KafkaException
 
-from service.bootstrap import processor_for
+from service.bootstrap import bootstrap
 from service.logs import configure
-from service.metrics import PrometheusMetrics
-from service.runtime.health import Health, serve
-from service.runtime.kafka_loop import FencedError, KafkaRuntime
+from service.runtime.health import serve
+from service.runtime.kafka_loop import FencedError
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -22,10 +21,10 @@ def run_service(settings: Settings | None = None) -> int:
     """Run until SIGTERM/SIGINT; a broker outage is retried with backoff, never a crash loop."""
     settings = settings or Settings()
     configure(settings.log_level)
-    metrics = PrometheusMetrics()
-    health = Health(metrics.ready)
-    server = serve(health, metrics.registry, settings.http_host, settings.http_port)
-    runtime = KafkaRuntime(settings, processor_for(settings, metrics), metrics, health)
+    service = bootstrap(settings)
+    runtime = service.runtime
+    server = serve(service.health, service.metrics.registry, settings.http_host,
+                   settings.http_port)  # fmt: skip
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("stopping", signal=signum)

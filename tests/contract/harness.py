@@ -15,14 +15,10 @@ from typing import Any, Protocol
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from service.bootstrap import codec_for, processor_for
+from service.bootstrap import bootstrap_in_memory, codec_for
 from service.domain.engine import CreditEngine
-from service.metrics import PrometheusMetrics
 from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
-from service.runtime.health import Health
-from service.runtime.kafka_loop import KafkaRuntime
-from service.runtime.memory import InMemoryRuntime
 from service.settings import Settings, Topics
 from service.watch import OutputWatcher
 
@@ -43,7 +39,7 @@ class Harness(Protocol):
 class MemoryHarness:
     def __init__(self) -> None:
         self.settings = Settings(by_root_partitions=4)
-        self.runtime = InMemoryRuntime(self.settings)
+        self.runtime = bootstrap_in_memory(self.settings)
 
     def start(self) -> None:
         pass
@@ -110,8 +106,7 @@ class KafkaHarness:
         self.codec = codec_for(self.settings)
         self.publisher = EventPublisher(self.settings, self.codec)
         self.raw = Producer({"bootstrap.servers": bootstrap})
-        self.runtime = KafkaRuntime(self.settings, processor_for(self.settings),
-                                    PrometheusMetrics(), Health())  # fmt: skip
+        self.runtime = bootstrap(self.settings).runtime
         self.thread = threading.Thread(target=self.runtime.run, daemon=True)
         if start:
             self.thread.start()

@@ -181,6 +181,7 @@ def test_the_same_log_replays_to_byte_identical_output(events: list[dict[str, An
 def test_no_account_is_counted_in_two_groups(events: list[dict[str, Any]]) -> None:
     engine, _ = _run(events)
     expected: dict[str, dict[tuple[str, str], list[int]]] = {}
+    expected_dues: dict[str, dict[tuple[str, int], int]] = {}
     for account, book in engine.books.items():
         group_id = engine.membership.group_id(account)
         if group_id is None:
@@ -188,7 +189,15 @@ def test_no_account_is_counted_in_two_groups(events: list[dict[str, Any]]) -> No
         bucket = expected.setdefault(group_id, {}).setdefault((book.currency, account[0]), [0, 0])
         bucket[0] += book.receivable
         bucket[1] += book.open_order_total
+        for due, amount in book.dues().items():
+            key = (book.currency, due)
+            expected_dues.setdefault(group_id, {})[key] = (
+                expected_dues.get(group_id, {}).get(key, 0) + amount
+            )
     for group_id in GROUPS:
+        totals = engine.group_totals.get(group_id)
+        wanted_dues = {k: v for k, v in expected_dues.get(group_id, {}).items() if v}
+        assert (totals.dues if totals else {}) == wanted_dues
         totals = engine.group_totals.get(group_id)
         actual = {k: v for k, v in (totals.buckets.items() if totals else ()) if v != [0, 0]}
         wanted = {k: v for k, v in expected.get(group_id, {}).items() if v != [0, 0]}
