@@ -22,8 +22,13 @@ Phases (``--phases``, default all):
    stores for every partition ("changelog → store") and ``processor.assign`` of every store
    ("store → memory"), and the first ``processor.flush`` after that ``assign``.
 
-Peak RSS of the service process (VmHWM) is read before it is stopped (phases 1 and 2).
-Smaller runs: e.g. ``--accounts 2000 --backlog 20000 --duration 5 --restore-accounts 50000``.
+Peak RSS of the service process (VmHWM) is read before it is stopped (phases 1 and 2), with
+its CPU time while measured (decisions per CPU-second hardly depend on what else the machine
+runs; the 1-minute load average is printed next to each figure). Service logs, the per-order
+latencies (``latency.csv``) and ``--py-spy`` profiles are kept in ``bench/out/kafka-<run>/``.
+
+Defaults take about 3-4 minutes on 2 cores. Smaller runs: e.g.
+``--accounts 2000 --backlog 20000 --duration 5 --restore-accounts 50000``, or ``--phases``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import os
 import pstats
 import shlex
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -74,8 +80,6 @@ OUT = Path(__file__).resolve().parent / "out"
 GUARANTEES = ("exactly_once", "at_least_once")
 PHASES = ("throughput", "latency", "restore")
 T = TypeVar("T")
-
-
 TOPIC_RACES: list[str] = []  # deployments whose ensure_topics failed right after creating
 
 
@@ -145,9 +149,6 @@ class Workload:
     transactions: list[Encoded]
     decision_ids: list[str | None]
     seconds: float
-
-    def orders(self, count: int) -> int:
-        return sum(1 for d in self.decision_ids[:count] if d is not None)
 
 
 def build_workload(args: argparse.Namespace, codec: AvroCodec) -> Workload:
@@ -221,6 +222,10 @@ def _finish(service: ServiceProcess, figures: ServiceFigures, spy: PySpy | None)
     code = service.stop()
     if code != 0:
         figures.note += f" service exit code {code};"
+    if figures.aborts:
+        figures.note += f" {figures.aborts:.0f} aborted transactions;"
+    if figures.dead_letters:
+        figures.note += f" {figures.dead_letters} dead letters;"
     return figures
 
 
@@ -460,8 +465,8 @@ _CURRENCIES = {"US01": "USD", "EU01": "EUR", "GB01": "GBP", "JP01": "JPY"}
 
 
 def sample_book(i: int) -> tuple[tuple[str, str], AccountBook]:
-    """Account ``i`` and a small realistic book: one open order, one open invoice (part of it
-    already paid), and the ids of what it has seen."""
+    """Account ``i`` and a small realistic book: one open order, one open invoice, and the ids
+    it has seen (those two, and an older invoice and its payment)."""
     company = tuple(_CURRENCIES)[i % 4]
     account = (company, f"C{i:07d}")
     book = AccountBook(_CURRENCIES[company])
@@ -573,6 +578,27 @@ def _table(header: list[str], rows: list[list[str]]) -> Iterator[str]:
         yield line.format(*row)
 
 
+def _code_version() -> str:
+    """The commit, and how many files under service/ differ from it (others edit meanwhile)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "service"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head}" + (f" + {len(dirty)} changed files in service/" if dirty else "")
+
+
 def _per_cpu(decisions: int, figures: ServiceFigures) -> str:
     return f"{decisions / figures.cpu_seconds:,.0f}" if figures.cpu_seconds else "n/a"
 
@@ -596,7 +622,7 @@ def report(
     say("=" * 100)
     say(f"command        {shlex.join([sys.executable, '-m', 'bench.kafka_bench', *sys.argv[1:]])}")
     say(f"broker         {base.bootstrap_servers}  (machine: {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]})")  # fmt: skip
+        f"Python {sys.version.split()[0]}; code: {_code_version()})")  # fmt: skip
     say(f"service        credit-service run, one process; by-root partitions "
         f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
         f"{base.commit_interval_ms} ms, max batch {base.max_batch}, store rocksdb")  # fmt: skip
@@ -648,6 +674,14 @@ def report(
         for name, values in parts:
             cells = " / ".join(f"{quantile(values, q) * 1000:,.0f}" for q in (0.5, 0.99, 1.0))
             say(f"     {name:<52} {cells} ms")
+        if lat.drain_seconds > 2.0:
+            capacity = max((t.events / t.seconds for t in phases if t.seconds), default=0.0)
+            say(
+                f"   the service did not keep up with {lat.target_rate:,.0f} events/s (it finished "
+                f"{lat.drain_seconds:.0f} s after the last event"
+                + (f"; phase 1 drained ≈{capacity:,.0f} events/s" if capacity else "")
+                + "): these latencies are mostly queueing; try a lower --rate"
+            )
     if res is not None:
         say("")
         say(

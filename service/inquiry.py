@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from service.domain.engine import CreditEngine
+from service.domain.events import INPUT_EVENT
 from service.domain.queries import (
     account_position,
     aged_balances,
@@ -50,7 +51,7 @@ def _replayed(events: Path) -> tuple[CreditEngine, date, list[Any]]:
     with events.open("rb") as lines:
         for line in lines:
             if line.strip():  # every line was read above; the business day is the UTC date
-                at = datetime.fromisoformat(json.loads(line)["occurred_at"])
+                at = INPUT_EVENT.validate_json(line).occurred_at
                 last = max(last, at.astimezone(UTC).date())
     return engine, last, outputs
 
@@ -98,10 +99,10 @@ def aged(events: EventsFile, group: GroupOption, on: OnDate = None) -> None:
 
 
 @inquire.command()
-def audit(events: EventsFile, update: bool = False) -> None:
+def audit(events: EventsFile) -> None:
     """Holds whose recorded manager is not the customer's current one (SX.e audit report)."""
     engine, _, _ = _replayed(events)
-    for finding in manager_audit(engine, update):
+    for finding in manager_audit(engine):
         _print(finding)
 
 

@@ -201,7 +201,8 @@ class CreditProcessor:
             account = account_of(key)
             self.engine.put_book(account, book_from_bytes(value))
             self.book_home[account] = partition
-            self.dirty.add(account)  # re-homed at the next flush if its root moved meanwhile
+            if self.home_of(account) != partition:
+                self.dirty.add(account)  # its root moved meanwhile: re-homed at the next flush
             count += 1
         return count
 

@@ -46,6 +46,7 @@ def reader_config(settings: Settings, purpose: str) -> dict[str, Any]:
         "enable.partition.eof": True,
         "isolation.level": "read_committed",
         "fetch.wait.max.ms": 10,
+        "fetch.queue.backoff.ms": 10,  # default 1 s pause whenever the local queue is full
     }
 
 

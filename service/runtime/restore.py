@@ -46,7 +46,7 @@ def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore]) -> int:
     while pending:
         changes: dict[int, dict[bytes, bytes | None]] = {}
         last: dict[int, int] = {}
-        for message in reader.consume(BATCH, timeout=1.0):
+        for message in reader.consume(BATCH, timeout=0.1):
             error, partition, offset = message.error(), message.partition(), message.offset()
             if partition is None or offset is None:
                 continue
