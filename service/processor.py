@@ -148,7 +148,7 @@ class CreditProcessor:
             topic = self._output_topic[output.event_type]
             record = output_record(output)
             key = f"{record.get('company_id')}:{record.get('customer_id')}".encode()
-            records.append(Record(topic, key, self.codec.encode(topic, record)))
+            records.append(Record(topic, key, self.codec.encode(topic, record, checked=False)))
             self.metrics.event_out(topic, output.event_type)
         return records
 

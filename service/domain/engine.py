@@ -290,28 +290,32 @@ class CreditEngine:
 
     # -- receivables -----------------------------------------------------------------------
     def _invoice_posted(self, event: InvoicePosted) -> Outcome:
-        book = self.book(event.account, event.currency)
-        digest = id_digest("invoice", event.invoice_id)
-        if book.has_seen(digest):
-            return Outcome(ignored=f"invoice {event.invoice_id} already posted")
-        amount = self._ledger_amount(event.amount, event.currency, book, event)
-        book.mark_seen(digest)
-        receivable, open_, dues = book.receivable, book.open_order_total, book.dues()
-        if event.order_id is not None:
-            book.reduce_order(event.order_id, amount)
-        book.post_invoice(event.invoice_id, amount, event.invoice_date, event.due_date)
-        self._tracked(event.account, book, receivable, open_, dues)
-        return self._review_due(event, book, Outcome())
+        def post(book: AccountBook, amount: int) -> None:
+            if event.order_id is not None:
+                book.reduce_order(event.order_id, amount)  # the order becomes a receivable
+            book.post_invoice(event.invoice_id, amount, event.invoice_date, event.due_date)
+
+        return self._post_receivable(event, "invoice", event.invoice_id, post)
 
     def _payment_posted(self, event: PaymentPosted) -> Outcome:
+        def post(book: AccountBook, amount: int) -> None:
+            book.post_payment(amount, event.invoice_ids or ())
+
+        return self._post_receivable(event, "payment", event.payment_id, post)
+
+    def _post_receivable(
+        self, event: InvoicePosted | PaymentPosted, kind: str, business_id: str,
+        post: Callable[[AccountBook, int], None],
+    ) -> Outcome:  # fmt: skip
+        """Once per business id: the amount in the book's currency, posted, group updated."""
         book = self.book(event.account, event.currency)
-        digest = id_digest("payment", event.payment_id)
+        digest = id_digest(kind, business_id)
         if book.has_seen(digest):
-            return Outcome(ignored=f"payment {event.payment_id} already posted")
+            return Outcome(ignored=f"{kind} {business_id} already posted")
         amount = self._ledger_amount(event.amount, event.currency, book, event)
         book.mark_seen(digest)
         receivable, open_, dues = book.receivable, book.open_order_total, book.dues()
-        book.post_payment(amount, event.invoice_ids or ())
+        post(book, amount)
         self._tracked(event.account, book, receivable, open_, dues)
         return self._review_due(event, book, Outcome())
 
