@@ -40,7 +40,7 @@ from service.domain.outputs import (
     OutputEvent,
 )
 from service.domain.policy import Decision, OrderFacts, decide_order
-from service.domain.reference import AccountKey, ReferenceBook
+from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook
 from service.errors import InvalidEventError
 
 
@@ -130,17 +130,29 @@ class CreditEngine:
         dues: dict[int, int] | None = None,
     ) -> None:  # fmt: skip
         """Carry a change of the book's balances (and due dates) into its group's totals."""
-        group_id = self.membership.group_id(account)
+        self._track_in(self.membership.group_id(account), account[0], book, receivable, open_,
+                       dues)  # fmt: skip
+
+    def _track_in(
+        self, group_id: str | None, company_id: str, book: AccountBook, receivable: int,
+        open_: int, dues: dict[int, int] | None,
+    ) -> None:  # fmt: skip
         if group_id is None:
             return
         totals = self.group_totals.setdefault(group_id, GroupTotals())
-        totals.add(book.currency, account[0], book.receivable - receivable,
+        totals.add(book.currency, company_id, book.receivable - receivable,
                    book.open_order_total - open_)  # fmt: skip
         if dues is not None:
             totals.add_dues(book.currency, dues, book.dues())
 
-    def _review_due(self, event: AccountEvent, book: AccountBook, outcome: Outcome) -> Outcome:
-        profile = self.reference.customer(event.account)
+    def _review_due(
+        self, event: AccountEvent, book: AccountBook, outcome: Outcome,
+        profile: CustomerProfile | bool | None = True,
+    ) -> Outcome:  # fmt: skip
+        """REVIEW_DUE on the first event of an account on or after its next review date."""
+        if profile is True:
+            profile = self.reference.customer(event.account)
+        assert profile is None or isinstance(profile, CustomerProfile)
         due = profile.next_review if profile else None
         if profile is None or due is None or business_day(event) < due:
             return outcome
@@ -168,13 +180,14 @@ class CreditEngine:
         digest = id_digest("order", event.order_id)
         if book.has_seen(digest):
             return Outcome(ignored=f"order {event.order_id} already decided")
-        decision = decide_order(self._facts(event, book))
+        facts = self._facts(event, book)
+        decision = decide_order(facts)
         book.mark_seen(digest)
         if decision.held:
-            outputs = self._hold(event, book, decision)
+            outputs = self._hold(event, book, decision, facts)
         else:
-            outputs = [self._approve(event, book, decision)]
-        return self._review_due(event, book, Outcome(outputs))
+            outputs = [self._approve(event, book, decision, facts)]
+        return self._review_due(event, book, Outcome(outputs), facts.customer)
 
     def _facts(self, event: OrderCreated, book: AccountBook) -> OrderFacts:
         reference = self.reference
@@ -193,17 +206,19 @@ class CreditEngine:
             reference.include_open_orders, reference.rates,
         )  # fmt: skip
 
-    def _approve(self, event: OrderCreated, book: AccountBook, decision: Decision) -> OrderApproved:
-        account = event.account
-        include_open = self.reference.include_open_orders(account[0])
+    def _approve(
+        self, event: OrderCreated, book: AccountBook, decision: Decision, facts: OrderFacts
+    ) -> OrderApproved:
+        group_id = facts.group.group_id if facts.group else None
+        include_open = facts.include_open_orders(event.company_id)
         before = book.exposure(include_open)
         if event.payment_type == "on_account" and decision.ledger_amount is not None:
             receivable, open_ = book.receivable, book.open_order_total
             book.add_order(event.order_id, decision.ledger_amount)
-            self._tracked(account, book, receivable, open_)
+            self._track_in(group_id, event.company_id, book, receivable, open_, None)
         return OrderApproved(
             f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
-            self.membership.group_id(account), event.amount, event.currency, (),
+            group_id, event.amount, event.currency, (),
             event.occurred_at, self._figures(book, before, include_open, decision),
         )  # fmt: skip
 
@@ -222,11 +237,9 @@ class CreditEngine:
         )  # fmt: skip
 
     def _hold(
-        self, event: OrderCreated, book: AccountBook, decision: Decision
+        self, event: OrderCreated, book: AccountBook, decision: Decision, facts: OrderFacts
     ) -> list[OutputEvent]:
-        reference = self.reference
-        customer = reference.customer(event.account)
-        group = reference.group_of(customer)
+        customer, group = facts.customer, facts.group
         ledger_amount = decision.ledger_amount if event.payment_type == "on_account" else 0
         book.hold(event.order_id, HeldOrder(
             event.event_id, event.amount, event.currency, ledger_amount, event.payment_type,

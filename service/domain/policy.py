@@ -73,11 +73,15 @@ class LimitCheck:
     def exceeded(self) -> bool:
         return self.exposure + self.order > self.limit
 
-    @property
-    def headroom(self) -> Decimal:
-        """Share of the limit left after the order; the smallest binds."""
-        left = Decimal(self.limit - self.exposure - self.order)
-        return left / self.limit if self.limit > 0 else left
+    def binds_before(self, other: LimitCheck) -> bool:
+        """Less of its limit left after the order than ``other`` (a zero limit binds first)."""
+        left, other_left = (
+            self.limit - self.exposure - self.order,
+            other.limit - other.exposure - other.order,
+        )
+        if self.limit <= 0 or other.limit <= 0:
+            return self.limit <= 0 < other.limit
+        return left * other.limit < other_left * self.limit
 
     def reason(self, label: str) -> HoldReason:
         ccy = self.currency
@@ -101,7 +105,12 @@ class Decision:
         return bool(self.reasons)
 
     def binding(self) -> LimitCheck | None:
-        return min(self.checks, key=lambda check: check.headroom, default=None)
+        """The check with the smallest share of its limit left: its figures are reported."""
+        binding = None
+        for check in self.checks:
+            if binding is None or check.binds_before(binding):
+                binding = check
+        return binding
 
 
 def decide_order(facts: OrderFacts) -> Decision:
