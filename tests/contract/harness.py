@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from service.bootstrap import bootstrap_in_memory, codec_for
+from service.bootstrap import bootstrap, bootstrap_in_memory, codec_for
 from service.domain.engine import CreditEngine
 from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
@@ -99,13 +99,13 @@ def committed_behind(settings: Settings) -> int:
 
 
 class KafkaHarness:
-    def __init__(self, bootstrap: str, state_dir: Path, start: bool = True,
+    def __init__(self, servers: str, state_dir: Path, start: bool = True,
                  **overrides: Any) -> None:  # fmt: skip
-        self.settings = isolated_settings(bootstrap, state_dir, **overrides)
+        self.settings = isolated_settings(servers, state_dir, **overrides)
         ensure_topics(self.settings)
         self.codec = codec_for(self.settings)
         self.publisher = EventPublisher(self.settings, self.codec)
-        self.raw = Producer({"bootstrap.servers": bootstrap})
+        self.raw = Producer({"bootstrap.servers": servers})
         self.runtime = bootstrap(self.settings).runtime
         self.thread = threading.Thread(target=self.runtime.run, daemon=True)
         if start:
