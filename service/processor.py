@@ -19,6 +19,7 @@ Stages:
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +71,8 @@ class CreditProcessor:
         self.dirty: set[AccountKey] = set()
         self.watermarks: dict[int, int] = {}
         self.dirty_watermarks: set[int] = set()
-        self.reference_notices: list[tuple[int, int, OutputEvent]] = []
+        # recent reference notifications, for a partition this instance takes over later
+        self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
         self._output_topic = {
             "order_approved": topics.orders_approved, "order_held": topics.orders_held,
             "order_rejected": topics.orders_rejected, "credit_notification": topics.notifications,

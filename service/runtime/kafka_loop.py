@@ -400,7 +400,17 @@ class KafkaRuntime:
             self.metrics.restoring.dec()
             log.info("partition_restored", partition=partition, books=books)
         log.info("restored", partitions=mine, changelog_records=restored)
+        self._recommit_offsets(partitions)
         self.health.set_ready(True)
+
+    def _recommit_offsets(self, partitions: list[TopicPartition]) -> None:
+        """Commit the committed offsets again in the next transaction. It changes nothing, but
+        it asks the transaction coordinator: a zombie that woke up and rejoined the group learns
+        at once that it was fenced, instead of holding partitions it cannot commit."""
+        for tp in self.consumer.committed(partitions, timeout=30):
+            if tp.offset >= 0:
+                self._next_offsets[(tp.topic, tp.partition)] = tp.offset
+                self._pending_offsets = True
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.metrics.rebalances.labels("revoked").inc()
