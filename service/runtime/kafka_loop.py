@@ -294,7 +294,7 @@ class KafkaRuntime:
         the transaction open and is tried again at the next commit; stores wait for it."""
         if self._fatal is not None:
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
-        if self._outage and self.exactly_once and self.output.in_transaction:
+        if self._outage and self.exactly_once:
             self._renew_producer()
         flush = self.processor.flush()
         self._produce(flush.records)
