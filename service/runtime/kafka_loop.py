@@ -28,7 +28,6 @@ fatal: this process stops and leaves the work to the instance that fenced it.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -41,11 +40,10 @@ from service.processor import KIND, CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics
 from service.runtime.health import Health
 from service.runtime.merge import EventTimeMerge
+from service.runtime.rebalance import Rebalancing
 from service.runtime.reference_table import ReferenceTable
-from service.runtime.restore import restore_partitions
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
-from service.stores import InMemoryStateStore, RocksDBStateStore
 
 log = structlog.get_logger(__name__)
 
@@ -63,7 +61,7 @@ class FencedError(CreditServiceError):
     """Another producer with our transactional id, or a newer group generation, took over."""
 
 
-class KafkaRuntime:
+class KafkaRuntime(Rebalancing):
     def __init__(self, settings: Settings, processor: CreditProcessor, metrics: Any,
                  health: Health) -> None:  # fmt: skip
         self.settings, self.processor = settings, processor
@@ -374,66 +372,6 @@ class KafkaRuntime:
             self.processor.assign(partition, self.stores[partition].items())
         self.processor.dirty.clear()
         self._pending_offsets = False
-
-    # -- rebalances ------------------------------------------------------------------------
-    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        try:
-            self._assign(partitions)
-        except Exception as exc:  # a callback must not raise into the client: keep it
-            log.error("assignment_failed", error=str(exc))
-            self._fatal = exc
-
-    def _assign(self, partitions: list[TopicPartition]) -> None:
-        self.metrics.rebalances.labels("assigned").inc()
-        mine = [tp.partition for tp in partitions if tp.topic == self.settings.topics.by_root]
-        self._inputs += [(tp.topic, tp.partition) for tp in partitions
-                         if tp.topic != self.settings.topics.by_root]  # fmt: skip
-        self.health.set_ready(False)
-        self.metrics.restoring.set(len(mine))
-        stores = {partition: self._open_store(partition) for partition in mine}
-        restored = restore_partitions(self.settings, stores)
-        self.metrics.restored.inc(restored)
-        for partition, store in stores.items():
-            books = self.processor.assign(partition, store.items())
-            self.stores[partition] = store
-            self._produce(self.processor.pending_reference_notices(partition))
-            self.metrics.restoring.dec()
-            log.info("partition_restored", partition=partition, books=books)
-        log.info("restored", partitions=mine, changelog_records=restored)
-        self._recommit_offsets(partitions)
-        self.health.set_ready(True)
-
-    def _recommit_offsets(self, partitions: list[TopicPartition]) -> None:
-        """Commit the committed offsets again in the next transaction. It changes nothing, but
-        it asks the transaction coordinator: a zombie that woke up and rejoined the group learns
-        at once that it was fenced, instead of holding partitions it cannot commit."""
-        for tp in self.consumer.committed(partitions, timeout=30):
-            if tp.offset >= 0:
-                self._next_offsets[(tp.topic, tp.partition)] = tp.offset
-                self._pending_offsets = True
-
-    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self.metrics.rebalances.labels("revoked").inc()
-        try:
-            self.commit()
-        except Exception as exc:  # a callback must not raise into the client: keep it
-            log.warning("commit_failed_during_revoke", error=str(exc))
-            self._fatal = exc
-            return
-        for tp in partitions:
-            key = (tp.topic, tp.partition)
-            self.merge.drop(key)  # not handled yet: the next owner reads them again
-            self._next_offsets.pop(key, None)
-            if key in self._inputs:
-                self._inputs.remove(key)
-            if tp.topic == self.settings.topics.by_root and tp.partition in self.stores:
-                self.processor.revoke(tp.partition)
-                self.stores.pop(tp.partition).close()
-
-    def _open_store(self, partition: int) -> StateStore:
-        if self.settings.store == "memory":
-            return InMemoryStateStore()
-        return RocksDBStateStore(Path(self.settings.state_dir) / f"by-root-{partition}")
 
     def _on_error(self, error: KafkaError) -> None:
         log.warning("kafka_error", error=str(error), fatal=error.fatal())

@@ -152,3 +152,25 @@ def decoded_outputs(settings: Settings, codec: Any) -> list[dict[str, Any]]:
 
 def dump(value: Any) -> str:
     return json.dumps(value, default=str)
+
+
+def deployed(settings: Settings, reference: list[dict[str, Any]], workdir: Path,
+             instance_id: str) -> tuple[Any, ServiceProcess]:  # fmt: skip
+    """Reference data published, then one service started and ready; returns the publisher."""
+    from service.bootstrap import codec_for
+    from service.publish import EventPublisher
+
+    publisher = EventPublisher(settings, codec_for(settings))
+    publisher.publish(reference)
+    publisher.flush()
+    service = ServiceProcess(settings, workdir, instance_id).start()
+    service.wait_ready()
+    return publisher, service
+
+
+def publish_settled(settings: Settings, publisher: Any, phase: list[dict[str, Any]],
+                    *services: ServiceProcess) -> None:  # fmt: skip
+    """Publish one phase and wait until the services have committed all of it."""
+    publisher.publish(phase)
+    publisher.flush()
+    settle(settings, *services)

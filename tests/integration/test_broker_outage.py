@@ -17,7 +17,7 @@ from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
 from tests.contract.harness import isolated_settings
 from tests.contract.test_contract import scenario
-from tests.integration.service_process import ServiceProcess, free_port, settle
+from tests.integration.service_process import deployed, free_port, publish_settled
 from tests.integration.test_failures import check_exactly_once
 
 KAFKA_SH = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "kafka.sh"
@@ -64,16 +64,10 @@ def test_the_service_waits_out_a_broker_outage(own_broker: OwnBroker, tmp_path: 
     settings = isolated_settings(own_broker.run("address"), tmp_path / "unused")
     ensure_topics(settings)
     phases = scenario(seed=31)
-    publisher = EventPublisher(settings, codec_for(settings))
-    publisher.publish(phases[0])
-    publisher.flush()
-    service = ServiceProcess(settings, tmp_path, "i1").start()
-    service.wait_ready()
+    publisher, service = deployed(settings, phases[0], tmp_path, "i1")
     half = len(phases) // 2
     for phase in phases[1:half]:
-        publisher.publish(phase)
-        publisher.flush()
-        settle(settings, service)
+        publish_settled(settings, publisher, phase, service)
     own_broker.run("stop")
     base = f"http://127.0.0.1:{service.port}"
     deadline = time.monotonic() + 60
@@ -87,8 +81,6 @@ def test_the_service_waits_out_a_broker_outage(own_broker: OwnBroker, tmp_path: 
     service.wait_ready(timeout=120)
     publisher = EventPublisher(settings, codec_for(settings))
     for phase in phases[half:]:
-        publisher.publish(phase)
-        publisher.flush()
-        settle(settings, service)
+        publish_settled(settings, publisher, phase, service)
     assert service.terminate() == 0
     check_exactly_once(settings, phases)

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 from service.bootstrap import codec_for
-from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
 from service.settings import Settings
 from tests.contract.harness import as_multiset, isolated_settings
@@ -18,6 +17,8 @@ from tests.integration.service_process import (
     changelog_exposures,
     decision_counts,
     decoded_outputs,
+    deployed,
+    publish_settled,
     settle,
 )
 
@@ -43,11 +44,7 @@ def check_exactly_once(settings: Settings, phases: list[list[dict]]) -> None:
 def test_kill_9_at_random_points_loses_and_repeats_nothing(bootstrap_servers: str,
                                                           tmp_path: Path) -> None:  # fmt: skip
     settings, phases = _prepared(bootstrap_servers, tmp_path, seed=11)
-    publisher = EventPublisher(settings, codec_for(settings))
-    publisher.publish(phases[0])
-    publisher.flush()
-    service = ServiceProcess(settings, tmp_path, "i1").start()
-    service.wait_ready()
+    publisher, service = deployed(settings, phases[0], tmp_path, "i1")
     chance = random.Random(20261123)
     kills = 0
     for phase in phases[1:]:
@@ -67,11 +64,7 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(bootstrap_servers: st
 def test_two_instances_share_the_work_through_rebalances(bootstrap_servers: str,
                                                          tmp_path: Path) -> None:  # fmt: skip
     settings, phases = _prepared(bootstrap_servers, tmp_path, seed=12)
-    publisher = EventPublisher(settings, codec_for(settings))
-    publisher.publish(phases[0])
-    publisher.flush()
-    first = ServiceProcess(settings, tmp_path, "a").start()
-    first.wait_ready()
+    publisher, first = deployed(settings, phases[0], tmp_path, "a")
     second = ServiceProcess(settings, tmp_path, "b")
     middle = len(phases) // 2
     for number, phase in enumerate(phases[1:], start=1):
@@ -91,23 +84,15 @@ def test_a_zombie_is_fenced(bootstrap_servers: str, tmp_path: Path) -> None:
     """A paused instance is replaced by one with the same id; when it wakes it must not
     commit anything: it is fenced and stops."""
     settings, phases = _prepared(bootstrap_servers, tmp_path, seed=13)
-    publisher = EventPublisher(settings, codec_for(settings))
-    publisher.publish(phases[0])
-    publisher.flush()
-    zombie = ServiceProcess(settings, tmp_path, "same").start()
-    zombie.wait_ready()
-    publisher.publish(phases[1])
-    publisher.flush()
-    settle(settings, zombie)
+    publisher, zombie = deployed(settings, phases[0], tmp_path, "same")
+    publish_settled(settings, publisher, phases[1], zombie)
     assert zombie.process is not None
     zombie.process.send_signal(signal.SIGSTOP)
     successor = ServiceProcess(settings, tmp_path / "successor", "same")
     (tmp_path / "successor").mkdir()
     successor.start().wait_ready(timeout=90)
     for phase in phases[2:]:
-        publisher.publish(phase)
-        publisher.flush()
-        settle(settings, successor)
+        publish_settled(settings, publisher, phase, successor)
     zombie.process.send_signal(signal.SIGCONT)
     assert zombie.process.wait(60) == 3  # run_service: fenced
     assert "fenced" in zombie.log.read_text().lower()

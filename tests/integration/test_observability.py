@@ -9,12 +9,10 @@ from pathlib import Path
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from service.bootstrap import codec_for
-from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
 from tests.contract.harness import KafkaHarness, isolated_settings
 from tests.contract.test_contract import scenario
-from tests.integration.service_process import ServiceProcess, settle
+from tests.integration.service_process import deployed, publish_settled
 
 EXPECTED_METRICS = [
     "credit_events_in_total", "credit_events_out_total", "credit_decisions_total",
@@ -31,15 +29,9 @@ def test_metrics_and_health_endpoints(bootstrap_servers: str, tmp_path: Path) ->
     settings = isolated_settings(bootstrap_servers, tmp_path / "unused")
     ensure_topics(settings)
     phases = scenario(seed=41)
-    publisher = EventPublisher(settings, codec_for(settings))
-    publisher.publish(phases[0])
-    publisher.flush()
-    service = ServiceProcess(settings, tmp_path, "obs").start()
-    service.wait_ready()
+    publisher, service = deployed(settings, phases[0], tmp_path, "obs")
     for phase in phases[1:4]:
-        publisher.publish(phase)
-        publisher.flush()
-        settle(settings, service)
+        publish_settled(settings, publisher, phase, service)
     base = f"http://127.0.0.1:{service.port}"
     with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
         assert response.status == 200
