@@ -64,12 +64,19 @@ class EventTimeMerge:
     ) -> list[Any]:
         """Items in event-time order, as far as the empty partitions allow."""
         released: list[Any] = []
+        lag: dict[Partition, bool] = {}
+
+        def lagging(partition: Partition) -> bool:  # asked once per partition per call
+            if partition not in lag:
+                lag[partition] = has_lag(partition)
+            return lag[partition]
+
         while True:
             heads = [(b[0].key, p) for p, b in self.buffers.items() if b]
             if not heads:
                 self._blocked_since = None
                 return released
-            if self._held_back(assigned, has_lag, now):
+            if self._held_back(assigned, lagging, now):
                 return released
             _, partition = min(heads)
             released.append(self.buffers[partition].popleft().item)
