@@ -110,6 +110,7 @@ def group_position(engine: CreditEngine, group_id: str, day: date) -> CreditPosi
 def _currency(engine: CreditEngine, account: AccountKey) -> str:
     profile = engine.reference.customer(account)
     company = engine.reference.companies.get(account[0])
+    # ISO 4217 "XXX": no currency, for an account the ledger knows nothing of
     return profile.currency if profile else company.currency if company else "XXX"
 
 
