@@ -40,9 +40,11 @@ class HeldOrder:
 
 @dataclass(slots=True)
 class OpenInvoice:
+    """An unpaid invoice; dates are ordinals (``date.toordinal()``), compared on every order."""
+
     open_amount: int
-    due: date
-    invoice_date: date
+    due: int
+    invoice_date: int
 
 
 class AccountBook:
@@ -134,7 +136,9 @@ class AccountBook:
         self.credit -= consumed
         if self.invoices is None:
             self.invoices = {}
-        self.invoices[invoice_id] = OpenInvoice(amount - consumed, due, invoice_date)
+        self.invoices[invoice_id] = OpenInvoice(
+            amount - consumed, due.toordinal(), invoice_date.toordinal()
+        )
         self.receivable += amount
         if amount == consumed:
             del self.invoices[invoice_id]
@@ -172,7 +176,7 @@ class AccountBook:
         """Open invoice amounts by due date (ordinal)."""
         found: dict[int, int] = {}
         for invoice in (self.invoices or {}).values():
-            due = invoice.due.toordinal()
+            due = invoice.due
             found[due] = found.get(due, 0) + invoice.open_amount
         return found
 
@@ -181,7 +185,7 @@ class AccountBook:
         if self.invoices is None:
             return 0
         cutoff = day.toordinal() - allowed_days
-        return sum(i.open_amount for i in self.invoices.values() if i.due.toordinal() < cutoff)
+        return sum(i.open_amount for i in self.invoices.values() if i.due < cutoff)
 
 
 class GroupTotals:

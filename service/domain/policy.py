@@ -209,7 +209,7 @@ def hold_period_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[Ho
     aged = sum(
         invoice.open_amount
         for invoice in facts.book.open_invoices()
-        if aging_period(today - invoice.due.toordinal(), bounds) >= period
+        if aging_period(today - invoice.due, bounds) >= period
     )
     if aged <= 0:
         return []

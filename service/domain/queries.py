@@ -152,9 +152,7 @@ def aged_balances(engine: CreditEngine, group_id: str, day: date) -> AgedGroup |
         bounds = company.aging_period_days if company else DEFAULT_AGING_PERIOD_DAYS
         periods = [0] * 5
         for invoice in book.open_invoices():
-            periods[aging_period(day.toordinal() - invoice.due.toordinal(), bounds) - 1] += (
-                invoice.open_amount
-            )
+            periods[aging_period(day.toordinal() - invoice.due, bounds) - 1] += invoice.open_amount
         ccy = book.currency
         members.append(AgedBalance(account[0], account[1], ccy,
                                    _five(to_decimal(p, ccy) for p in periods)))  # fmt: skip

@@ -44,7 +44,7 @@ def book_to_bytes(book: AccountBook) -> bytes:
         FORMAT_VERSION, book.currency, book.receivable, book.open_order_total, book.credit,
         book.orders or {},
         {order_id: _held_record(held) for order_id, held in (book.holds or {}).items()},
-        {i: [inv.open_amount, inv.due.toordinal(), inv.invoice_date.toordinal()]
+        {i: [inv.open_amount, inv.due, inv.invoice_date]
          for i, inv in invoices.items()},
         _seen_hex(book),
         book.review_notified.toordinal() if book.review_notified else None,
@@ -54,7 +54,7 @@ def book_to_bytes(book: AccountBook) -> bytes:
 
 def book_from_bytes(payload: bytes) -> AccountBook:
     version, ccy, receivable, open_total, credit, orders, holds, invoices, seen, review = (
-        json.loads(payload)
+        json.loads(payload.decode())
     )
     if version != FORMAT_VERSION:
         raise ValueError(f"unknown account book format {version}")
@@ -63,8 +63,7 @@ def book_from_bytes(payload: bytes) -> AccountBook:
     book.orders = dict(orders) or None
     book.holds = {order_id: _held_from(held) for order_id, held in holds.items()} or None
     book.invoices = {
-        i: OpenInvoice(amount, date.fromordinal(due), date.fromordinal(issued))
-        for i, (amount, due, issued) in invoices.items()
+        i: OpenInvoice(amount, due, issued) for i, (amount, due, issued) in invoices.items()
     } or None
     raw = bytes.fromhex(seen)
     book.seen = raw if len(raw) <= 32 * 8 else {raw[i : i + 8] for i in range(0, len(raw), 8)}
