@@ -1,0 +1,44 @@
+"""Where the engine's memory per account goes (tracemalloc), for ``make bench``'s load shape.
+
+    python -m bench.memory_breakdown --accounts 10000 --groups 200 --events 100000
+
+Replays the generated events (written by ``bench.replay_bench`` into ``bench/out/``) and prints
+the allocation sites still holding memory at the end, in bytes per account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tracemalloc
+
+from bench.replay_bench import events_file
+from service.domain.engine import CreditEngine
+from service.domain.events import INPUT_EVENT
+from service.loadgen import LoadConfig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=200)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--top", type=int, default=12)
+    args = parser.parse_args()
+    config = LoadConfig(seed=args.seed, accounts=args.accounts, groups=args.groups,
+                        events=args.events)  # fmt: skip
+    path = events_file(config)
+    tracemalloc.start()
+    engine = CreditEngine()
+    with path.open("rb") as lines:
+        for line in lines:
+            engine.handle(INPUT_EVENT.validate_json(line))
+    stats = tracemalloc.take_snapshot().statistics("lineno")
+    total = sum(stat.size for stat in stats)
+    print(f"held by the engine: {total / args.accounts:,.0f} bytes per account")
+    for stat in stats[: args.top]:
+        print(f"{stat.size / args.accounts:8,.0f} B/account  {stat.traceback}")
+
+
+if __name__ == "__main__":
+    main()
