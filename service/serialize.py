@@ -16,6 +16,7 @@ from typing import Any
 from service.domain.outputs import OutputEvent
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset({str, int, bool, type(None), Decimal, datetime, date})
 
 
 def _field_names(cls: Any) -> tuple[str, ...]:
@@ -27,11 +28,32 @@ def _field_names(cls: Any) -> tuple[str, ...]:
 
 def to_native(value: Any) -> Any:
     """Dataclasses to dicts, tuples to lists; Decimal, datetime and date stay as they are."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: to_native(getattr(value, name)) for name in _field_names(type(value))}
-    if isinstance(value, tuple | list):
+    cls = type(value)
+    if cls in _LEAVES:
+        return value
+    if cls is tuple or cls is list:
         return [to_native(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: to_native(getattr(value, name)) for name in _field_names(cls)}
     return value
+
+
+def _json_value(value: Any) -> Any:
+    """``to_native`` for JSON: amounts as decimal strings, instants in UTC with ``Z``."""
+    cls = type(value)
+    if cls is str or value is None or cls is int or cls is bool:
+        return value
+    if cls is Decimal:
+        return str(value)
+    if cls is tuple or cls is list:
+        return [_json_value(item) for item in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _json_value(getattr(value, name)) for name in _field_names(cls)}
+    raise TypeError(f"cannot serialise {cls.__name__}")
 
 
 def output_record(output: OutputEvent) -> dict[str, Any]:
@@ -59,4 +81,9 @@ def json_default(value: Any) -> str:
 
 def to_json_line(output: OutputEvent) -> str:
     """One output event as a compact JSON line (no trailing newline)."""
-    return json.dumps(output_record(output), default=json_default, separators=(",", ":"))
+    record = {"event_id": output.event_id, "event_type": output.event_type,
+              "occurred_at": _json_value(output.decided_at)}  # fmt: skip
+    for name in _field_names(type(output)):
+        if name != "event_id":
+            record[name] = _json_value(getattr(output, name))
+    return json.dumps(record, separators=(",", ":"))
