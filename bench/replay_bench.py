@@ -8,7 +8,8 @@ same path as ``credit-service replay``.
 Printed figures:
 - order decisions per second of engine time (``CreditEngine.handle`` only, inputs parsed);
 - order decisions per second end to end (read + validate + decide + serialise output);
-- resident memory per account: RSS growth over the run divided by the number of accounts.
+- resident memory per account: RSS growth over the run divided by the number of accounts, at the
+  end (after a garbage collection) and at its peak (``ru_maxrss`` minus the RSS before the run).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def run(path: Path, accounts: int) -> dict[str, float]:
         "wall_seconds": wall, "engine_decisions_per_s": decisions / engine_seconds,
         "e2e_decisions_per_s": decisions / wall, "e2e_events_per_s": events / wall,
         "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
+        "peak_bytes_per_account": (peak - baseline) / accounts,
         "books": len(engine.books), "held": sum(len(b.holds or ()) for b in engine.books.values()),
     }  # fmt: skip
 
@@ -101,6 +103,7 @@ def main() -> None:
     print(f"decisions/s (end to end)   {figures['e2e_decisions_per_s']:>12,.0f}")
     print(f"events/s (end to end)      {figures['e2e_events_per_s']:>12,.0f}")
     print(f"resident bytes per account {figures['bytes_per_account']:>12,.0f}")
+    print(f"peak bytes per account     {figures['peak_bytes_per_account']:>12,.0f}")
     print(f"peak RSS                   {figures['peak_rss'] / 2**20:>12,.0f} MiB")
 
 
