@@ -11,23 +11,17 @@ from __future__ import annotations
 import argparse
 import tracemalloc
 
-from bench.replay_bench import events_file
+from bench.replay_bench import events_file, load_arguments, load_config
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT
-from service.loadgen import LoadConfig
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--groups", type=int, default=200)
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
+    load_arguments(parser, 10_000, 200, 100_000)
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
-    config = LoadConfig(seed=args.seed, accounts=args.accounts, groups=args.groups,
-                        events=args.events)  # fmt: skip
-    path = events_file(config)
+    path = events_file(load_config(args))
     tracemalloc.start()
     engine = CreditEngine()
     with path.open("rb") as lines:

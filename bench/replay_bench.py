@@ -84,15 +84,25 @@ def run(path: Path, accounts: int) -> dict[str, float]:
     }  # fmt: skip
 
 
+def load_arguments(parser: argparse.ArgumentParser, accounts: int, groups: int,
+                   events: int) -> None:  # fmt: skip
+    """The load's shape on the command line, with the defaults given."""
+    parser.add_argument("--accounts", type=int, default=accounts)
+    parser.add_argument("--groups", type=int, default=groups)
+    parser.add_argument("--events", type=int, default=events)
+    parser.add_argument("--seed", type=int, default=7)
+
+
+def load_config(args: argparse.Namespace) -> LoadConfig:
+    return LoadConfig(seed=args.seed, accounts=args.accounts, groups=args.groups,
+                      events=args.events)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--groups", type=int, default=2_000)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=7)
+    load_arguments(parser, 100_000, 2_000, 1_000_000)
     args = parser.parse_args()
-    config = LoadConfig(seed=args.seed, accounts=args.accounts, groups=args.groups,
-                        events=args.events)  # fmt: skip
+    config = load_config(args)
     figures = run(events_file(config), args.accounts)
     print(f"events replayed            {figures['events']:>12,.0f}")
     print(f"order decisions            {figures['decisions']:>12,.0f}")

@@ -262,10 +262,7 @@ def merge_books(present: AccountBook, arriving: AccountBook) -> AccountBook:
         merged.invoices[invoice_id] = invoice
     merged.receivable += present.receivable
     merged.credit += present.credit
-    seen = present.seen if isinstance(present.seen, set) else {
-        present.seen[i : i + 8] for i in range(0, len(present.seen), 8)
-    }  # fmt: skip
-    for digest in sorted(seen):
+    for digest in sorted(present.seen_digests()):
         if not merged.has_seen(digest):
             merged.mark_seen(digest)
     return merged

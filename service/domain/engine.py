@@ -104,21 +104,21 @@ class CreditEngine:
         """Adopt a book (restored from a store, or handed over by another root)."""
         self.take_book(account)
         self.books[account] = book
-        self._tracked(account, book, 0, 0, {})
+        self._count_in_group(account, book, +1)
 
     def take_book(self, account: AccountKey) -> AccountBook | None:
         """Remove a book and its share of its group's totals; returns it."""
         book = self.books.get(account)
         if book is None:
             return None
-        receivable, open_orders, invoices = book.receivable, book.open_order_total, book.invoices
-        dues = book.dues()
-        book.receivable = book.open_order_total = 0
-        book.invoices = None
-        self._tracked(account, book, receivable, open_orders, dues)
-        book.receivable, book.open_order_total, book.invoices = receivable, open_orders, invoices
+        self._count_in_group(account, book, -1)
         del self.books[account]
         return book
+
+    def _count_in_group(self, account: AccountKey, book: AccountBook, sign: int) -> None:
+        group_id = self.membership.group_id(account)
+        if group_id is not None:
+            self.group_totals.setdefault(group_id, GroupTotals()).add_book(book, account[0], sign)
 
     def group_overdue(self, group_id: str, day: date, allowed_days: int) -> dict[str, int]:
         """The members' overdue amounts per ledger currency, from the group's due dates."""
@@ -147,12 +147,9 @@ class CreditEngine:
 
     def _review_due(
         self, event: AccountEvent, book: AccountBook, outcome: Outcome,
-        profile: CustomerProfile | bool | None = True,
+        profile: CustomerProfile | None,
     ) -> Outcome:  # fmt: skip
         """REVIEW_DUE on the first event of an account on or after its next review date."""
-        if profile is True:
-            profile = self.reference.customer(event.account)
-        assert profile is None or isinstance(profile, CustomerProfile)
         due = profile.next_review if profile else None
         if profile is None or due is None or business_day(event) < due:
             return outcome
@@ -266,7 +263,7 @@ class CreditEngine:
             self._tracked(event.account, book, receivable, open_)
         elif book is None or book.take_hold(event.order_id) is None:
             return Outcome(ignored=f"cancel of unknown or closed order {event.order_id}")
-        return self._review_due(event, book, Outcome())
+        return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
 
     def _hold_released(self, event: HoldReleased) -> Outcome:
         book = self.books.get(event.account)
@@ -289,7 +286,9 @@ class CreditEngine:
             (HoldReason("MANUAL_RELEASE", f"released by {event.decided_by}"),),
             event.occurred_at, self._figures(book, before, include_open, None), event.decided_by,
         )  # fmt: skip
-        return self._review_due(event, book, Outcome([approved]))
+        return self._review_due(
+            event, book, Outcome([approved]), self.reference.customer(event.account)
+        )
 
     def _hold_rejected(self, event: HoldRejected) -> Outcome:
         book = self.books.get(event.account)
@@ -299,7 +298,9 @@ class CreditEngine:
             f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
             event.decided_by, event.occurred_at,
         )  # fmt: skip
-        return self._review_due(event, book, Outcome([rejected]))
+        return self._review_due(
+            event, book, Outcome([rejected]), self.reference.customer(event.account)
+        )
 
     # -- receivables -----------------------------------------------------------------------
     def _invoice_posted(self, event: InvoicePosted) -> Outcome:
@@ -330,7 +331,7 @@ class CreditEngine:
         receivable, open_, dues = book.receivable, book.open_order_total, book.dues()
         post(book, amount)
         self._tracked(event.account, book, receivable, open_, dues)
-        return self._review_due(event, book, Outcome())
+        return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
 
     # -- reference data --------------------------------------------------------------------
     def _company_upserted(self, event: CompanyUpserted) -> Outcome:

@@ -17,6 +17,10 @@ AccountKey = tuple[str, str]
 _SMALL_ID_LOG = 32
 
 
+def _digests(raw: bytes) -> set[bytes]:
+    return {raw[i : i + 8] for i in range(0, len(raw), 8)}
+
+
 def id_digest(kind: str, business_id: str) -> bytes:
     """A stable 8-byte digest of a business id (``order``, ``invoice``, ``payment``)."""
     return hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
@@ -81,9 +85,20 @@ class AccountBook:
         if isinstance(seen, set):
             seen.add(digest)
         elif len(seen) >= _SMALL_ID_LOG * 8:
-            self.seen = {seen[i : i + 8] for i in range(0, len(seen), 8)} | {digest}
+            self.seen = _digests(seen) | {digest}
         else:
             self.seen = seen + digest
+
+    def seen_bytes(self) -> bytes:
+        """The id log as concatenated 8-byte digests (what a snapshot keeps)."""
+        seen = self.seen
+        return b"".join(sorted(seen)) if isinstance(seen, set) else seen
+
+    def load_seen(self, raw: bytes) -> None:
+        self.seen = raw if len(raw) <= _SMALL_ID_LOG * 8 else _digests(raw)
+
+    def seen_digests(self) -> set[bytes]:
+        return self.seen if isinstance(self.seen, set) else _digests(self.seen)
 
     # -- exposure --------------------------------------------------------------------------
     def exposure(self, include_open_orders: bool) -> int:
@@ -207,6 +222,12 @@ class GroupTotals:
             bucket = self.buckets[(currency, company_id)] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
+
+    def add_book(self, book: AccountBook, company_id: str, sign: int) -> None:
+        """Count a member's whole book in (``sign`` 1) or out (``sign`` -1) of the group."""
+        self.add(book.currency, company_id, sign * book.receivable, sign * book.open_order_total)
+        dues = book.dues()
+        self.add_dues(book.currency, {} if sign > 0 else dues, dues if sign > 0 else {})
 
     def add_dues(self, currency: str, before: dict[int, int], after: dict[int, int]) -> None:
         """Carry a member's change of open invoices by due date into the group's."""

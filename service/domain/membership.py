@@ -50,10 +50,7 @@ class Membership:
         book = self.books.get(account)
         if book is None or group_id is None:
             return
-        totals = self.group_totals.setdefault(group_id, GroupTotals())
-        totals.add(book.currency, account[0], sign * book.receivable, sign * book.open_order_total)
-        dues = book.dues()
-        totals.add_dues(book.currency, {} if sign > 0 else dues, dues if sign > 0 else {})
+        self.group_totals.setdefault(group_id, GroupTotals()).add_book(book, account[0], sign)
 
     def customer_upserted(self, event: CustomerUpserted) -> Outcome:
         from service.domain.engine import Outcome

@@ -33,11 +33,6 @@ def _held_from(record: list[Any]) -> HeldOrder:
     )  # fmt: skip
 
 
-def _seen_hex(book: AccountBook) -> str:
-    seen = book.seen
-    return (b"".join(sorted(seen)) if isinstance(seen, set) else seen).hex()
-
-
 def book_to_bytes(book: AccountBook) -> bytes:
     invoices = book.invoices or {}
     record = [
@@ -46,7 +41,7 @@ def book_to_bytes(book: AccountBook) -> bytes:
         {order_id: _held_record(held) for order_id, held in (book.holds or {}).items()},
         {i: [inv.open_amount, inv.due, inv.invoice_date]
          for i, inv in invoices.items()},
-        _seen_hex(book),
+        book.seen_bytes().hex(),
         book.review_notified.toordinal() if book.review_notified else None,
     ]  # fmt: skip
     return json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
@@ -65,7 +60,6 @@ def book_from_bytes(payload: bytes) -> AccountBook:
     book.invoices = {
         i: OpenInvoice(amount, due, issued) for i, (amount, due, issued) in invoices.items()
     } or None
-    raw = bytes.fromhex(seen)
-    book.seen = raw if len(raw) <= 32 * 8 else {raw[i : i + 8] for i in range(0, len(raw), 8)}
+    book.load_seen(bytes.fromhex(seen))
     book.review_notified = date.fromordinal(review) if review else None
     return book

@@ -82,10 +82,7 @@ class KafkaRuntime(Rebalancing):
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Connect, create topics, load the reference table; a broker outage is waited out."""
-        for attempt in Retrying(retry=retry_if_exception(_transient), reraise=True,
-                                wait=wait_exponential(multiplier=0.5,
-                                                      max=self.settings.retry_backoff_max_s),
-                                before_sleep=self._starting_again):  # fmt: skip
+        for attempt in self._through_outages():
             with attempt:
                 self._start()
 
@@ -94,15 +91,18 @@ class KafkaRuntime(Rebalancing):
         ``send_offsets_to_transaction`` (librdkafka issues 5456, 5511): start a new
         producer, which aborts the open transaction, and go back to the last commit."""
         log.warning("renewing_producer_after_outage")
-        for attempt in Retrying(retry=retry_if_exception(_transient), reraise=True,
-                                wait=wait_exponential(multiplier=0.5,
-                                                      max=self.settings.retry_backoff_max_s),
-                                before_sleep=self._starting_again):  # fmt: skip
+        for attempt in self._through_outages():
             with attempt:
                 self.output.renew()
         self._outage = False
         self.metrics.aborts.inc()
         self._rewind()
+
+    def _through_outages(self) -> Retrying:
+        """Retries with backoff while the broker is away; a fatal error is not retried."""
+        wait = wait_exponential(multiplier=0.5, max=self.settings.retry_backoff_max_s)
+        return Retrying(retry=retry_if_exception(_transient), wait=wait, reraise=True,
+                        before_sleep=self._starting_again)  # fmt: skip
 
     def _starting_again(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
