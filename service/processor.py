@@ -129,9 +129,10 @@ class CreditProcessor:
         if not isinstance(event, AccountEvent):
             raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
         outcome = self.engine.handle(event)
-        self.dirty.add(event.account)
-        if outcome.ignored:
+        if outcome.ignored:  # a repeat or an unknown order: the book did not change
             self.metrics.event_ignored(event.event_type)
+        else:
+            self.dirty.add(event.account)
         return outcome
 
     def _handoff(self, key: bytes | None, value: bytes | None) -> Outcome:

@@ -367,10 +367,10 @@ class KafkaRuntime(Rebalancing):
         assignment = self.consumer.assignment()
         for tp in self.consumer.committed(assignment, timeout=30):
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
+        self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         for partition in sorted(self.stores):
             self.processor.revoke(partition)
             self.processor.assign(partition, self.stores[partition].items())
-        self.processor.dirty.clear()
         self._pending_offsets = False
 
     def _on_error(self, error: KafkaError) -> None:
