@@ -13,7 +13,7 @@ Stages:
    once, guarded by a per-partition watermark kept in the changelog.
 4. ``flush``: each changed account book goes to the changelog partition of its root. A book
    whose root moved to a partition this instance does not own is handed over through the
-   by-root topic, in the same transaction.
+   by-root topic, in the same transaction, followed by the barriers of ``service.handover``.
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.codec import AvroCodec
-from service.domain.engine import CreditEngine, Outcome
-from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, AccountEvent
+from service.domain.engine import CreditEngine
+from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
 from service.domain.ledger import AccountBook
 from service.domain.membership import credit_root
 from service.domain.outputs import CreditNotification, OutputEvent
 from service.domain.reference import AccountKey
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 from service.errors import PoisonMessageError
+from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, REQUEUED_HEADER, Barrier, Handover
 from service.ports import Metrics, Record
 from service.replay import describe_validation_error
 from service.serialize import output_record
@@ -49,9 +50,22 @@ def book_key(account: AccountKey) -> bytes:
     return _BOOK_PREFIX + f"{account[0]}\x1f{account[1]}".encode()
 
 
+def is_book_key(key: bytes) -> bool:
+    """A changelog key of an account book (the others are per-partition bookkeeping)."""
+    return key.startswith(_BOOK_PREFIX)
+
+
 def account_of(key: bytes) -> AccountKey:
     company, customer = key[len(_BOOK_PREFIX) :].decode().split("\x1f")
     return (company, customer)
+
+
+@dataclass(slots=True)
+class Step:
+    """What one by-root record gave: outputs to publish and by-root records to produce."""
+
+    outputs: list[OutputEvent] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -71,6 +85,7 @@ class CreditProcessor:
         self.dirty: set[AccountKey] = set()
         self.watermarks: dict[int, int] = {}
         self.dirty_watermarks: set[int] = set()
+        self.handover = Handover()
         # recent reference notifications, for a partition this instance takes over later
         self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
         self._output_topic = {
@@ -112,30 +127,64 @@ class CreditProcessor:
         if event.event_type not in TRANSACTION_TYPES:
             raise PoisonMessageError(f"{event.event_type} does not belong on a transaction topic")
         root = self.engine.membership.root_of(event.account)
+        headers = [(KIND, b"event"), self._position(), *headers]
         return Record(self.topics.by_root, root.encode(), event.model_dump_json().encode(),
-                      self.partition_of(root), [(KIND, b"event"), *headers])  # fmt: skip
+                      self.partition_of(root), headers)  # fmt: skip
+
+    def _position(self) -> tuple[str, bytes]:
+        return (REFERENCE_HEADER, str(self.handover.position).encode())
 
     # -- stage 2: decide -------------------------------------------------------------------
-    def process(self, kind: str, key: bytes | None, value: bytes | None) -> Outcome:
-        """Apply one by-root record; raises ``PoisonMessageError`` for one that cannot be."""
+    def process(self, partition: int, key: bytes | None, value: bytes | None,
+                headers: list[tuple[str, bytes]]) -> Step:  # fmt: skip
+        """Apply one by-root record of ``partition``. The runtime has applied reference data
+        up to the record's ``credit.reference`` position first. Raises ``PoisonMessageError``
+        for a record that cannot be applied."""
+        kind = _header(headers, KIND) or "event"
         if kind == "handoff":
-            return self._handoff(key, value)
+            self._handoff(key, value)
+            return Step()
+        if kind == "barrier":
+            self.handover.arrived(Barrier.from_bytes(partition, value))
+            return Step()
         if value is None:
             raise PoisonMessageError("empty by-root record")
         try:
             event = INPUT_EVENT.validate_json(value)
         except ValidationError as exc:
             raise PoisonMessageError(describe_validation_error(exc)) from exc
-        if not isinstance(event, AccountEvent):
+        if not isinstance(event, TransactionEvent):
             raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
+        return self._decide(partition, event, key, value, headers)
+
+    def _decide(self, partition: int, event: TransactionEvent, key: bytes | None, value: bytes,
+                headers: list[tuple[str, bytes]]) -> Step:  # fmt: skip
+        requeued = _header(headers, REQUEUED_HEADER) is not None
+        if requeued and key is not None:
+            self.handover.count_requeued(key.decode(), partition, -1)
+        root = self.engine.membership.root_of(event.account)
+        home = self.partition_of(root)
+        if home != partition or self.handover.must_requeue(root, partition, requeued):
+            return Step(records=[self._again(root, home, value, headers)])
         outcome = self.engine.handle(event)
         if outcome.ignored:  # a repeat or an unknown order: the book did not change
             self.metrics.event_ignored(event.event_type)
         else:
             self.dirty.add(event.account)
-        return outcome
+        return Step(outputs=outcome.outputs)
 
-    def _handoff(self, key: bytes | None, value: bytes | None) -> Outcome:
+    def _again(self, root: str, home: int, value: bytes,
+               headers: list[tuple[str, bytes]]) -> Record:  # fmt: skip
+        """The record once more: forwarded to its root's partition, or requeued behind a book
+        that is still on its way (``service.handover``)."""
+        kept = [(n, v) for n, v in headers if n not in (REFERENCE_HEADER, REQUEUED_HEADER)]
+        if home in self.owned:
+            self.handover.count_requeued(root, home, +1)
+            kept.append((REQUEUED_HEADER, b"1"))
+        return Record(self.topics.by_root, root.encode(), value, home,
+                      [self._position(), *kept])  # fmt: skip
+
+    def _handoff(self, key: bytes | None, value: bytes | None) -> None:
         if key is None or value is None:
             raise PoisonMessageError("handoff without account or book")
         account = account_of(key)
@@ -143,7 +192,6 @@ class CreditProcessor:
         present = self.engine.books.get(account)
         self.engine.put_book(account, merge_books(present, arriving) if present else arriving)
         self.dirty.add(account)
-        return Outcome()
 
     def encode_outputs(self, outputs: list[OutputEvent]) -> list[Record]:
         records = []
@@ -159,7 +207,14 @@ class CreditProcessor:
     def apply_reference(self, event: Any, offset: int) -> list[Record]:
         """Apply reference data; return the notifications this instance must publish now."""
         affected = self._affected(event)
+        roots = {account: self.engine.membership.root_of(account) for account in affected}
         outcome = self.engine.handle(event)
+        self.handover.applied(offset)
+        for account, old_root in roots.items():
+            new_root = self.engine.membership.root_of(account)
+            if new_root != old_root:
+                self.handover.moved(new_root, self.partition_of(old_root),
+                                    self.partition_of(new_root), self.owned)  # fmt: skip
         self.dirty.update(a for a in affected if a in self.engine.books)
         publish: list[OutputEvent] = []
         for output in outcome.outputs:
@@ -201,6 +256,9 @@ class CreditProcessor:
             if key == WATERMARK_KEY:
                 self.watermarks[partition] = int(value)
                 continue
+            if key in BOOKKEEPING_KEYS:
+                self.handover.load(partition, key, value)
+                continue
             account = account_of(key)
             self.engine.put_book(account, book_from_bytes(value))
             self.book_home[account] = partition
@@ -212,6 +270,7 @@ class CreditProcessor:
     def revoke(self, partition: int) -> None:
         self.owned.discard(partition)
         self.watermarks.pop(partition, None)
+        self.handover.forget(partition)
         for account in [a for a, p in self.book_home.items() if p == partition]:
             self.engine.take_book(account)
             del self.book_home[account]
@@ -224,6 +283,14 @@ class CreditProcessor:
             self._flush_book(account, flush)
         for partition in sorted(self.dirty_watermarks):
             self._change(flush, partition, WATERMARK_KEY, str(self.watermarks[partition]).encode())
+        for barrier in self.handover.barriers(self.owned):  # after this flush's hand-overs
+            headers = [(KIND, b"barrier"), self._position()]
+            flush.records.append(Record(self.topics.by_root, b"barrier", barrier.to_bytes(),
+                                        barrier.target, headers))  # fmt: skip
+        for partition in sorted(self.handover.changed & self.owned):
+            for key, value in self.handover.entries(partition).items():
+                self._change(flush, partition, key, value)
+        self.handover.changed.clear()
         self.dirty.clear()
         self.dirty_watermarks.clear()
         return flush
@@ -243,7 +310,7 @@ class CreditProcessor:
             return
         self.engine.take_book(account)
         flush.records.append(Record(self.topics.by_root, key, book_to_bytes(book), home,
-                                    [(KIND, b"handoff")]))  # fmt: skip
+                                    [(KIND, b"handoff"), self._position()]))  # fmt: skip
 
     def _change(self, flush: Flush, partition: int, key: bytes, value: bytes | None) -> None:
         flush.store_changes.setdefault(partition, {})[key] = value
@@ -267,3 +334,10 @@ def merge_books(present: AccountBook, arriving: AccountBook) -> AccountBook:
         if not merged.has_seen(digest):
             merged.mark_seen(digest)
     return merged
+
+
+def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return value.decode()
+    return None

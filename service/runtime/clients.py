@@ -78,6 +78,10 @@ def ensure_topics(settings: Settings, timeout: float = 15.0) -> None:
                 f"{name} has {count} partitions, "
                 f"CREDIT_BY_ROOT_PARTITIONS says {settings.by_root_partitions}"
             )
+    if _partition_count(admin, settings.topics.reference, timeout) != 1:
+        raise ConfigurationError(  # its offsets order membership moves across instances
+            f"{settings.topics.reference} must have exactly 1 partition"
+        )
 
 
 def _partition_count(admin: AdminClient, topic: str, timeout: float) -> int:

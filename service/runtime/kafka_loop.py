@@ -35,8 +35,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from service.errors import CreditServiceError, PoisonMessageError
+from service.handover import reference_position
 from service.ports import Record, StateStore
-from service.processor import KIND, CreditProcessor
+from service.processor import CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics
 from service.runtime.health import Health
 from service.runtime.merge import EventTimeMerge
@@ -157,23 +158,28 @@ class KafkaRuntime(Rebalancing):
             self.start()
         except StopRequested:
             return
-        started = checked = time.monotonic()
         try:
-            while self.running:
-                self.health.beat()
-                if time.monotonic() - checked >= 1.0:
-                    self._check_lag()
-                    checked = time.monotonic()
-                self._apply_reference(timeout=0.0)
-                self._consume_batch()
-                if self._fatal is not None:
-                    raise FencedError(f"stopped: {self._fatal}") from self._fatal
-                if time.monotonic() - started >= self.settings.commit_interval_ms / 1000:
-                    self.commit()
-                    started = time.monotonic()
-            self.commit()
+            self._loop()
+        except StopRequested:  # stopped inside a record: the uncommitted batch is done again
+            log.warning("stopped_before_commit")
         finally:
             self._close()
+
+    def _loop(self) -> None:
+        started = checked = time.monotonic()
+        while self.running:
+            self.health.beat()
+            if time.monotonic() - checked >= 1.0:
+                self._check_lag()
+                checked = time.monotonic()
+            self._apply_reference(timeout=0.0)
+            self._consume_batch()
+            if self._fatal is not None:
+                raise FencedError(f"stopped: {self._fatal}") from self._fatal
+            if time.monotonic() - started >= self.settings.commit_interval_ms / 1000:
+                self.commit()
+                started = time.monotonic()
+        self.commit()
 
     def _close(self) -> None:
         self.health.set_ready(False)
@@ -251,11 +257,23 @@ class KafkaRuntime(Rebalancing):
             self._pending_offsets = True
 
     def _decide(self, message: Message) -> None:
-        kind = _header(message, KIND) or "event"
+        headers: list[tuple[str, bytes]] = message.headers() or []  # type: ignore[assignment]
+        self._catch_up_reference(reference_position(headers))
         started = time.perf_counter()
-        outcome = self.processor.process(kind, message.key(), message.value())
-        self._observe(outcome.outputs, time.perf_counter() - started)
-        self._produce(self.processor.encode_outputs(outcome.outputs))
+        step = self.processor.process(message.partition() or 0, message.key(), message.value(),
+                                      headers)  # fmt: skip
+        self._observe(step.outputs, time.perf_counter() - started)
+        self._produce(self.processor.encode_outputs(step.outputs))
+        self._produce(step.records)
+
+    def _catch_up_reference(self, position: int) -> None:
+        """A by-root record's sender had applied reference data up to ``position``: so must
+        this instance before it acts on the record (``service.handover``)."""
+        while self.processor.handover.position < position:
+            if not self.running:
+                raise StopRequested("stopped while catching up with the reference table")
+            self.health.beat()
+            self._apply_reference(timeout=0.1)
 
     def _route(self, message: Message, event: Any) -> None:
         topic = message.topic() or ""
@@ -380,11 +398,3 @@ class KafkaRuntime(Rebalancing):
         if error.code() == KafkaError._ALL_BROKERS_DOWN:
             self.health.set_connected(False)
             self._outage = True
-
-
-def _header(message: Message, name: str) -> str | None:
-    headers: list[tuple[str, bytes]] = message.headers() or []  # type: ignore[assignment]
-    for key, value in headers:
-        if key == name:
-            return value.decode()
-    return None

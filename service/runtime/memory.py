@@ -11,7 +11,7 @@ from service.bootstrap import codec_for
 from service.errors import PoisonMessageError
 from service.metrics import NullMetrics
 from service.ports import Record
-from service.processor import KIND, CreditProcessor
+from service.processor import CreditProcessor
 from service.publish import encoded
 from service.runtime.merge import EventTimeMerge
 from service.settings import Settings
@@ -90,9 +90,10 @@ class InMemoryRuntime:
         self._emit(self.processor.apply_reference(event, offset))
 
     def _decide(self, topic: str, offset: int, record: Record) -> None:
-        kind = dict(record.headers).get(KIND, b"event").decode()
-        outcome = self.processor.process(kind, record.key, record.value)
-        self._emit(self.processor.encode_outputs(outcome.outputs))
+        step = self.processor.process(record.partition or 0, record.key, record.value,
+                                      record.headers)  # fmt: skip
+        self._emit(self.processor.encode_outputs(step.outputs))
+        self._emit(step.records)
 
     def _commit(self) -> None:
         flush = self.processor.flush()

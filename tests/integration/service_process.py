@@ -17,7 +17,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from service.domain.snapshot import book_from_bytes
-from service.processor import WATERMARK_KEY, account_of
+from service.processor import account_of, is_book_key
 from service.settings import Settings
 from tests.contract.harness import committed_behind
 
@@ -127,14 +127,15 @@ def read_committed(settings: Settings, topics: list[str]) -> list[tuple[str, Any
 
 def changelog_exposures(settings: Settings) -> dict[tuple[str, str], int]:
     """Each account's exposure as the committed changelog says (latest entry per key)."""
-    latest: dict[bytes, bytes | None] = {}
+    latest: dict[tuple[int, bytes], bytes | None] = {}  # per partition: a book moves between
     for _, message in read_committed(settings, [settings.topics.changelog]):
-        latest[message.key()] = message.value()
-    return {
-        account_of(key): book_from_bytes(value).exposure(True)
-        for key, value in latest.items()
-        if value is not None and key != WATERMARK_KEY
-    }
+        latest[(message.partition(), message.key())] = message.value()
+    exposures: dict[tuple[str, str], int] = {}
+    for (_, key), value in latest.items():
+        if value is not None and is_book_key(key):
+            assert account_of(key) not in exposures, f"{key!r} is live in two partitions"
+            exposures[account_of(key)] = book_from_bytes(value).exposure(True)
+    return exposures
 
 
 def decision_counts(settings: Settings, codec: Any) -> Counter[str]:

@@ -1,0 +1,167 @@
+"""Handing a member's book over between credit roots that different instances own.
+
+When a membership change moves an account from root ``a`` (by-root partition ``p``) to root
+``b`` (partition ``t``), the owner of ``p`` hands the book over through the by-root topic at
+its next commit. Until the book has arrived, the owner of ``t`` must not decide ``b``'s
+orders: they would miss the member's exposure. The protocol that closes that window:
+
+- Every instance applies the whole reference topic, which has one partition, so a reference
+  *position* (the offset after the last record applied) means the same membership on every
+  instance. Each by-root record carries its sender's position (header ``credit.reference``);
+  the receiver applies reference data up to it before acting, so both agree on the account's
+  root. A record whose root now lives on another partition is forwarded there.
+- At every commit, after that commit's hand-overs, the owner of ``p`` sends a *barrier*,
+  "``p`` has handed over every move up to position N", to each partition that accounts moved
+  to from ``p`` since its last barrier. Its mark N is kept in ``p``'s changelog, so a new owner
+  of ``p`` sends what is still owed.
+- The owner of ``t`` knows from the moves it applied which barrier each root waits for, and
+  keeps the barriers received in ``t``'s changelog. While a root waits, its records are
+  appended again to the end of ``t`` (requeued) in the same transaction, so offsets commit as
+  usual and nothing is held only in memory. A root's later records are requeued behind the
+  ones in flight, so its order holds; the in-flight counts are in the changelog too.
+- A barrier is only as far as its partition is sure of: while a book may still be on its way
+  *into* ``p`` (a barrier ``p`` waits for has not arrived), ``p`` cannot vouch that it handed
+  that book on, so its barrier stops short of that move. Chains of moves therefore hold.
+- When this instance owns both partitions and no book is on its way into the source, there
+  is nothing to wait for: the book moves in memory at once, and in the changelog at the same
+  commit. (Moves read while loading the reference table at start-up always wait: the stores
+  may be older than the table.)
+
+All bookkeeping is small: per root only the latest position per source partition is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from service.errors import PoisonMessageError
+
+REFERENCE_HEADER = "credit.reference"
+REQUEUED_HEADER = "credit.requeued"
+MARK_KEY, REACHED_KEY, REQUEUED_KEY = b"m", b"r", b"q"
+BOOKKEEPING_KEYS = frozenset({MARK_KEY, REACHED_KEY, REQUEUED_KEY})
+
+
+@dataclass(frozen=True, slots=True)
+class Barrier:
+    """``source`` has handed over to ``target`` every move before reference ``position``."""
+
+    source: int
+    target: int
+    position: int
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"from": self.source, "position": self.position}).encode()
+
+    @classmethod
+    def from_bytes(cls, target: int, value: bytes | None) -> Barrier:
+        try:
+            fields = json.loads(value or b"")
+            return cls(int(fields["from"]), target, int(fields["position"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PoisonMessageError(f"unreadable barrier: {exc}") from exc
+
+
+def reference_position(headers: Iterable[tuple[str, bytes]]) -> int:
+    """The reference position a by-root record's sender had applied (0 if it says none)."""
+    for name, value in headers:
+        if name == REFERENCE_HEADER:
+            return int(value)
+    return 0
+
+
+class Handover:
+    def __init__(self) -> None:
+        self.position = 0
+        # target partition -> root -> source partition -> position its barrier must reach
+        self.awaited: dict[int, dict[str, dict[int, int]]] = {}
+        # source partition -> target partition -> position of the latest move between them
+        self.moved_out: dict[int, dict[int, int]] = {}
+        # per owned partition, persisted: barrier mark, barriers received, requeued in flight
+        self.marks: dict[int, int] = {}
+        self.reached: dict[int, dict[int, int]] = {}
+        self.requeued: dict[int, dict[str, int]] = {}
+        self.changed: set[int] = set()
+
+    def applied(self, offset: int) -> None:
+        """The reference record at ``offset`` was applied."""
+        self.position = max(self.position, offset + 1)
+
+    def moved(self, new_root: str, source: int, target: int, owned: set[int]) -> None:
+        """An account's root changed, by the reference record last applied."""
+        if source == target:
+            return
+        self.moved_out.setdefault(source, {})[target] = self.position
+        if source in owned and target in owned and self._sure_of(source) >= self.position:
+            return  # the book, if any, is here and moves in memory at once
+        self.awaited.setdefault(target, {}).setdefault(new_root, {})[source] = self.position
+
+    # -- the sending side ------------------------------------------------------------------
+    def barriers(self, owned: Iterable[int]) -> list[Barrier]:
+        """The barriers the owned partitions owe since their marks; the marks move on."""
+        due: list[Barrier] = []
+        for source in sorted(owned):
+            mark = self.marks.get(source, 0)
+            targets = sorted(t for t, at in self.moved_out.get(source, {}).items() if at > mark)
+            sure = min(self.position, self._sure_of(source))
+            if targets and sure > mark:
+                due += [Barrier(source, target, sure) for target in targets]
+                self.marks[source] = sure
+                self.changed.add(source)
+        return due
+
+    def _sure_of(self, partition: int) -> int:
+        """The position up to which no book can still be on its way into ``partition``."""
+        reached = self.reached.get(partition, {})
+        pending = [at for awaited in self.awaited.get(partition, {}).values()
+                   for source, at in awaited.items() if reached.get(source, 0) < at]  # fmt: skip
+        return min(pending) - 1 if pending else self.position
+
+    # -- the receiving side ----------------------------------------------------------------
+    def arrived(self, barrier: Barrier) -> None:
+        reached = self.reached.setdefault(barrier.target, {})
+        if barrier.position > reached.get(barrier.source, 0):
+            reached[barrier.source] = barrier.position
+            self.changed.add(barrier.target)
+
+    def waiting(self, root: str, partition: int) -> bool:
+        """Some book moving into ``root`` may not have arrived at ``partition`` yet."""
+        reached = self.reached.get(partition, {})
+        awaited = self.awaited.get(partition, {}).get(root, {})
+        return any(reached.get(source, 0) < at for source, at in awaited.items())
+
+    def must_requeue(self, root: str, partition: int, requeued: bool) -> bool:
+        """A requeued record is the oldest of its root in flight; a fresh one waits behind
+        any in flight."""
+        in_flight = self.requeued.get(partition, {}).get(root, 0)
+        return self.waiting(root, partition) or (not requeued and in_flight > 0)
+
+    def count_requeued(self, root: str, partition: int, change: int) -> None:
+        in_flight = self.requeued.setdefault(partition, {})
+        in_flight[root] = in_flight.get(root, 0) + change
+        if in_flight[root] <= 0:
+            del in_flight[root]
+        self.changed.add(partition)
+
+    # -- persistence, per owned partition --------------------------------------------------
+    def entries(self, partition: int) -> dict[bytes, bytes]:
+        return {
+            MARK_KEY: str(self.marks.get(partition, 0)).encode(),
+            REACHED_KEY: json.dumps(self.reached.get(partition, {})).encode(),
+            REQUEUED_KEY: json.dumps(self.requeued.get(partition, {})).encode(),
+        }
+
+    def load(self, partition: int, key: bytes, value: bytes) -> None:
+        if key == MARK_KEY:
+            self.marks[partition] = int(value)
+        elif key == REACHED_KEY:
+            self.reached[partition] = {int(s): at for s, at in json.loads(value).items()}
+        elif key == REQUEUED_KEY:
+            self.requeued[partition] = json.loads(value)
+
+    def forget(self, partition: int) -> None:
+        for kept in (self.marks, self.reached, self.requeued):
+            kept.pop(partition, None)
+        self.changed.discard(partition)

@@ -1,0 +1,240 @@
+"""Membership moves between roots that two instances own (``service.handover``).
+
+Two ``CreditProcessor``s share one log, as two service instances share a broker: each owns
+some by-root partitions, reads the whole reference table, and commits on its own schedule.
+The tests choose the interleavings a real cluster can produce, including the bad ones: the
+new group's owner learns of the move before the old owner has handed the book over.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from typing import Any
+
+from service.bootstrap import codec_for
+from service.domain.events import INPUT_EVENT
+from service.domain.outputs import OutputEvent
+from service.handover import reference_position
+from service.metrics import NullMetrics
+from service.ports import Record
+from service.processor import CreditProcessor
+from service.serialize import output_record
+from service.settings import Settings
+from service.stores import InMemoryStateStore
+from tests.unit.rules_dsl import Scenario
+
+PARTITIONS = 4
+SETTINGS = Settings()
+TOPICS = SETTINGS.topics
+
+
+def group_on(partition: int) -> str:
+    """A group id whose root lives on ``partition``."""
+    for n in range(10_000):
+        name = f"G{n}"
+        if zlib.crc32(f"G:{name}".encode()) % PARTITIONS == partition:
+            return name
+    raise AssertionError("no such group")
+
+
+class Cluster:
+    """The shared log: the reference table and the by-root partitions; changelog as stores."""
+
+    def __init__(self) -> None:
+        self.reference: list[dict[str, Any]] = []
+        self.by_root: dict[int, list[Record]] = defaultdict(list)
+        self.stores = {p: InMemoryStateStore() for p in range(PARTITIONS)}
+
+    def append(self, records: list[Record]) -> None:
+        for record in records:
+            if record.topic == TOPICS.by_root:
+                assert record.partition is not None
+                self.by_root[record.partition].append(record)
+
+
+class Instance:
+    def __init__(self, cluster: Cluster, owned: list[int]) -> None:
+        self.cluster = cluster
+        self.processor = CreditProcessor(TOPICS, PARTITIONS, codec_for(SETTINGS), NullMetrics())
+        self.applied = 0
+        self.apply_reference()  # the whole table first, as the Kafka runtime does
+        self.read: dict[int, int] = {}
+        for partition in owned:
+            self.processor.assign(partition, cluster.stores[partition].items())
+            self.read[partition] = 0
+        self.decided: list[OutputEvent] = []
+        self.requeued = 0
+
+    def apply_reference(self, upto: int | None = None) -> None:
+        end = len(self.cluster.reference) if upto is None else upto
+        while self.applied < end:
+            event = INPUT_EVENT.validate_python(self.cluster.reference[self.applied])
+            self.processor.apply_reference(event, self.applied)
+            self.applied += 1
+
+    def route(self, event: dict[str, Any]) -> None:
+        """This instance's view of the root picks the by-root partition."""
+        self.cluster.append([self.processor.route(INPUT_EVENT.validate_python(event), [])])
+
+    def consume(self, partition: int) -> None:
+        """Every record of ``partition`` written so far, in order (new ones wait)."""
+        records = self.cluster.by_root[partition][self.read[partition] :]
+        for record in records:
+            self.apply_reference(max(self.applied, reference_position(record.headers)))
+            step = self.processor.process(partition, record.key, record.value, record.headers)
+            self.decided += step.outputs
+            self.requeued += sum(1 for r in step.records if r.partition == partition)
+            self.cluster.append(step.records)
+        self.read[partition] += len(records)
+
+    def commit(self) -> None:
+        flush = self.processor.flush()
+        self.cluster.append(flush.records)
+        for partition, changes in flush.store_changes.items():
+            self.cluster.stores[partition].write(changes, 0)
+
+    def settle(self, rounds: int = 6) -> None:
+        for _ in range(rounds):
+            for partition in sorted(self.read):
+                self.consume(partition)
+            self.commit()
+
+
+def settle(*instances: Instance) -> None:
+    for _ in range(6):
+        for instance in instances:
+            instance.settle(rounds=1)
+
+
+def decisions(outputs: list[OutputEvent]) -> dict[str, str]:
+    found = {}
+    for output in outputs:
+        record = output_record(output)
+        if record["event_type"] in ("order_approved", "order_held"):
+            found[record["order_id"]] = record["event_type"]
+    return found
+
+
+def two_groups_on_two_instances() -> tuple[Scenario, Cluster, Instance, Instance, str, str]:
+    """G_old on partition 0 (instance A owns 0, 1), G_new on 2 (instance B owns 2, 3)."""
+    old, new = group_on(0), group_on(2)
+    s = Scenario()
+    s.company("C1", "EUR")
+    s.group(old, 10_000, mode="group")
+    s.group(new, 1_000, mode="group")
+    s.customer("X", group=old)
+    s.customer("Y", group=new)
+    cluster = Cluster()
+    cluster.reference += s.inputs
+    a, b = Instance(cluster, [0, 1]), Instance(cluster, [2, 3])
+    s.invoice("X", 900)  # X's exposure: 900, counted in G_old
+    a.route(s.inputs[-1])
+    settle(a, b)
+    return s, cluster, a, b, old, new
+
+
+def test_the_new_group_waits_for_the_members_book_before_deciding() -> None:
+    s, cluster, a, b, old, new = two_groups_on_two_instances()
+    assert a.processor.engine.group_totals[old].buckets  # the invoice is in G_old at A
+
+    s.customer("X", group=new)  # the move; the replay oracle applies it now
+    cluster.reference.append(s.inputs[-1])
+    b.apply_reference()  # B learns of the move first; A has not read it yet
+    held = s.order("Y", 200)  # 900 + 200 > 1,000: the replay holds it
+    assert held[0].event_type == "order_held"
+    b.route(s.inputs[-1])
+    b.settle(rounds=3)  # B must not decide: X's book is still at A
+    assert decisions(b.decided).get(s.last_order_id or "") is None
+    assert b.requeued >= 3
+
+    a.apply_reference()
+    a.commit()  # the hand-over, then the barrier
+    settle(a, b)
+    assert decisions(b.decided)[s.last_order_id or ""] == "order_held"
+    assert new in b.processor.engine.group_totals
+    assert b.processor.engine.books[("C1", "X")].exposure(True) == 90_000
+    assert ("C1", "X") not in a.processor.engine.books
+    assert all(not any(b) for b in a.processor.engine.group_totals[old].buckets.values())
+
+
+def test_a_root_keeps_its_order_while_it_waits() -> None:
+    s, cluster, a, b, _old, new = two_groups_on_two_instances()
+    s.customer("X", group=new)
+    cluster.reference.append(s.inputs[-1])
+    b.apply_reference()
+    orders = []
+    for amount in (50, 60, 70):  # fits alone, but not after X's 900 arrives: 950 / 1,010
+        expected = s.order("Y", amount)
+        orders.append((s.last_order_id, expected[0].event_type))
+        b.route(s.inputs[-1])
+        b.settle(rounds=1)
+    a.apply_reference()
+    a.commit()
+    settle(a, b)
+    assert [(o, decisions(b.decided)[o or ""]) for o, _ in orders] == orders
+    assert [kind for _, kind in orders] == ["order_approved", "order_held", "order_held"]
+    # the bookkeeping is back to rest: nothing in flight
+    assert not any(b.processor.handover.requeued.values())
+
+
+def test_a_record_routed_by_an_instance_behind_is_forwarded_to_the_new_root() -> None:
+    s, cluster, a, b, old, new = two_groups_on_two_instances()
+    s.customer("X", group=new)
+    cluster.reference.append(s.inputs[-1])
+    expected = s.order("X", 150)  # in G_new: 900 + 150 > 1,000
+    a.route(s.inputs[-1])  # A has not read the move: it routes to G_old's partition
+    assert cluster.by_root[0][-1].key == f"G:{old}".encode()
+    a.apply_reference()
+    b.apply_reference()
+    settle(a, b)
+    assert decisions(b.decided)[s.last_order_id or ""] == expected[0].event_type == "order_held"
+    assert s.last_order_id not in decisions(a.decided)
+
+
+def test_waiting_survives_a_restart_of_the_new_owner() -> None:
+    s, cluster, a, b, _old, new = two_groups_on_two_instances()
+    s.customer("X", group=new)
+    cluster.reference.append(s.inputs[-1])
+    b.apply_reference()
+    expected = s.order("Y", 200)
+    b.route(s.inputs[-1])
+    b.settle(rounds=2)  # requeued twice and committed: the count is in the changelog
+    reborn = Instance(cluster, [2, 3])  # B restarts from its stores and the committed log
+    reborn.read = dict(b.read)
+    assert reborn.processor.handover.requeued[2] == {f"G:{new}": 1}
+    a.apply_reference()
+    a.commit()
+    settle(a, reborn)
+    assert decisions(reborn.decided)[s.last_order_id or ""] == expected[0].event_type
+
+
+def test_a_chain_of_moves_waits_for_the_book_at_every_hop() -> None:
+    """X moves G0 → G1 → G2; G1 and G2 are owned by one instance, G0 by the other. The book
+    is still on its way into G1 when it moves on to G2: G2 must wait for it too."""
+    first, middle = group_on(0), group_on(2)
+    last = group_on(3)
+    s = Scenario()
+    s.company("C1", "EUR")
+    s.group(first, 10_000, mode="group")
+    s.group(middle, 10_000, mode="group")
+    s.group(last, 1_000, mode="group")
+    s.customer("X", group=first)
+    s.customer("Z", group=last)
+    cluster = Cluster()
+    cluster.reference += s.inputs
+    a, b = Instance(cluster, [0, 1]), Instance(cluster, [2, 3])
+    s.invoice("X", 900)
+    a.route(s.inputs[-1])
+    settle(a, b)
+    s.customer("X", group=middle)
+    s.customer("X", group=last)
+    cluster.reference += s.inputs[-2:]
+    b.apply_reference()
+    expected = s.order("Z", 200)
+    b.route(s.inputs[-1])
+    b.settle(rounds=3)
+    assert s.last_order_id not in decisions(b.decided)
+    a.apply_reference()
+    settle(a, b)
+    assert decisions(b.decided)[s.last_order_id or ""] == expected[0].event_type == "order_held"
