@@ -20,14 +20,19 @@ orders: they would miss the member's exposure. The protocol that closes that win
   usual and nothing is held only in memory. A root's later records are requeued behind the
   ones in flight, so its order holds; the in-flight counts are in the changelog too.
 - A barrier is only as far as its partition is sure of: while a book may still be on its way
-  *into* ``p`` (a barrier ``p`` waits for has not arrived), ``p`` cannot vouch that it handed
-  that book on, so its barrier stops short of that move. Chains of moves therefore hold.
-- When this instance owns both partitions and no book is on its way into the source, there
+  *into* the root an account left (a barrier that root waits for has not arrived), ``p``
+  cannot vouch that it handed that book on, so its barrier to ``t`` stops short of that move.
+  Chains of moves therefore hold, and only the roots that had something in flight hold back.
+- When this instance owns both partitions and nothing is on its way into the old root, there
   is nothing to wait for: the book moves in memory at once, and in the changelog at the same
   commit. (Moves read while loading the reference table at start-up always wait: the stores
   may be older than the table.)
 
 All bookkeeping is small: per root only the latest position per source partition is kept.
+The price of keeping it per root is paid once, on a brand-new deployment whose reference table
+already holds accounts that moved more than once: those moves chain their barriers, so the
+first waits take a few commit intervals (`tests/unit/test_handover.py` counts the rounds).
+The barriers received are then in the changelog, and later starts wait for nothing old.
 """
 
 from __future__ import annotations
@@ -77,10 +82,13 @@ class Handover:
         self.position = 0
         # target partition -> root -> source partition -> position its barrier must reach
         self.awaited: dict[int, dict[str, dict[int, int]]] = {}
-        # source partition -> target partition -> position of the latest move between them
+        # source -> target -> position of the latest move between them
         self.moved_out: dict[int, dict[int, int]] = {}
-        # per owned partition, persisted: barrier mark, barriers received, requeued in flight
-        self.marks: dict[int, int] = {}
+        # source -> target -> old root -> position: moves out of a root that was waiting
+        self.chained: dict[int, dict[int, dict[str, int]]] = {}
+        # per owned partition, persisted: barrier marks per target, barriers received,
+        # requeued records in flight per root
+        self.marks: dict[int, dict[int, int]] = {}
         self.reached: dict[int, dict[int, int]] = {}
         self.requeued: dict[int, dict[str, int]] = {}
         self.changed: set[int] = set()
@@ -89,35 +97,49 @@ class Handover:
         """The reference record at ``offset`` was applied."""
         self.position = max(self.position, offset + 1)
 
-    def moved(self, new_root: str, source: int, target: int, owned: set[int]) -> None:
+    def moved(self, old_root: str, new_root: str, source: int, target: int,
+              owned: set[int]) -> None:  # fmt: skip
         """An account's root changed, by the reference record last applied."""
         if source == target:
             return
         self.moved_out.setdefault(source, {})[target] = self.position
-        if source in owned and target in owned and self._sure_of(source) >= self.position:
+        in_flight = self._first_pending(source, old_root) is not None
+        if in_flight:
+            self.chained.setdefault(source, {}).setdefault(target, {})[old_root] = self.position
+        if source in owned and target in owned and not in_flight:
             return  # the book, if any, is here and moves in memory at once
         self.awaited.setdefault(target, {}).setdefault(new_root, {})[source] = self.position
+
+    def _first_pending(self, partition: int, root: str) -> int | None:
+        """The earliest move into ``root`` whose barrier ``partition`` has not received."""
+        reached = self.reached.get(partition, {})
+        awaited = self.awaited.get(partition, {}).get(root, {})
+        return min((at for s, at in awaited.items() if reached.get(s, 0) < at), default=None)
 
     # -- the sending side ------------------------------------------------------------------
     def barriers(self, owned: Iterable[int]) -> list[Barrier]:
         """The barriers the owned partitions owe since their marks; the marks move on."""
         due: list[Barrier] = []
         for source in sorted(owned):
-            mark = self.marks.get(source, 0)
-            targets = sorted(t for t, at in self.moved_out.get(source, {}).items() if at > mark)
-            sure = min(self.position, self._sure_of(source))
-            if targets and sure > mark:
-                due += [Barrier(source, target, sure) for target in targets]
-                self.marks[source] = sure
-                self.changed.add(source)
+            marks = self.marks.setdefault(source, {})
+            for target, latest in sorted(self.moved_out.get(source, {}).items()):
+                mark = marks.get(target, 0)
+                sure = self._sure_of(source, target, mark)
+                if latest > mark and sure > mark:
+                    due.append(Barrier(source, target, sure))
+                    marks[target] = sure
+                    self.changed.add(source)
         return due
 
-    def _sure_of(self, partition: int) -> int:
-        """The position up to which no book can still be on its way into ``partition``."""
-        reached = self.reached.get(partition, {})
-        pending = [at for awaited in self.awaited.get(partition, {}).values()
-                   for source, at in awaited.items() if reached.get(source, 0) < at]  # fmt: skip
-        return min(pending) - 1 if pending else self.position
+    def _sure_of(self, source: int, target: int, mark: int) -> int:
+        """How far ``source`` can vouch for its moves to ``target``: short of any move out of
+        a root into which a book may still be on its way."""
+        sure = self.position
+        for old_root, at in self.chained.get(source, {}).get(target, {}).items():
+            pending = self._first_pending(source, old_root)
+            if at > mark and pending is not None:
+                sure = min(sure, pending - 1)
+        return sure
 
     # -- the receiving side ----------------------------------------------------------------
     def arrived(self, barrier: Barrier) -> None:
@@ -128,9 +150,7 @@ class Handover:
 
     def waiting(self, root: str, partition: int) -> bool:
         """Some book moving into ``root`` may not have arrived at ``partition`` yet."""
-        reached = self.reached.get(partition, {})
-        awaited = self.awaited.get(partition, {}).get(root, {})
-        return any(reached.get(source, 0) < at for source, at in awaited.items())
+        return self._first_pending(partition, root) is not None
 
     def must_requeue(self, root: str, partition: int, requeued: bool) -> bool:
         """A requeued record is the oldest of its root in flight; a fresh one waits behind
@@ -148,14 +168,14 @@ class Handover:
     # -- persistence, per owned partition --------------------------------------------------
     def entries(self, partition: int) -> dict[bytes, bytes]:
         return {
-            MARK_KEY: str(self.marks.get(partition, 0)).encode(),
+            MARK_KEY: json.dumps(self.marks.get(partition, {})).encode(),
             REACHED_KEY: json.dumps(self.reached.get(partition, {})).encode(),
             REQUEUED_KEY: json.dumps(self.requeued.get(partition, {})).encode(),
         }
 
     def load(self, partition: int, key: bytes, value: bytes) -> None:
         if key == MARK_KEY:
-            self.marks[partition] = int(value)
+            self.marks[partition] = {int(t): at for t, at in json.loads(value).items()}
         elif key == REACHED_KEY:
             self.reached[partition] = {int(s): at for s, at in json.loads(value).items()}
         elif key == REQUEUED_KEY:

@@ -213,7 +213,7 @@ class CreditProcessor:
         for account, old_root in roots.items():
             new_root = self.engine.membership.root_of(account)
             if new_root != old_root:
-                self.handover.moved(new_root, self.partition_of(old_root),
+                self.handover.moved(old_root, new_root, self.partition_of(old_root),
                                     self.partition_of(new_root), self.owned)  # fmt: skip
         self.dirty.update(a for a in affected if a in self.engine.books)
         publish: list[OutputEvent] = []

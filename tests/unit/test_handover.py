@@ -238,3 +238,60 @@ def test_a_chain_of_moves_waits_for_the_book_at_every_hop() -> None:
     a.apply_reference()
     settle(a, b)
     assert decisions(b.decided)[s.last_order_id or ""] == expected[0].event_type == "order_held"
+
+
+def history(waves: int) -> tuple[Scenario, Cluster]:
+    """200 accounts join 12 groups spread over the partitions; then ``waves`` times a third
+    of them move on to another group or leave theirs."""
+    s = Scenario()
+    s.company("C1", "EUR")
+    groups = [group_on(n % PARTITIONS) + f"x{n}" for n in range(12)]
+    for group in groups:
+        s.group(group, 1_000_000, mode="group")
+    for n in range(200):
+        s.customer(f"C{n}", group=groups[n % len(groups)])
+    for wave in range(waves):
+        for n in range(wave, 200, 3):
+            moved = (n + wave) % 5 != 0
+            s.customer(f"C{n}", group=groups[(n * 7 + wave + 1) % len(groups)] if moved else None)
+    cluster = Cluster()
+    cluster.reference += s.inputs
+    return s, cluster
+
+
+def rounds_to_settle(*instances: Instance, limit: int = 50) -> int:
+    """Rounds of (every instance commits its barriers, then reads the others') until no root
+    of an owned partition waits."""
+    for rounds in range(limit):
+        if not any(i.processor.handover.waiting(root, t) for i in instances for t in i.read
+                   for root in i.processor.handover.awaited.get(t, {})):  # fmt: skip
+            return rounds
+        for instance in instances:
+            instance.commit()
+        for instance in instances:
+            for partition in sorted(instance.read):
+                instance.consume(partition)
+    raise AssertionError("the barriers do not settle")
+
+
+def test_a_history_of_joins_read_at_start_up_is_settled_by_one_round_of_barriers() -> None:
+    """Instances start with every move of the reference table awaited (their stores may be
+    older than the table). Where each account only joined its group, one round settles all,
+    and orders are then decided without a wait."""
+    s, cluster = history(waves=0)
+    a, b = Instance(cluster, [0, 1]), Instance(cluster, [2, 3])
+    assert rounds_to_settle(a, b) == 1
+    for n in range(40):
+        s.order(f"C{n}", 10)
+        (a if n % 2 else b).route(s.inputs[-1])
+    for instance in (a, b):
+        for partition in sorted(instance.read):
+            instance.consume(partition)
+    assert a.requeued == b.requeued == 0
+    assert len(decisions(a.decided)) + len(decisions(b.decided)) == 40
+
+
+def test_a_history_of_moves_read_at_start_up_settles_in_a_few_rounds() -> None:
+    """Accounts that moved again chain their barriers: more rounds, still a handful."""
+    _, cluster = history(waves=2)
+    assert 1 < rounds_to_settle(Instance(cluster, [0, 1]), Instance(cluster, [2, 3])) <= 10
