@@ -226,6 +226,9 @@ def _finish(service: ServiceProcess, figures: ServiceFigures, spy: PySpy | None)
         figures.note += f" {figures.aborts:.0f} aborted transactions;"
     if figures.dead_letters:
         figures.note += f" {figures.dead_letters} dead letters;"
+    handover = samples.get("credit_handover_records_total", 0.0)
+    if handover:
+        figures.note += f" {handover:.0f} hand-over records;"
     return figures
 
 

@@ -16,9 +16,10 @@ orders: they would miss the member's exposure. The protocol that closes that win
   of ``p`` sends what is still owed.
 - The owner of ``t`` knows from the moves it applied which barrier each root waits for, and
   keeps the barriers received in ``t``'s changelog. While a root waits, its records are
-  appended again to the end of ``t`` (requeued) in the same transaction, so offsets commit as
-  usual and nothing is held only in memory. A root's later records are requeued behind the
-  ones in flight, so its order holds; the in-flight counts are in the changelog too.
+  *parked* in memory, in order, and decided the moment the barrier arrives. The offsets
+  committed for ``t`` stop before the first parked record, so a crash loses none of them; the
+  changelog says which offsets after that were parked and how far ``t`` was handled, so on
+  reading them again the parked ones are taken up and the others (already applied) skipped.
 - A barrier is only as far as its partition is sure of: while a book may still be on its way
   *into* the root an account left (a barrier that root waits for has not arrived), ``p``
   cannot vouch that it handed that book on, so its barrier to ``t`` stops short of that move.
@@ -44,9 +45,18 @@ from dataclasses import dataclass
 from service.errors import PoisonMessageError
 
 REFERENCE_HEADER = "credit.reference"
-REQUEUED_HEADER = "credit.requeued"
-MARK_KEY, REACHED_KEY, REQUEUED_KEY = b"m", b"r", b"q"
-BOOKKEEPING_KEYS = frozenset({MARK_KEY, REACHED_KEY, REQUEUED_KEY})
+MARK_KEY, REACHED_KEY, PARKED_KEY = b"m", b"r", b"q"
+BOOKKEEPING_KEYS = frozenset({MARK_KEY, REACHED_KEY, PARKED_KEY})
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """A by-root record held back while its root waits for a book."""
+
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +96,13 @@ class Handover:
         self.moved_out: dict[int, dict[int, int]] = {}
         # source -> target -> old root -> position: moves out of a root that was waiting
         self.chained: dict[int, dict[int, dict[str, int]]] = {}
-        # per owned partition, persisted: barrier marks per target, barriers received,
-        # requeued records in flight per root
+        # per owned partition, persisted: barrier marks per target, barriers received, the
+        # last offset handled and the offsets parked (while any are)
         self.marks: dict[int, dict[int, int]] = {}
         self.reached: dict[int, dict[int, int]] = {}
-        self.requeued: dict[int, dict[str, int]] = {}
+        self.through: dict[int, int] = {}
+        self.parked_before: dict[int, set[int]] = {}  # parked at the last commit, not read yet
+        self.parked: dict[int, dict[str, list[Parked]]] = {}  # root -> its records, in order
         self.changed: set[int] = set()
 
     def applied(self, offset: int) -> None:
@@ -152,36 +164,67 @@ class Handover:
         """Some book moving into ``root`` may not have arrived at ``partition`` yet."""
         return self._first_pending(partition, root) is not None
 
-    def must_requeue(self, root: str, partition: int, requeued: bool) -> bool:
-        """A requeued record is the oldest of its root in flight; a fresh one waits behind
-        any in flight."""
-        in_flight = self.requeued.get(partition, {}).get(root, 0)
-        return self.waiting(root, partition) or (not requeued and in_flight > 0)
+    # -- parking ----------------------------------------------------------------------------
+    def must_park(self, root: str, partition: int) -> bool:
+        """The root waits, or has records parked already (its order holds)."""
+        return root in self.parked.get(partition, {}) or self.waiting(root, partition)
 
-    def count_requeued(self, root: str, partition: int, change: int) -> None:
-        in_flight = self.requeued.setdefault(partition, {})
-        in_flight[root] = in_flight.get(root, 0) + change
-        if in_flight[root] <= 0:
-            del in_flight[root]
+    def park(self, root: str, partition: int, record: Parked) -> None:
+        self.parked.setdefault(partition, {}).setdefault(root, []).append(record)
         self.changed.add(partition)
+
+    def release(self, partition: int) -> list[Parked]:
+        """The parked records of every root that no longer waits, in offset order."""
+        parked = self.parked.get(partition, {})
+        free = [root for root in parked if not self.waiting(root, partition)]
+        released = sorted((r for root in free for r in parked.pop(root)), key=lambda r: r.offset)
+        if released:
+            self.changed.add(partition)
+        return released
+
+    def handled(self, partition: int, offset: int) -> bool:
+        """Record ``offset`` of ``partition`` is being read; False if it was applied before a
+        restart (read again because the committed offset stopped at a parked record)."""
+        before = self.parked_before.get(partition)
+        if offset <= self.through.get(partition, -1):
+            if before is None or offset not in before:
+                return False
+            before.discard(offset)
+        self.through[partition] = max(offset, self.through.get(partition, -1))
+        if self.parked.get(partition) or before:
+            self.changed.add(partition)
+        return True
+
+    def floor(self, partition: int) -> int | None:
+        """The first offset of ``partition`` not to commit past: its first parked record."""
+        offsets = [r.offset for records in self.parked.get(partition, {}).values() for r in records]
+        offsets += self.parked_before.get(partition, ())
+        return min(offsets, default=None)
 
     # -- persistence, per owned partition --------------------------------------------------
     def entries(self, partition: int) -> dict[bytes, bytes]:
         return {
             MARK_KEY: json.dumps(self.marks.get(partition, {})).encode(),
             REACHED_KEY: json.dumps(self.reached.get(partition, {})).encode(),
-            REQUEUED_KEY: json.dumps(self.requeued.get(partition, {})).encode(),
-        }
+            PARKED_KEY: json.dumps({"through": self.through.get(partition, -1),
+                                    "parked": sorted(self._parked_offsets(partition))}).encode(),
+        }  # fmt: skip
+
+    def _parked_offsets(self, partition: int) -> set[int]:
+        parked = {r.offset for records in self.parked.get(partition, {}).values() for r in records}
+        return parked | self.parked_before.get(partition, set())
 
     def load(self, partition: int, key: bytes, value: bytes) -> None:
         if key == MARK_KEY:
             self.marks[partition] = {int(t): at for t, at in json.loads(value).items()}
         elif key == REACHED_KEY:
             self.reached[partition] = {int(s): at for s, at in json.loads(value).items()}
-        elif key == REQUEUED_KEY:
-            self.requeued[partition] = json.loads(value)
+        elif key == PARKED_KEY:
+            fields = json.loads(value)
+            self.through[partition] = int(fields["through"])
+            self.parked_before[partition] = {int(offset) for offset in fields["parked"]}
 
     def forget(self, partition: int) -> None:
-        for kept in (self.marks, self.reached, self.requeued):
+        for kept in (self.marks, self.reached, self.through, self.parked_before, self.parked):
             kept.pop(partition, None)
         self.changed.discard(partition)

@@ -50,19 +50,34 @@ class PrometheusMetrics:
                                   ["kind"], registry=r)  # fmt: skip
         self.reference_behind = Gauge("credit_reference_behind_records",
                                       "Reference records not yet applied", registry=r)  # fmt: skip
+        self.handover_records = Counter(
+            "credit_handover_records_total",
+            "By-root records of membership hand-overs: handoff, barrier, forwarded, parked",
+            ["kind"], registry=r,
+        )  # fmt: skip
         self.ready = Gauge("credit_ready", "1 when assigned, restored and caught up",
                            registry=r)  # fmt: skip
 
+        self._children: dict[tuple[Counter, tuple[str, ...]], Counter] = {}
+
+    def _child(self, counter: Counter, *labels: str) -> Counter:
+        """``counter.labels(...)``, looked up once per label set (it is on every event's path)."""
+        key = (counter, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = counter.labels(*labels)
+        return child
+
     def event_in(self, topic: str, event_type: str) -> None:
-        self.events_in.labels(topic, event_type).inc()
+        self._child(self.events_in, topic, event_type).inc()
 
     def event_out(self, topic: str, event_type: str) -> None:
-        self.events_out.labels(topic, event_type).inc()
+        self._child(self.events_out, topic, event_type).inc()
 
     def decision(self, outcome: str, reasons: list[str], seconds: float) -> None:
-        self.decisions.labels(outcome).inc()
+        self._child(self.decisions, outcome).inc()
         for reason in reasons:
-            self.hold_reasons.labels(reason).inc()
+            self._child(self.hold_reasons, reason).inc()
         self.decision_seconds.observe(seconds)
 
     def event_ignored(self, event_type: str) -> None:
@@ -70,6 +85,9 @@ class PrometheusMetrics:
 
     def dead_letter(self, topic: str) -> None:
         self.dead_letters.labels(topic).inc()
+
+    def handover(self, kind: str) -> None:
+        self._child(self.handover_records, kind).inc()
 
 
 class NullMetrics:
@@ -88,4 +106,7 @@ class NullMetrics:
         pass
 
     def dead_letter(self, topic: str) -> None:
+        pass
+
+    def handover(self, kind: str) -> None:
         pass

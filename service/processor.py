@@ -35,7 +35,7 @@ from service.domain.outputs import CreditNotification, OutputEvent
 from service.domain.reference import AccountKey
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 from service.errors import PoisonMessageError
-from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, REQUEUED_HEADER, Barrier, Handover
+from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
 from service.ports import Metrics, Record
 from service.replay import describe_validation_error
 from service.serialize import output_record
@@ -135,60 +135,66 @@ class CreditProcessor:
         return (REFERENCE_HEADER, str(self.handover.position).encode())
 
     # -- stage 2: decide -------------------------------------------------------------------
-    def process(self, partition: int, key: bytes | None, value: bytes | None,
+    def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
                 headers: list[tuple[str, bytes]]) -> Step:  # fmt: skip
-        """Apply one by-root record of ``partition``. The runtime has applied reference data
-        up to the record's ``credit.reference`` position first. Raises ``PoisonMessageError``
-        for a record that cannot be applied."""
+        """Apply by-root record ``offset`` of ``partition``. The runtime has applied reference
+        data up to the record's ``credit.reference`` position first. Raises
+        ``PoisonMessageError`` for a record that cannot be applied."""
+        if not self.handover.handled(partition, offset):
+            return Step()  # applied before a restart; read again past a parked record
         kind = _header(headers, KIND) or "event"
         if kind == "handoff":
             self._handoff(key, value)
             return Step()
         if kind == "barrier":
             self.handover.arrived(Barrier.from_bytes(partition, value))
-            return Step()
-        if value is None:
+            step = Step()
+            for parked in self.handover.release(partition):
+                self._event(partition, parked, step)
+            return step
+        step = Step()
+        self._event(partition, Parked(offset, key, value, headers), step)
+        return step
+
+    def _event(self, partition: int, record: Parked, step: Step) -> None:
+        """Decide an input event here, forward it to its root's partition, or park it."""
+        if record.value is None:
             raise PoisonMessageError("empty by-root record")
         try:
-            event = INPUT_EVENT.validate_json(value)
+            event = INPUT_EVENT.validate_json(record.value)
         except ValidationError as exc:
             raise PoisonMessageError(describe_validation_error(exc)) from exc
         if not isinstance(event, TransactionEvent):
             raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
-        return self._decide(partition, event, key, value, headers)
-
-    def _decide(self, partition: int, event: TransactionEvent, key: bytes | None, value: bytes,
-                headers: list[tuple[str, bytes]]) -> Step:  # fmt: skip
-        requeued = _header(headers, REQUEUED_HEADER) is not None
-        if requeued and key is not None:
-            self.handover.count_requeued(key.decode(), partition, -1)
         root = self.engine.membership.root_of(event.account)
         home = self.partition_of(root)
-        if home != partition or self.handover.must_requeue(root, partition, requeued):
-            return Step(records=[self._again(root, home, value, headers)])
-        outcome = self.engine.handle(event)
-        if outcome.ignored:  # a repeat or an unknown order: the book did not change
-            self.metrics.event_ignored(event.event_type)
+        if home != partition:
+            self.metrics.handover("forwarded")
+            kept = [(n, v) for n, v in record.headers if n != REFERENCE_HEADER]
+            step.records.append(Record(self.topics.by_root, root.encode(), record.value, home,
+                                       [self._position(), *kept]))  # fmt: skip
+        elif self.handover.must_park(root, partition):
+            self.metrics.handover("parked")
+            self.handover.park(root, partition, record)
         else:
-            self.dirty.add(event.account)
-        return Step(outputs=outcome.outputs)
+            outcome = self.engine.handle(event)
+            if outcome.ignored:  # a repeat or an unknown order: the book did not change
+                self.metrics.event_ignored(event.event_type)
+            else:
+                self.dirty.add(event.account)
+            step.outputs += outcome.outputs
 
-    def _again(self, root: str, home: int, value: bytes,
-               headers: list[tuple[str, bytes]]) -> Record:  # fmt: skip
-        """The record once more: forwarded to its root's partition, or requeued behind a book
-        that is still on its way (``service.handover``)."""
-        kept = [(n, v) for n, v in headers if n not in (REFERENCE_HEADER, REQUEUED_HEADER)]
-        if home in self.owned:
-            self.handover.count_requeued(root, home, +1)
-            kept.append((REQUEUED_HEADER, b"1"))
-        return Record(self.topics.by_root, root.encode(), value, home,
-                      [self._position(), *kept])  # fmt: skip
+    def parked_floor(self, partition: int) -> int | None:
+        """Commit offsets of ``partition`` no further than this: a record is parked there."""
+        return self.handover.floor(partition)
 
     def _handoff(self, key: bytes | None, value: bytes | None) -> None:
         if key is None or value is None:
             raise PoisonMessageError("handoff without account or book")
-        account = account_of(key)
-        arriving = book_from_bytes(value)
+        try:
+            account, arriving = account_of(key), book_from_bytes(value)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise PoisonMessageError(f"unreadable handoff: {exc}") from exc
         present = self.engine.books.get(account)
         self.engine.put_book(account, merge_books(present, arriving) if present else arriving)
         self.dirty.add(account)
@@ -284,6 +290,7 @@ class CreditProcessor:
         for partition in sorted(self.dirty_watermarks):
             self._change(flush, partition, WATERMARK_KEY, str(self.watermarks[partition]).encode())
         for barrier in self.handover.barriers(self.owned):  # after this flush's hand-overs
+            self.metrics.handover("barrier")
             headers = [(KIND, b"barrier"), self._position()]
             flush.records.append(Record(self.topics.by_root, b"barrier", barrier.to_bytes(),
                                         barrier.target, headers))  # fmt: skip
@@ -309,6 +316,7 @@ class CreditProcessor:
             self.book_home[account] = home
             return
         self.engine.take_book(account)
+        self.metrics.handover("handoff")
         flush.records.append(Record(self.topics.by_root, key, book_to_bytes(book), home,
                                     [(KIND, b"handoff"), self._position()]))  # fmt: skip
 

@@ -209,7 +209,10 @@ class KafkaRuntime(Rebalancing):
 
     def _consume_batch(self) -> None:
         """By-root records are decided as they come; inputs wait in the event-time merge."""
-        for message in self.consumer.consume(self.settings.max_batch, timeout=0.02):
+        messages = self.consumer.consume(self.settings.max_batch, timeout=0.02)
+        if self._fatal is not None:  # set by a rebalance callback during that call
+            raise FencedError(f"stopped: {self._fatal}") from self._fatal
+        for message in messages:
             if message.error() is not None:
                 log.warning("consume_error", error=str(message.error()))
             elif message.topic() == self.settings.topics.by_root:
@@ -260,8 +263,8 @@ class KafkaRuntime(Rebalancing):
         headers: list[tuple[str, bytes]] = message.headers() or []  # type: ignore[assignment]
         self._catch_up_reference(reference_position(headers))
         started = time.perf_counter()
-        step = self.processor.process(message.partition() or 0, message.key(), message.value(),
-                                      headers)  # fmt: skip
+        step = self.processor.process(message.partition() or 0, message.offset() or 0,
+                                      message.key(), message.value(), headers)  # fmt: skip
         self._observe(step.outputs, time.perf_counter() - started)
         self._produce(self.processor.encode_outputs(step.outputs))
         self._produce(step.records)
@@ -340,10 +343,12 @@ class KafkaRuntime(Rebalancing):
         self._pending_offsets = False
 
     def _commit_transaction(self) -> None:
-        positions = [
-            TopicPartition(topic, partition, offset)
-            for (topic, partition), offset in sorted(self._next_offsets.items())
-        ]
+        positions = []
+        for (topic, partition), offset in sorted(self._next_offsets.items()):
+            if topic == self.settings.topics.by_root:  # not past a parked record
+                floor = self.processor.parked_floor(partition)
+                offset = offset if floor is None else min(offset, floor)
+            positions.append(TopicPartition(topic, partition, offset))
         self.output.commit(positions, self.consumer)
 
     def _on_commit_failure(self, exc: KafkaException) -> None:

@@ -90,7 +90,7 @@ class InMemoryRuntime:
         self._emit(self.processor.apply_reference(event, offset))
 
     def _decide(self, topic: str, offset: int, record: Record) -> None:
-        step = self.processor.process(record.partition or 0, record.key, record.value,
+        step = self.processor.process(record.partition or 0, offset, record.key, record.value,
                                       record.headers)  # fmt: skip
         self._emit(self.processor.encode_outputs(step.outputs))
         self._emit(step.records)

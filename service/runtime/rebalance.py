@@ -69,6 +69,10 @@ class Rebalancing(ABC):
             log.info("partition_restored", partition=partition, books=books)
         log.info("restored", partitions=mine, changelog_records=restored)
         self._recommit_offsets(partitions)
+        # Committed now, before any input is routed: the hand-overs and barriers the restored
+        # partitions owe (``service.handover``) come first in the by-root partitions, so
+        # records routed next find their roots no longer waiting.
+        self.commit()
         self.health.set_ready(True)
 
     def _recommit_offsets(self, partitions: list[TopicPartition]) -> None:

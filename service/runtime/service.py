@@ -38,7 +38,7 @@ def run_service(settings: Settings | None = None) -> int:
         log.error("fenced", error=str(exc))
         return 3
     except KafkaException as exc:
-        log.error("fatal_kafka_error", error=str(exc))
+        log.error("fatal_kafka_error", error=str(exc), exc_info=True)
         return 4
     finally:
         server.shutdown()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from service.ports import Record
 from service.runtime.clients import producer_config
@@ -97,4 +97,9 @@ class TransactionalOutput:
             self.in_transaction = False
 
     def close(self) -> None:
-        self.producer.flush(10)
+        """Deliver what is queued; a fenced producer has nothing left to deliver."""
+        try:
+            self.producer.flush(10)
+        except KafkaException as exc:
+            if not exc.args[0].fatal():
+                raise
