@@ -19,6 +19,9 @@ What a crash between steps leaves behind:
   store's changelog offset is older, so restore replays the changelog tail after it; entries
   are whole-book upserts keyed by account, so replaying them twice is harmless.
 - after 4: nothing is lost and nothing is pending.
+The offsets committed for a by-root partition stop before its first parked record
+(``service.handover``); its store says which later records were applied, so reading them again
+after a crash applies nothing twice.
 An aborted transaction (``txn_requires_abort``) is handled the same way without a restart: the
 consumer rewinds to its committed offsets and the books are reloaded from the local stores.
 A fenced producer (a newer instance with the same id, or a rebalance generation it missed) is

@@ -16,7 +16,7 @@ from service.ports import Record, StateStore
 from service.processor import CreditProcessor
 from service.runtime.health import Health
 from service.runtime.merge import EventTimeMerge
-from service.runtime.restore import restore_partitions
+from service.runtime.restore import bulk_load, restore_partitions
 from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
 
@@ -59,14 +59,15 @@ class Rebalancing(ABC):
         self.health.set_ready(False)
         self.metrics.restoring.set(len(mine))
         stores = {partition: self._open_store(partition) for partition in mine}
-        restored = restore_partitions(self.settings, stores)
-        self.metrics.restored.inc(restored)
-        for partition, store in stores.items():
-            books = self.processor.assign(partition, store.items())
-            self.stores[partition] = store
-            self._produce(self.processor.pending_reference_notices(partition))
-            self.metrics.restoring.dec()
-            log.info("partition_restored", partition=partition, books=books)
+        with bulk_load():
+            restored = restore_partitions(self.settings, stores)
+            self.metrics.restored.inc(restored)
+            for partition, store in stores.items():
+                books = self.processor.assign(partition, store.items())
+                self.stores[partition] = store
+                self._produce(self.processor.pending_reference_notices(partition))
+                self.metrics.restoring.dec()
+                log.info("partition_restored", partition=partition, books=books)
         log.info("restored", partitions=mine, changelog_records=restored)
         self._recommit_offsets(partitions)
         # Committed now, before any input is routed: the hand-overs and barriers the restored

@@ -7,7 +7,9 @@ offset never runs ahead of the committed changelog. One reader serves all partit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
@@ -21,6 +23,23 @@ BATCH = 10_000
 
 class RestoreError(CreditServiceError):
     """The changelog could not be read back."""
+
+
+@contextmanager
+def bulk_load() -> Iterator[None]:
+    """Restoring builds several objects per book and frees none, so the cyclic garbage
+    collector would scan the growing heap again and again (about a third of the time of
+    loading 200k books here). It is paused meanwhile; afterwards the restored state is frozen
+    out of later collections (books hold no reference cycles; they are freed by reference
+    counting as ever)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
 
 
 def restore_partitions(settings: Settings, stores: Mapping[int, StateStore]) -> int:
