@@ -21,6 +21,7 @@ import resource
 import time
 from pathlib import Path
 
+from service.bootstrap import tune_garbage_collector
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT
 from service.loadgen import LoadConfig, generate
@@ -50,6 +51,7 @@ def events_file(config: LoadConfig) -> Path:
 
 
 def run(path: Path, accounts: int) -> dict[str, float]:
+    tune_garbage_collector()  # as ``credit-service replay`` and ``run`` do
     gc.collect()
     baseline = rss_bytes()
     engine = CreditEngine()

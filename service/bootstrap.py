@@ -7,6 +7,7 @@ as lists and no metrics, for tests and experiments without a broker.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,18 @@ if TYPE_CHECKING:
     from service.runtime.health import Health
     from service.runtime.kafka_loop import KafkaRuntime
     from service.runtime.memory import InMemoryRuntime
+
+
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Collect cyclic garbage less often. Every event allocates dozens of short-lived objects
+    (nearly all freed by reference counting) while the books live on, so CPython's default
+    (a young collection every 700 allocations) spends 13-15% of the engine's time scanning
+    (`python -m bench.replay_bench --accounts 10000 --groups 200 --events 100000`: 17,615 /
+    17,299 decisions/s with the defaults, 19,732 / 20,247 with these thresholds)."""
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def codec_for(settings: Settings) -> AvroCodec:

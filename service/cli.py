@@ -67,6 +67,9 @@ def run() -> None:
 @app.callback()
 def main() -> None:
     """Real-time credit decisions on Kafka: exact, explained, exactly-once."""
+    from service.bootstrap import tune_garbage_collector
+
+    tune_garbage_collector()
 
 
 if __name__ == "__main__":
