@@ -104,6 +104,7 @@ class Handover:
         self.parked_before: dict[int, set[int]] = {}  # parked at the last commit, not read yet
         self.parked: dict[int, dict[str, list[Parked]]] = {}  # root -> its records, in order
         self.changed: set[int] = set()
+        self._settled: set[tuple[int, str]] = set()  # (partition, root) found not waiting
 
     def applied(self, offset: int) -> None:
         """The reference record at ``offset`` was applied."""
@@ -121,6 +122,7 @@ class Handover:
         if source in owned and target in owned and not in_flight:
             return  # the book, if any, is here and moves in memory at once
         self.awaited.setdefault(target, {}).setdefault(new_root, {})[source] = self.position
+        self._settled.discard((target, new_root))
 
     def _first_pending(self, partition: int, root: str) -> int | None:
         """The earliest move into ``root`` whose barrier ``partition`` has not received."""
@@ -161,8 +163,14 @@ class Handover:
             self.changed.add(barrier.target)
 
     def waiting(self, root: str, partition: int) -> bool:
-        """Some book moving into ``root`` may not have arrived at ``partition`` yet."""
-        return self._first_pending(partition, root) is not None
+        """Some book moving into ``root`` may not have arrived at ``partition`` yet. (Asked
+        for every record: a root found settled stays so until a move into it.)"""
+        if (partition, root) in self._settled:
+            return False
+        if self._first_pending(partition, root) is not None:
+            return True
+        self._settled.add((partition, root))
+        return False
 
     # -- parking ----------------------------------------------------------------------------
     def must_park(self, root: str, partition: int) -> bool:
@@ -225,6 +233,7 @@ class Handover:
             self.parked_before[partition] = {int(offset) for offset in fields["parked"]}
 
     def forget(self, partition: int) -> None:
+        self._settled = {(p, root) for p, root in self._settled if p != partition}
         for kept in (self.marks, self.reached, self.through, self.parked_before, self.parked):
             kept.pop(partition, None)
         self.changed.discard(partition)

@@ -244,9 +244,16 @@ class KafkaRuntime(Rebalancing):
         return high is None or high[1] < 0 or position < 0 or position < high[1]
 
     def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
-        structlog.contextvars.bind_contextvars(
-            topic=message.topic(), partition=message.partition(), offset=message.offset()
-        )
+        """Handle one record with its coordinates (and, when known, its order, account and
+        root) bound to every log line; one bind and one reset per record."""
+        context: dict[str, Any] = {"topic": message.topic(), "partition": message.partition(),
+                                   "offset": message.offset()}  # fmt: skip
+        if event is not None:
+            context |= {"event_id": event.event_id, "order_id": getattr(event, "order_id", None),
+                        "account": f"{event.company_id}:{event.customer_id}"}  # fmt: skip
+        elif error is None:
+            context["root"] = (message.key() or b"").decode(errors="replace")
+        tokens = structlog.contextvars.bind_contextvars(**context)
         try:
             if error is not None:
                 raise error
@@ -257,7 +264,7 @@ class KafkaRuntime(Rebalancing):
         except PoisonMessageError as exc:
             self._dead_letter(message, exc)
         finally:
-            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.reset_contextvars(**tokens)
             self._next_offsets[(message.topic() or "", message.partition() or 0)] = (
                 message.offset() or 0) + 1  # fmt: skip
             self._pending_offsets = True
@@ -283,15 +290,11 @@ class KafkaRuntime(Rebalancing):
 
     def _route(self, message: Message, event: Any) -> None:
         topic = message.topic() or ""
-        structlog.contextvars.bind_contextvars(
-            event_id=event.event_id, account=f"{event.company_id}:{event.customer_id}",
-            order_id=getattr(event, "order_id", None))  # fmt: skip
         self.metrics.event_in(topic, event.event_type)
         source = [("source.topic", topic.encode()),
                   ("source.partition", str(message.partition()).encode()),
                   ("source.offset", str(message.offset()).encode())]  # fmt: skip
         record = self.processor.route(event, source)
-        structlog.contextvars.bind_contextvars(root=(record.key or b"").decode())
         self._produce([record])
 
     def _observe(self, outputs: list[Any], seconds: float) -> None:
