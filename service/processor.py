@@ -327,21 +327,7 @@ class CreditProcessor:
 
 def merge_books(present: AccountBook, arriving: AccountBook) -> AccountBook:
     """A book handed over while the new owner had already opened one for the account."""
-    merged = arriving
-    for order_id, amount in (present.orders or {}).items():
-        merged.add_order(order_id, amount)
-    for order_id, held in (present.holds or {}).items():
-        merged.hold(order_id, held)
-    for invoice_id, invoice in (present.invoices or {}).items():
-        if merged.invoices is None:
-            merged.invoices = {}
-        merged.invoices[invoice_id] = invoice
-    merged.receivable += present.receivable
-    merged.credit += present.credit
-    for digest in sorted(present.seen_digests()):
-        if not merged.has_seen(digest):
-            merged.mark_seen(digest)
-    return merged
+    return arriving.absorb(present)
 
 
 def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:

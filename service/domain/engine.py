@@ -7,6 +7,7 @@ Outputs of one input come as its decision first, then its notifications.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -27,7 +28,14 @@ from service.domain.events import (
     PaymentPosted,
     WarehouseUpserted,
 )
-from service.domain.ledger import AccountBook, GroupTotals, HeldOrder, id_digest
+from service.domain.interning import name
+from service.domain.ledger import (
+    REASON_CODES,
+    AccountBook,
+    GroupTotals,
+    HeldOrder,
+    id_digest,
+)
 from service.domain.membership import Membership
 from service.domain.money import AmountPrecisionError, to_decimal, to_minor
 from service.domain.notifications import hold_notifications, managers, review_due
@@ -97,13 +105,13 @@ class CreditEngine:
             )
             if currency is None:
                 raise InvalidEventError(f"no currency known for account {account}")
-            book = self.books[account] = AccountBook(currency)
+            book = self.books[self.reference.account_key(account)] = AccountBook(currency)
         return book
 
     def put_book(self, account: AccountKey, book: AccountBook) -> None:
         """Adopt a book (restored from a store, or handed over by another root)."""
         self.take_book(account)
-        self.books[account] = book
+        self.books[self.reference.account_key(account)] = book
         self._count_in_group(account, book, +1)
 
     def take_book(self, account: AccountKey) -> AccountBook | None:
@@ -118,7 +126,13 @@ class CreditEngine:
     def _count_in_group(self, account: AccountKey, book: AccountBook, sign: int) -> None:
         group_id = self.membership.group_id(account)
         if group_id is not None:
-            self.group_totals.setdefault(group_id, GroupTotals()).add_book(book, account[0], sign)
+            self.totals_of(group_id).add_book(book, account[0], sign)
+
+    def totals_of(self, group_id: str) -> GroupTotals:
+        totals = self.group_totals.get(group_id)
+        if totals is None:
+            totals = self.group_totals[group_id] = GroupTotals()
+        return totals
 
     def group_overdue(self, group_id: str, day: date, allowed_days: int) -> dict[str, int]:
         """The members' overdue amounts per ledger currency, from the group's due dates."""
@@ -129,7 +143,8 @@ class CreditEngine:
         self, account: AccountKey, book: AccountBook, receivable: int, open_: int,
         dues: dict[int, int] | None = None,
     ) -> None:  # fmt: skip
-        """Carry a change of the book's balances (and due dates) into its group's totals."""
+        """Carry a change of the book's balances (and of its open invoices by due date, ``dues``)
+        into its group's totals."""
         self._track_in(self.membership.group_id(account), account[0], book, receivable, open_,
                        dues)  # fmt: skip
 
@@ -139,11 +154,13 @@ class CreditEngine:
     ) -> None:  # fmt: skip
         if group_id is None:
             return
-        totals = self.group_totals.setdefault(group_id, GroupTotals())
+        totals = self.group_totals.get(group_id)
+        if totals is None:
+            totals = self.group_totals[group_id] = GroupTotals()
         totals.add(book.currency, company_id, book.receivable - receivable,
                    book.open_order_total - open_)  # fmt: skip
-        if dues is not None:
-            totals.add_dues(book.currency, dues, book.dues())
+        if dues:
+            totals.add_dues(book.currency, dues)
 
     def _review_due(
         self, event: AccountEvent, book: AccountBook, outcome: Outcome,
@@ -239,10 +256,11 @@ class CreditEngine:
         customer, group = facts.customer, facts.group
         ledger_amount = decision.ledger_amount if event.payment_type == "on_account" else 0
         book.hold(event.order_id, HeldOrder(
-            event.event_id, event.amount, event.currency, ledger_amount, event.payment_type,
-            tuple(reason.code for reason in decision.reasons),
-            customer.credit_manager if customer else None, event.entered_by,
-            event.warehouse_id, event.occurred_at,
+            event.event_id, str(event.amount), sys.intern(event.currency), ledger_amount,
+            sys.intern(event.payment_type),
+            REASON_CODES.share(tuple(reason.code for reason in decision.reasons)),
+            customer.credit_manager if customer else None, name(event.entered_by),
+            name(event.warehouse_id), event.occurred_at,
         ))  # fmt: skip
         held = OrderHeld(
             f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
@@ -257,7 +275,7 @@ class CreditEngine:
 
     def _order_cancelled(self, event: OrderCancelled) -> Outcome:
         book = self.books.get(event.account)
-        if book is not None and book.orders is not None and event.order_id in book.orders:
+        if book is not None and book.has_order(event.order_id):
             receivable, open_ = book.receivable, book.open_order_total
             book.remove_order(event.order_id)
             self._tracked(event.account, book, receivable, open_)
@@ -304,22 +322,23 @@ class CreditEngine:
 
     # -- receivables -----------------------------------------------------------------------
     def _invoice_posted(self, event: InvoicePosted) -> Outcome:
-        def post(book: AccountBook, amount: int) -> None:
-            if event.order_id is not None:
-                book.reduce_order(event.order_id, amount)  # the order becomes a receivable
-            book.post_invoice(event.invoice_id, amount, event.invoice_date, event.due_date)
+        def post(book: AccountBook, amount: int) -> dict[int, int]:
+            if event.order_id is not None and book.orders is not None:
+                # the order becomes a receivable
+                book.reduce_order(event.order_id, amount)
+            return book.post_invoice(event.invoice_id, amount, event.invoice_date, event.due_date)
 
         return self._post_receivable(event, "invoice", event.invoice_id, post)
 
     def _payment_posted(self, event: PaymentPosted) -> Outcome:
-        def post(book: AccountBook, amount: int) -> None:
-            book.post_payment(amount, event.invoice_ids or ())
+        def post(book: AccountBook, amount: int) -> dict[int, int]:
+            return book.post_payment(amount, event.invoice_ids or ())
 
         return self._post_receivable(event, "payment", event.payment_id, post)
 
     def _post_receivable(
         self, event: InvoicePosted | PaymentPosted, kind: str, business_id: str,
-        post: Callable[[AccountBook, int], None],
+        post: Callable[[AccountBook, int], dict[int, int]],
     ) -> Outcome:  # fmt: skip
         """Once per business id: the amount in the book's currency, posted, group updated."""
         book = self.book(event.account, event.currency)
@@ -328,9 +347,10 @@ class CreditEngine:
             return Outcome(ignored=f"{kind} {business_id} already posted")
         amount = self._ledger_amount(event.amount, event.currency, book, event)
         book.mark_seen(digest)
-        receivable, open_, dues = book.receivable, book.open_order_total, book.dues()
-        post(book, amount)
-        self._tracked(event.account, book, receivable, open_, dues)
+        group_id = self.membership.group_id(event.account)
+        receivable, open_ = book.receivable, book.open_order_total
+        dues = post(book, amount)  # the change of its open invoices by due date
+        self._track_in(group_id, event.company_id, book, receivable, open_, dues)
         return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
 
     # -- reference data --------------------------------------------------------------------

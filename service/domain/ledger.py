@@ -8,30 +8,46 @@ are derived from the member books and kept incrementally in buckets per
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import struct
+from array import array
+from collections.abc import Iterable, MutableSequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
+
+from service.domain.interning import Pool
 
 AccountKey = tuple[str, str]
-_SMALL_ID_LOG = 32
+Digest = bytes  # 8 bytes
+_SMALL_ID_LOG = 64  # ids a book keeps as plain bytes, searched linearly
+_RECENT_IDS = 32  # ids a long log keeps unsorted before merging them into the sorted part
 
 
 def _digests(raw: bytes) -> set[bytes]:
     return {raw[i : i + 8] for i in range(0, len(raw), 8)}
 
 
-def id_digest(kind: str, business_id: str) -> bytes:
+def id_digest(kind: str, business_id: str) -> Digest:
     """A stable 8-byte digest of a business id (``order``, ``invoice``, ``payment``)."""
     return hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
 
 
+REASON_CODES = Pool()  # the reason codes of holds: a few combinations, shared
+
+
 @dataclass(slots=True)
 class HeldOrder:
-    """An order waiting for a credit analyst, as it was when held."""
+    """An order waiting for a credit analyst, as it was when held.
+
+    The amount is kept as the text of the order's ``Decimal`` (its exact digits and exponent,
+    half the size of the ``Decimal``); codes and names are shared copies.
+    """
 
     event_id: str
-    amount: Decimal
+    amount_text: str
     currency: str
     ledger_amount: int | None  # in the book's currency; None when no rate was known
     payment_type: str
@@ -41,9 +57,12 @@ class HeldOrder:
     warehouse_id: str | None
     held_at: datetime
 
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.amount_text)
 
-@dataclass(slots=True)
-class OpenInvoice:
+
+class OpenInvoice(NamedTuple):
     """An unpaid invoice; dates are ordinals (``date.toordinal()``), compared on every order."""
 
     open_amount: int
@@ -51,8 +70,165 @@ class OpenInvoice:
     invoice_date: int
 
 
+# An account's open orders and open invoices are packed bytes, not dicts of objects: a few
+# dozen bytes for what would otherwise take several hundred. A packed table is the count, a
+# fixed-size record per entry, then the entries' ids separated by NUL, all in the order the
+# entries were added. Amounts are 64-bit there: a book with an amount beyond that, or an id
+# containing NUL, keeps the plain (wide) form instead, so money and ids stay exact.
+_COUNT = struct.Struct("<I")
+_AMOUNT = struct.Struct("<q")  # an open order's amount
+_INVOICE = struct.Struct("<qii")  # open amount, due ordinal, invoice date ordinal
+_INT64 = range(-(2**63), 2**63)
+_SEP = "\x00"
+_NUL = b"\x00"
+
+PackedOrders = bytes | dict[str, int]  # packed, or the wide form
+PackedInvoices = bytes | dict[str, OpenInvoice]  # packed, or the wide form
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _decode_ids(raw: bytes) -> list[str]:
+    return raw.decode("utf-8", "surrogatepass").split(_SEP)
+
+
+def _table_end(packed: bytes, record_size: int) -> int:
+    """Where the records of a packed table end and its ids begin."""
+    count: int = _COUNT.unpack_from(packed)[0]
+    return 4 + record_size * count
+
+
+def _position(ids: bytes, encoded: bytes) -> int:
+    """Index of ``encoded`` among NUL-separated ``ids``, or -1."""
+    if ids.find(encoded) == -1:  # (``in`` on bytes first tries the operand as an int)
+        return -1
+    try:
+        return ids.split(_NUL).index(encoded)
+    except ValueError:
+        return -1
+
+
+def _pack_orders(orders: dict[str, int]) -> PackedOrders | None:
+    if not orders:
+        return None
+    ids = _SEP.join(orders)
+    if ids.count(_SEP) != len(orders) - 1 or not all(a in _INT64 for a in orders.values()):
+        return orders
+    count = len(orders)
+    return _COUNT.pack(count) + struct.pack(f"<{count}q", *orders.values()) + _encode(ids)
+
+
+def _unpack_orders(packed: PackedOrders | None) -> dict[str, int]:
+    if packed is None:
+        return {}
+    if not isinstance(packed, bytes):
+        return dict(packed)
+    count = _COUNT.unpack_from(packed)[0]
+    ids = _decode_ids(packed[4 + 8 * count :])
+    return dict(zip(ids, struct.unpack_from(f"<{count}q", packed, 4), strict=True))
+
+
+def _pack_invoices(invoices: dict[str, OpenInvoice]) -> PackedInvoices | None:
+    """``count``, a fixed-size record per invoice, then the ids separated by NUL."""
+    if not invoices:
+        return None
+    ids = _SEP.join(invoices)
+    if ids.count(_SEP) != len(invoices) - 1 or not all(
+        invoice.open_amount in _INT64 for invoice in invoices.values()
+    ):
+        return invoices
+    parts = [_COUNT.pack(len(invoices))]
+    parts += [_INVOICE.pack(*invoice) for invoice in invoices.values()]
+    parts.append(_encode(ids))
+    return b"".join(parts)
+
+
+def _invoice_records(packed: PackedInvoices) -> Iterable[tuple[int, int, int]]:
+    """(open amount, due, invoice date) of each open invoice."""
+    if isinstance(packed, bytes):
+        return _INVOICE.iter_unpack(packed[4 : _table_end(packed, _INVOICE.size)])
+    return packed.values()
+
+
+def _unpack_invoices(packed: PackedInvoices | None) -> dict[str, OpenInvoice]:
+    """The open invoices by id, in the order they were posted."""
+    if packed is None:
+        return {}
+    if not isinstance(packed, bytes):
+        return dict(packed)
+    end = _table_end(packed, _INVOICE.size)
+    ids = _decode_ids(packed[end:])
+    records = _INVOICE.iter_unpack(packed[4:end])
+    return {
+        invoice_id: OpenInvoice(amount, due, issued)
+        for invoice_id, (amount, due, issued) in zip(ids, records, strict=True)
+    }
+
+
+def _changes(before: dict[int, int], after: dict[int, int]) -> dict[int, int]:
+    return {due: after.get(due, 0) - before.get(due, 0) for due in before.keys() | after.keys()}
+
+
+def _find_digest(packed: bytes, digest: Digest, stride: int) -> int:
+    """Byte offset of the record of ``packed`` (``stride`` bytes each) starting with
+    ``digest``, or -1."""
+    find = packed.find
+    at = find(digest)
+    while at != -1 and at % stride:
+        at = find(digest, at + 1)
+    return at
+
+
+class IdLog:
+    """A long id log at 8 bytes an id: the digests sorted (unsigned 64-bit integers, searched
+    by bisection) plus the latest few as bytes, merged into the sorted part now and then."""
+
+    __slots__ = ("ordered", "recent")
+
+    def __init__(self, raw: bytes) -> None:
+        self.ordered = array("Q")
+        self.recent = b""
+        self._merge(raw)
+
+    def _merge(self, raw: bytes) -> None:
+        values = self.ordered.tolist()
+        values += [int.from_bytes(raw[i : i + 8], "big") for i in range(0, len(raw), 8)]
+        values.sort()
+        self.ordered = array("Q", values)
+
+    def __contains__(self, digest: Digest) -> bool:
+        if _find_digest(self.recent, digest, 8) != -1:
+            return True
+        value = int.from_bytes(digest, "big")
+        ordered = self.ordered
+        at = bisect.bisect_left(ordered, value)
+        return at < len(ordered) and ordered[at] == value
+
+    def add(self, digest: Digest) -> None:
+        recent = self.recent + digest
+        if len(recent) < _RECENT_IDS * 8:
+            self.recent = recent
+        else:
+            self._merge(recent)
+            self.recent = b""
+
+    def to_bytes(self) -> bytes:
+        """Every digest, concatenated, in ascending order."""
+        if self.recent:
+            self._merge(self.recent)
+            self.recent = b""
+        return b"".join([value.to_bytes(8, "big") for value in self.ordered])
+
+
 class AccountBook:
-    """One account's balances. ``receivable`` = open invoices − unapplied credit."""
+    """One account's balances. ``receivable`` = open invoices − unapplied credit.
+
+    ``orders`` packs the approved open orders (id → amount in the book's currency),
+    ``invoices`` the open invoices (id → open amount, due date, invoice date), both in the
+    order they were added; ``None`` when there are none.
+    """
 
     __slots__ = (
         "credit", "currency", "holds", "invoices", "open_order_total", "orders",
@@ -64,41 +240,43 @@ class AccountBook:
         self.receivable = 0
         self.open_order_total = 0
         self.credit = 0
-        self.orders: dict[str, int] | None = None
+        self.orders: PackedOrders | None = None
         self.holds: dict[str, HeldOrder] | None = None
-        self.invoices: dict[str, OpenInvoice] | None = None
-        self.seen: bytes | set[bytes] = b""
+        self.invoices: PackedInvoices | None = None
+        self.seen: bytes | IdLog = b""
         self.review_notified: date | None = None
 
     # -- idempotence -----------------------------------------------------------------------
-    def has_seen(self, digest: bytes) -> bool:
+    def has_seen(self, digest: Digest) -> bool:
         seen = self.seen
-        if isinstance(seen, set):
+        if isinstance(seen, IdLog):
             return digest in seen
         at = seen.find(digest)
-        while at != -1 and at % 8:
-            at = seen.find(digest, at + 1)
-        return at != -1
+        return at != -1 and (at % 8 == 0 or _find_digest(seen, digest, 8) != -1)
 
-    def mark_seen(self, digest: bytes) -> None:
+    def mark_seen(self, digest: Digest) -> None:
+        """Log an id not seen before (``has_seen`` was false)."""
         seen = self.seen
-        if isinstance(seen, set):
+        if isinstance(seen, IdLog):
             seen.add(digest)
         elif len(seen) >= _SMALL_ID_LOG * 8:
-            self.seen = _digests(seen) | {digest}
+            self.seen = IdLog(seen + digest)
         else:
             self.seen = seen + digest
 
     def seen_bytes(self) -> bytes:
-        """The id log as concatenated 8-byte digests (what a snapshot keeps)."""
+        """The id log as concatenated 8-byte digests (what a snapshot keeps): as logged, or
+        sorted once there are more than 32."""
         seen = self.seen
-        return b"".join(sorted(seen)) if isinstance(seen, set) else seen
+        if isinstance(seen, IdLog):
+            return seen.to_bytes()
+        return seen if len(seen) <= 32 * 8 else b"".join(sorted(_digests(seen)))
 
     def load_seen(self, raw: bytes) -> None:
-        self.seen = raw if len(raw) <= _SMALL_ID_LOG * 8 else _digests(raw)
+        self.seen = raw if len(raw) <= _SMALL_ID_LOG * 8 else IdLog(raw)
 
     def seen_digests(self) -> set[bytes]:
-        return self.seen if isinstance(self.seen, set) else _digests(self.seen)
+        return _digests(self.seen_bytes())
 
     # -- exposure --------------------------------------------------------------------------
     def exposure(self, include_open_orders: bool) -> int:
@@ -106,29 +284,95 @@ class AccountBook:
             return self.receivable + self.open_order_total
         return self.receivable
 
+    def order_items(self) -> dict[str, int]:
+        """The open orders: id → amount, in the order they were opened."""
+        return _unpack_orders(self.orders)
+
+    def set_orders(self, orders: dict[str, int]) -> None:
+        """Replace the open orders (``open_order_total`` is the caller's)."""
+        self.orders = _pack_orders(orders)
+
+    def has_order(self, order_id: str) -> bool:
+        orders = self.orders
+        if orders is None:
+            return False
+        if isinstance(orders, bytes):
+            return _position(orders[_table_end(orders, 8) :], _encode(order_id)) != -1
+        return order_id in orders
+
     def add_order(self, order_id: str, amount: int) -> None:
-        if self.orders is None:
-            self.orders = {}
-        self.orders[order_id] = amount
+        """An open order; an order already open is replaced."""
+        orders = self.orders
         self.open_order_total += amount
+        if amount in _INT64 and _SEP not in order_id:
+            encoded = _encode(order_id)
+            if orders is None:
+                self.orders = _COUNT.pack(1) + _AMOUNT.pack(amount) + encoded
+                return
+            if isinstance(orders, bytes):
+                count = _COUNT.unpack_from(orders)[0]
+                end = 4 + 8 * count
+                ids = orders[end:]
+                at = _position(ids, encoded)
+                if at == -1:
+                    head, record = _COUNT.pack(count + 1), _AMOUNT.pack(amount)
+                    self.orders = b"".join((head, orders[4:end], record, ids, _NUL, encoded))
+                else:
+                    offset = 4 + 8 * at
+                    self.orders = orders[:offset] + _AMOUNT.pack(amount) + orders[offset + 8 :]
+                return
+        items = _unpack_orders(orders)
+        items[order_id] = amount
+        self.orders = _pack_orders(items)
 
     def remove_order(self, order_id: str) -> int:
-        assert self.orders is not None
-        amount = self.orders.pop(order_id)
-        self.open_order_total -= amount
-        if not self.orders:
-            self.orders = None
+        amount = self._take_order(order_id, None)
+        if amount is None:
+            raise KeyError(order_id)
         return amount
 
     def reduce_order(self, order_id: str, by: int) -> int:
         """Move up to ``by`` of an open order's amount out of open orders; returns how much."""
-        if self.orders is None or order_id not in self.orders:
-            return 0
-        moved = min(self.orders[order_id], by)
-        self.orders[order_id] -= moved
+        amount = self._take_order(order_id, by)
+        return 0 if amount is None else amount
+
+    def _take_order(self, order_id: str, by: int | None) -> int | None:
+        """Take ``by`` (everything: ``None``) of an open order; ``None`` if it is not open."""
+        orders = self.orders
+        if orders is None:
+            return None
+        if isinstance(orders, bytes):
+            count = _COUNT.unpack_from(orders)[0]
+            end = 4 + 8 * count
+            ids = orders[end:]
+            at = _position(ids, _encode(order_id))
+            if at == -1:
+                return None
+            offset = 4 + 8 * at
+            amount: int = _AMOUNT.unpack_from(orders, offset)[0]
+            moved = amount if by is None or by >= amount else by
+            if moved != amount:
+                self.orders = orders[:offset] + _AMOUNT.pack(amount - moved) + orders[offset + 8 :]
+            elif count == 1:
+                self.orders = None
+            else:
+                rest = ids.split(_NUL)
+                del rest[at]
+                self.orders = b"".join(
+                    (_COUNT.pack(count - 1), orders[4:offset], orders[offset + 8 : end],
+                     _NUL.join(rest))
+                )  # fmt: skip
+        else:
+            if order_id not in orders:
+                return None
+            items = dict(orders)
+            amount = items[order_id]
+            moved = amount if by is None or by >= amount else by
+            items[order_id] -= moved
+            if items[order_id] == 0 or by is None:
+                del items[order_id]
+            self.orders = _pack_orders(items)
         self.open_order_total -= moved
-        if self.orders[order_id] == 0:
-            self.remove_order(order_id)
         return moved
 
     def hold(self, order_id: str, held: HeldOrder) -> None:
@@ -145,54 +389,128 @@ class AccountBook:
         return held
 
     # -- receivables -----------------------------------------------------------------------
-    def post_invoice(self, invoice_id: str, amount: int, invoice_date: date, due: date) -> None:
-        """A new receivable; unapplied credit from earlier payments is consumed first."""
+    def invoice_items(self) -> dict[str, OpenInvoice]:
+        """The open invoices by id, in the order they were posted."""
+        return _unpack_invoices(self.invoices)
+
+    def set_invoices(self, invoices: dict[str, OpenInvoice]) -> None:
+        self.invoices = _pack_invoices(invoices)
+
+    def post_invoice(
+        self, invoice_id: str, amount: int, invoice_date: date, due: date
+    ) -> dict[int, int]:
+        """A new receivable; unapplied credit from earlier payments is consumed first.
+
+        Returns the change of the open invoices by due date (what group totals carry)."""
         consumed = min(self.credit, amount)
         self.credit -= consumed
-        if self.invoices is None:
-            self.invoices = {}
-        self.invoices[invoice_id] = OpenInvoice(
-            amount - consumed, due.toordinal(), invoice_date.toordinal()
-        )
         self.receivable += amount
-        if amount == consumed:
-            del self.invoices[invoice_id]
+        left, due_day, issued = amount - consumed, due.toordinal(), invoice_date.toordinal()
+        packed = self.invoices
+        if left in _INT64 and _SEP not in invoice_id:
+            if packed is None:
+                if not left:
+                    return {}
+                record = _INVOICE.pack(left, due_day, issued)
+                self.invoices = _COUNT.pack(1) + record + _encode(invoice_id)
+                return {due_day: left}
+            if isinstance(packed, bytes):
+                count = _COUNT.unpack_from(packed)[0]
+                end = 4 + _INVOICE.size * count
+                ids, encoded = packed[end:], _encode(invoice_id)
+                if _position(ids, encoded) == -1:  # a new id
+                    if not left:
+                        return {}
+                    record = _INVOICE.pack(left, due_day, issued)
+                    head = _COUNT.pack(count + 1)
+                    self.invoices = b"".join((head, packed[4:end], record, ids, _NUL, encoded))
+                    return {due_day: left}
+        before = self.dues()  # the general case: exactly as a dict would do
+        invoices = _unpack_invoices(packed)
+        invoices[invoice_id] = OpenInvoice(left, due_day, issued)
+        if not left:
+            del invoices[invoice_id]
+        self.invoices = _pack_invoices(invoices)
+        return _changes(before, self.dues())
 
-    def post_payment(self, amount: int, invoice_ids: tuple[str, ...]) -> None:
-        """Pay the named invoices first, then the oldest by due date; the rest is credit."""
+    def post_payment(self, amount: int, invoice_ids: tuple[str, ...]) -> dict[int, int]:
+        """Pay the named invoices first, then the oldest by due date; the rest is credit.
+
+        Returns the change of the open invoices by due date (what group totals carry)."""
         self.receivable -= amount
         remaining = amount
-        for invoice_id in (*invoice_ids, *self._oldest_first()):
-            if remaining == 0:
-                break
-            remaining -= self._settle(invoice_id, remaining)
+        changes: dict[int, int] = {}
+        packed = self.invoices
+        if isinstance(packed, bytes):
+            end = _table_end(packed, _INVOICE.size)
+            ids = _decode_ids(packed[end:])
+            records = _INVOICE.iter_unpack(packed[4:end])
+            open_: dict[str, tuple[int, int, int]] = dict(zip(ids, records, strict=True))
+            if len(ids) > 1:  # oldest first: by due date, then id
+                ids = [i for _, i in sorted([(r[1], i) for i, r in open_.items()])]
+            changed = False
+            for invoice_id in (*invoice_ids, *ids) if invoice_ids else ids:
+                if remaining == 0:
+                    break
+                record = open_.get(invoice_id)
+                if record is None:
+                    continue
+                open_amount, due = record[0], record[1]
+                paid = open_amount if open_amount < remaining else remaining
+                remaining -= paid
+                changed = True
+                changes[due] = changes.get(due, 0) - paid
+                if open_amount == paid:
+                    del open_[invoice_id]
+                else:
+                    open_[invoice_id] = (open_amount - paid, record[1], record[2])
+            if not changed:
+                pass  # nothing was paid: the book keeps its packed invoices
+            elif open_:
+                parts = [_COUNT.pack(len(open_))]
+                parts += [_INVOICE.pack(*record) for record in open_.values()]
+                parts.append(_encode(_SEP.join(open_)))
+                self.invoices = b"".join(parts)
+            else:
+                self.invoices = None
+        elif packed is not None:  # the wide form
+            invoices = dict(packed)
+            by_age_wide = sorted(invoices.items(), key=lambda item: (item[1].due, item[0]))
+            for invoice_id in (*invoice_ids, *(invoice_id for invoice_id, _ in by_age_wide)):
+                if remaining == 0:
+                    break
+                invoice = invoices.get(invoice_id)
+                if invoice is None:
+                    continue
+                paid = min(invoice.open_amount, remaining)
+                remaining -= paid
+                changes[invoice.due] = changes.get(invoice.due, 0) - paid
+                if invoice.open_amount == paid:
+                    del invoices[invoice_id]
+                else:
+                    invoices[invoice_id] = OpenInvoice(
+                        invoice.open_amount - paid, invoice.due, invoice.invoice_date
+                    )
+            self.invoices = _pack_invoices(invoices)
         self.credit += remaining
-
-    def _oldest_first(self) -> list[str]:
-        if not self.invoices:
-            return []
-        by_age = sorted(self.invoices.items(), key=lambda item: (item[1].due, item[0]))
-        return [invoice_id for invoice_id, _ in by_age]
-
-    def _settle(self, invoice_id: str, available: int) -> int:
-        invoice = None if self.invoices is None else self.invoices.get(invoice_id)
-        if invoice is None:
-            return 0
-        paid = min(invoice.open_amount, available)
-        invoice.open_amount -= paid
-        if invoice.open_amount == 0 and self.invoices is not None:
-            del self.invoices[invoice_id]
-        return paid
+        return changes
 
     def open_invoices(self) -> list[OpenInvoice]:
-        return [] if self.invoices is None else list(self.invoices.values())
+        if self.invoices is None:
+            return []
+        return [OpenInvoice(*record) for record in _invoice_records(self.invoices)]
 
     def dues(self) -> dict[int, int]:
         """Open invoice amounts by due date (ordinal)."""
         found: dict[int, int] = {}
-        for invoice in (self.invoices or {}).values():
-            due = invoice.due
-            found[due] = found.get(due, 0) + invoice.open_amount
+        packed = self.invoices
+        if isinstance(packed, bytes):
+            end = _table_end(packed, _INVOICE.size)
+            for amount, due, _ in _INVOICE.iter_unpack(packed[4:end]):
+                found[due] = found.get(due, 0) + amount
+        elif packed is not None:
+            for amount, due, _ in packed.values():
+                found[due] = found.get(due, 0) + amount
         return found
 
     def overdue(self, day: date, allowed_days: int) -> int:
@@ -200,21 +518,65 @@ class AccountBook:
         if self.invoices is None:
             return 0
         cutoff = day.toordinal() - allowed_days
-        return sum(i.open_amount for i in self.invoices.values() if i.due < cutoff)
+        return sum(amount for amount, due, _ in _invoice_records(self.invoices) if due < cutoff)
+
+    def absorb(self, present: AccountBook) -> AccountBook:
+        """Take in the book the new owner had already opened for the account (a hand-over
+        that crossed it); returns this book."""
+        for order_id, amount in present.order_items().items():
+            self.add_order(order_id, amount)
+        for order_id, held in (present.holds or {}).items():
+            self.hold(order_id, held)
+        if present.invoices is not None:
+            invoices = self.invoice_items()
+            invoices.update(present.invoice_items())
+            self.set_invoices(invoices)
+        self.receivable += present.receivable
+        self.credit += present.credit
+        for digest in sorted(present.seen_digests()):
+            if not self.has_seen(digest):
+                self.mark_seen(digest)
+        return self
+
+
+# Currencies numbered in the order first seen, so that a group's open invoices by (currency,
+# due date) are one sorted array of integer keys.
+_CURRENCY_NUMBERS: dict[str, int] = {}
+_CURRENCIES: list[str] = []
+
+
+def _currency_number(currency: str) -> int:
+    number = _CURRENCY_NUMBERS.get(currency)
+    if number is None:
+        number = _CURRENCY_NUMBERS[currency] = len(_CURRENCIES)
+        _CURRENCIES.append(currency)
+    return number
 
 
 class GroupTotals:
     """A credit group's member balances, summed per ``(ledger currency, company)``.
 
     Each bucket is ``[receivable, open orders]``; whether open orders count is the member
-    company's setting, read when the group's exposure is computed.
+    company's setting, read when the group's exposure is computed. Open invoices are also
+    summed per (currency, due date), as two parallel arrays sorted by the key
+    ``currency number << 32 | due ordinal``: 16 bytes a due date.
     """
 
-    __slots__ = ("buckets", "dues")
+    __slots__ = ("buckets", "due_amounts", "due_keys")
 
     def __init__(self) -> None:
         self.buckets: dict[tuple[str, str], list[int]] = {}
-        self.dues: dict[tuple[str, int], int] = {}  # (currency, due ordinal) → open invoices
+        self.due_keys = array("q")
+        # 64-bit amounts; a group whose sum outgrows them keeps a list of ints instead
+        self.due_amounts: MutableSequence[int] = array("q")
+
+    @property
+    def dues(self) -> dict[tuple[str, int], int]:
+        """(currency, due ordinal) → open invoices."""
+        return {
+            (_CURRENCIES[key >> 32], key & 0xFFFFFFFF): amount
+            for key, amount in zip(self.due_keys, self.due_amounts, strict=True)
+        }
 
     def add(self, currency: str, company_id: str, receivable: int, open_orders: int) -> None:
         bucket = self.buckets.get((currency, company_id))
@@ -227,25 +589,46 @@ class GroupTotals:
         """Count a member's whole book in (``sign`` 1) or out (``sign`` -1) of the group."""
         self.add(book.currency, company_id, sign * book.receivable, sign * book.open_order_total)
         dues = book.dues()
-        self.add_dues(book.currency, {} if sign > 0 else dues, dues if sign > 0 else {})
+        self.add_dues(book.currency, dues if sign > 0 else {d: -a for d, a in dues.items()})
 
-    def add_dues(self, currency: str, before: dict[int, int], after: dict[int, int]) -> None:
+    def add_dues(self, currency: str, changes: dict[int, int]) -> None:
         """Carry a member's change of open invoices by due date into the group's."""
-        for due in before.keys() | after.keys():
-            change = after.get(due, 0) - before.get(due, 0)
-            if change:
-                key = (currency, due)
-                left = self.dues.get(key, 0) + change
-                if left:
-                    self.dues[key] = left
-                else:
-                    del self.dues[key]
+        number = _CURRENCY_NUMBERS.get(currency)
+        if number is None:
+            number = _currency_number(currency)
+        number <<= 32
+        keys, amounts, search = self.due_keys, self.due_amounts, bisect.bisect_left
+        for due, change in changes.items():
+            if not change:
+                continue
+            key = number | due
+            at = search(keys, key)
+            if at < len(keys) and keys[at] == key:
+                left = amounts[at] + change
+                if not left:
+                    del keys[at]
+                    del amounts[at]
+                    continue
+            else:
+                left = change
+                keys.insert(at, key)
+                amounts.insert(at, 0)
+            try:
+                amounts[at] = left
+            except OverflowError:
+                amounts = self.due_amounts = list(amounts)
+                amounts[at] = left
 
     def overdue(self, day: date, allowed_days: int) -> dict[str, int]:
         """Open invoice amounts more than ``allowed_days`` past due on ``day``, per currency."""
-        cutoff = day.toordinal() - allowed_days
+        cutoff = max(day.toordinal() - allowed_days, 0)
+        keys, amounts = self.due_keys, self.due_amounts
         found: dict[str, int] = {}
-        for (currency, due), amount in self.dues.items():
-            if due < cutoff:
-                found[currency] = found.get(currency, 0) + amount
+        at, size = 0, len(keys)
+        while at < size:  # per currency: its due dates before the cutoff are a prefix
+            number = keys[at] >> 32
+            before = bisect.bisect_left(keys, (number << 32) + cutoff, at)
+            if before > at:
+                found[_CURRENCIES[number]] = sum(amounts[at:before])
+            at = bisect.bisect_left(keys, (number + 1) << 32, before)
         return found

@@ -50,7 +50,10 @@ class Membership:
         book = self.books.get(account)
         if book is None or group_id is None:
             return
-        self.group_totals.setdefault(group_id, GroupTotals()).add_book(book, account[0], sign)
+        totals = self.group_totals.get(group_id)
+        if totals is None:
+            totals = self.group_totals[group_id] = GroupTotals()
+        totals.add_book(book, account[0], sign)
 
     def customer_upserted(self, event: CustomerUpserted) -> Outcome:
         from service.domain.engine import Outcome
@@ -61,9 +64,9 @@ class Membership:
             return Outcome(ignored="customer record already applied")
         if current is not None and event.occurred_at < current.as_of:
             return Outcome(ignored="older than the customer record held")
-        profile = CustomerProfile.from_event(event)
+        profile = CustomerProfile.from_event(event, self.reference.new_account_key(account))
         old_group = self.group_id(account)
-        self.reference.put_customer(profile, account)
+        self.reference.put_customer(profile)
         new_group = self.group_id(account)
         notices: list[CreditNotification] = []
         if new_group != old_group:

@@ -151,8 +151,9 @@ _LABELS = {
 def status_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[HoldReason]:
     """Sales order status: the group's, unless the group bypasses to the customer's."""
     group = facts.group
-    status: SalesOrderStatus | None = customer.sales_order_status
-    since, whose = customer.status_date, "customer"
+    controls = customer.controls
+    status: SalesOrderStatus | None = controls.sales_order_status
+    since, whose = controls.status_date, "customer"
     if group is not None and group.sales_order_status is not None:
         status, since, whose = group.sales_order_status, group.status_date, "group"
     payment, day = facts.order.payment_type, facts.day
@@ -201,7 +202,7 @@ def hold_period_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[Ho
     group = facts.group
     period = group.hold_period if group is not None and group.hold_period is not None else None
     if period is None:
-        period = customer.hold_period
+        period = customer.controls.hold_period
     if not period:
         return []
     bounds = facts.company.aging_period_days if facts.company else DEFAULT_AGING_PERIOD_DAYS
@@ -224,15 +225,14 @@ def overdue_reasons(
 ) -> list[HoldReason]:
     """The account's and the group's overdue amounts against what each allows."""
     reasons: list[HoldReason] = []
-    if customer.allowed_overdue is not None:
+    allowed, days = customer.controls.allowed_overdue, customer.controls.allowed_overdue_days
+    if allowed is not None:
         book = facts.book
-        overdue = convert(
-            book.overdue(facts.day, customer.allowed_overdue_days), book.currency, customer.currency
-        )
-        if overdue is not None and overdue > customer.allowed_overdue:
+        overdue = convert(book.overdue(facts.day, days), book.currency, customer.terms.currency)
+        if overdue is not None and overdue > allowed:
             reasons.append(
-                _overdue_reason("OVERDUE_LIMIT", "account", overdue, customer.allowed_overdue,
-                                customer.currency, customer.allowed_overdue_days)
+                _overdue_reason("OVERDUE_LIMIT", "account", overdue, allowed,
+                                customer.terms.currency, days)
             )  # fmt: skip
     group = facts.group
     if group is not None and group.allowed_overdue is not None:
@@ -287,7 +287,7 @@ def limit_checks(
         own = customer.own_limit(facts.day)
         if own is not None:
             expiry += _customer_expiry(customer, facts.day)
-            checks += _account_check(facts, "CUSTOMER_LIMIT", own, customer.currency, pct,
+            checks += _account_check(facts, "CUSTOMER_LIMIT", own, customer.terms.currency, pct,
                                      convert)  # fmt: skip
         elif not group_applies and company is not None and company.default_credit_limit is not None:
             checks += _account_check(facts, "COMPANY_LIMIT", company.default_credit_limit,

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from service.domain.events import (
     CompanyUpserted,
@@ -20,6 +21,7 @@ from service.domain.events import (
     SalesOrderStatus,
     WarehouseUpserted,
 )
+from service.domain.interning import AMOUNTS, DATES, INSTANTS, DigestSet, Pool, name
 from service.domain.money import ExchangeRates, to_minor
 
 AccountKey = tuple[str, str]
@@ -32,11 +34,6 @@ def source_digest(event_id: str) -> int:
 
 def _minor(amount: Decimal | None, currency: str) -> int | None:
     return None if amount is None else to_minor(amount, currency)
-
-
-def _name(person: str | None) -> str | None:
-    """People are named by short initials shared by many records: keep one copy."""
-    return None if person is None else sys.intern(person)
 
 
 @dataclass(slots=True)
@@ -89,58 +86,135 @@ class GroupSettings:
         ccy = event.currency
         return cls(
             event.group_id, ccy, _minor(event.credit_limit, ccy), event.credit_limit_expires,
-            event.limit_mode, _name(event.credit_manager), event.sales_order_status,
+            event.limit_mode, name(event.credit_manager), event.sales_order_status,
             event.sales_order_status_date, event.hold_period,
             _minor(event.allowed_overdue_amount, ccy), event.allowed_overdue_days or 0,
             event.description, event.occurred_at,
         )  # fmt: skip
 
 
-@dataclass(slots=True)
-class CustomerProfile:
-    """What the credit check needs of a customer account, in the customer's currency."""
+class CustomerTerms(NamedTuple):
+    """Who deals with a customer, in which currency: few combinations, one shared copy each."""
 
     currency: str
-    group_id: str | None
-    credit_limit: int | None
-    limit_expires: date | None
-    temporary_limit: int | None
-    temporary_from: date | None
-    temporary_to: date | None
-    secured: int  # insurance + guarantees
     credit_manager: str | None
     credit_analyst: str | None
     cod_terms: bool
+
+
+class CustomerControls(NamedTuple):
+    """A customer's temporary limit, order status, hold period and overdue control: most
+    customers have none of them, and share one copy of each combination."""
+
+    temporary_limit: int | None
+    temporary_from: date | None
+    temporary_to: date | None
     sales_order_status: SalesOrderStatus | None
     status_date: date | None
     hold_period: int | None
     allowed_overdue: int | None
     allowed_overdue_days: int
+
+
+_TERMS = Pool()
+_CONTROLS = Pool()
+
+
+@dataclass(slots=True)
+class CustomerProfile:
+    """What the credit check needs of a customer account, in the customer's currency.
+
+    There is one per account, so it keeps few fields of its own: ``account`` is the one key
+    tuple of the account (shared by the ledger's indexes); ``terms`` and ``controls`` are
+    shared with the customers whose settings are the same.
+    """
+
+    account: AccountKey
+    group_id: str | None
+    credit_limit: int | None
+    limit_expires: date | None
+    secured: int  # insurance + guarantees
     next_review: date | None
     as_of: datetime
+    terms: CustomerTerms
+    controls: CustomerControls
 
     @classmethod
-    def from_event(cls, event: CustomerUpserted) -> CustomerProfile:
+    def from_event(cls, event: CustomerUpserted, account: AccountKey) -> CustomerProfile:
         ccy = event.currency
         secured = (_minor(event.insurance_amount, ccy) or 0) + (
             _minor(event.guarantee_amount, ccy) or 0
         )
-        return cls(
-            ccy, event.credit_group_id, _minor(event.credit_limit, ccy),
-            event.credit_limit_expires, _minor(event.temporary_credit_limit, ccy),
-            event.temporary_limit_from, event.temporary_limit_to, secured,
-            _name(event.credit_manager), _name(event.credit_analyst), event.cod_terms,
-            event.sales_order_status, event.sales_order_status_date, event.hold_period,
-            _minor(event.allowed_overdue_amount, ccy), event.allowed_overdue_days or 0,
-            event.next_review, event.occurred_at,
+        # the values inside a shared tuple are shared with it
+        terms = CustomerTerms(ccy, event.credit_manager, event.credit_analyst, event.cod_terms)
+        controls = CustomerControls(
+            _minor(event.temporary_credit_limit, ccy), event.temporary_limit_from,
+            event.temporary_limit_to, event.sales_order_status, event.sales_order_status_date,
+            event.hold_period, _minor(event.allowed_overdue_amount, ccy),
+            event.allowed_overdue_days or 0,
         )  # fmt: skip
+        return cls(
+            account, name(event.credit_group_id), AMOUNTS.share(_minor(event.credit_limit, ccy)),
+            DATES.share(event.credit_limit_expires), AMOUNTS.share(secured),
+            DATES.share(event.next_review), INSTANTS.share(event.occurred_at),
+            _TERMS.share(terms), _CONTROLS.share(controls),
+        )  # fmt: skip
+
+    @property
+    def currency(self) -> str:
+        return self.terms.currency
+
+    @property
+    def credit_manager(self) -> str | None:
+        return self.terms.credit_manager
+
+    @property
+    def credit_analyst(self) -> str | None:
+        return self.terms.credit_analyst
+
+    @property
+    def cod_terms(self) -> bool:
+        return self.terms.cod_terms
+
+    @property
+    def temporary_limit(self) -> int | None:
+        return self.controls.temporary_limit
+
+    @property
+    def temporary_from(self) -> date | None:
+        return self.controls.temporary_from
+
+    @property
+    def temporary_to(self) -> date | None:
+        return self.controls.temporary_to
+
+    @property
+    def sales_order_status(self) -> SalesOrderStatus | None:
+        return self.controls.sales_order_status
+
+    @property
+    def status_date(self) -> date | None:
+        return self.controls.status_date
+
+    @property
+    def hold_period(self) -> int | None:
+        return self.controls.hold_period
+
+    @property
+    def allowed_overdue(self) -> int | None:
+        return self.controls.allowed_overdue
+
+    @property
+    def allowed_overdue_days(self) -> int:
+        return self.controls.allowed_overdue_days
 
     def own_limit(self, day: date) -> int | None:
         """The temporary limit while valid on ``day``, else the credit limit; plus securities."""
         base = self.credit_limit
-        temporary = self.temporary_limit
+        controls = self.controls
+        temporary = controls.temporary_limit
         if temporary is not None:
-            starts, ends = self.temporary_from, self.temporary_to
+            starts, ends = controls.temporary_from, controls.temporary_to
             if (starts is None or starts <= day) and (ends is None or day <= ends):
                 base = temporary
         return None if base is None else base + self.secured
@@ -164,7 +238,7 @@ class ReferenceBook:
         self.groups: dict[str, GroupSettings] = {}
         self.members_by_group: dict[str, set[AccountKey]] = {}
         self.rates = ExchangeRates()
-        self.applied: set[int] = set()  # digests of every reference event applied
+        self.applied = DigestSet()  # digests of every reference event applied
 
     def first_delivery(self, event_id: str) -> bool:
         """True the first time a reference event id is seen; a redelivery changes nothing."""
@@ -173,6 +247,18 @@ class ReferenceBook:
             return False
         self.applied.add(digest)
         return True
+
+    def account_key(self, account: AccountKey) -> AccountKey:
+        """The account's one key tuple if it has a profile (indexes share it), else ``account``."""
+        profile = self.customer(account)
+        return account if profile is None else profile.account
+
+    def new_account_key(self, account: AccountKey) -> AccountKey:
+        """The key tuple a new profile of ``account`` keeps: the known one, else interned ids."""
+        profile = self.customer(account)
+        if profile is not None:
+            return profile.account
+        return (sys.intern(account[0]), account[1])
 
     def customer(self, account: AccountKey) -> CustomerProfile | None:
         by_company = self.customers.get(account[0])
@@ -207,8 +293,9 @@ class ReferenceBook:
         self.groups[event.group_id] = GroupSettings.from_event(event)
         return True
 
-    def put_customer(self, profile: CustomerProfile, account: AccountKey) -> CustomerProfile | None:
+    def put_customer(self, profile: CustomerProfile) -> CustomerProfile | None:
         """Store ``profile``; returns the previous one. The caller checked staleness."""
+        account = profile.account
         company_id, customer_id = account
         previous = self.customers.setdefault(company_id, {}).get(customer_id)
         self.customers[company_id][customer_id] = profile

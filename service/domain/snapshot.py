@@ -8,18 +8,19 @@ summing the member books when state is restored.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from service.domain.ledger import AccountBook, HeldOrder, OpenInvoice
+from service.domain.interning import DATES, name
+from service.domain.ledger import REASON_CODES, AccountBook, HeldOrder, OpenInvoice
 
 FORMAT_VERSION = 1
 
 
 def _held_record(held: HeldOrder) -> list[Any]:
     return [
-        held.event_id, str(held.amount), held.currency, held.ledger_amount, held.payment_type,
+        held.event_id, held.amount_text, held.currency, held.ledger_amount, held.payment_type,
         list(held.reason_codes), held.credit_manager, held.entered_by, held.warehouse_id,
         held.held_at.isoformat(),
     ]  # fmt: skip
@@ -28,19 +29,18 @@ def _held_record(held: HeldOrder) -> list[Any]:
 def _held_from(record: list[Any]) -> HeldOrder:
     event_id, amount, ccy, ledger, payment, codes, manager, entered, warehouse, at = record
     return HeldOrder(
-        event_id, Decimal(amount), ccy, ledger, payment, tuple(codes), manager, entered,
-        warehouse, datetime.fromisoformat(at),
+        event_id, amount, sys.intern(ccy), ledger, sys.intern(payment),
+        REASON_CODES.share(tuple(codes)), name(manager), name(entered), name(warehouse),
+        datetime.fromisoformat(at),
     )  # fmt: skip
 
 
 def book_to_bytes(book: AccountBook) -> bytes:
-    invoices = book.invoices or {}
     record = [
         FORMAT_VERSION, book.currency, book.receivable, book.open_order_total, book.credit,
-        book.orders or {},
+        book.order_items(),
         {order_id: _held_record(held) for order_id, held in (book.holds or {}).items()},
-        {i: [inv.open_amount, inv.due, inv.invoice_date]
-         for i, inv in invoices.items()},
+        {i: list(invoice) for i, invoice in book.invoice_items().items()},
         book.seen_bytes().hex(),
         book.review_notified.toordinal() if book.review_notified else None,
     ]  # fmt: skip
@@ -53,13 +53,13 @@ def book_from_bytes(payload: bytes) -> AccountBook:
     )
     if version != FORMAT_VERSION:
         raise ValueError(f"unknown account book format {version}")
-    book = AccountBook(ccy)
+    book = AccountBook(sys.intern(ccy))
+    book.set_orders(orders)
     book.receivable, book.open_order_total, book.credit = receivable, open_total, credit
-    book.orders = dict(orders) or None
     book.holds = {order_id: _held_from(held) for order_id, held in holds.items()} or None
-    book.invoices = {
-        i: OpenInvoice(amount, due, issued) for i, (amount, due, issued) in invoices.items()
-    } or None
+    book.set_invoices(
+        {i: OpenInvoice(amount, due, issued) for i, (amount, due, issued) in invoices.items()}
+    )
     book.load_seen(bytes.fromhex(seen))
-    book.review_notified = date.fromordinal(review) if review else None
+    book.review_notified = DATES.share(date.fromordinal(review)) if review else None
     return book

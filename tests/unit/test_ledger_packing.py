@@ -1,0 +1,177 @@
+"""The compact account book against a plain model of it (dicts of ids, as the ledger once kept).
+
+The book packs open orders and open invoices into bytes and keeps long id logs sorted; none of
+that may show: every operation must leave the same balances, entries and order of entries as
+the plain model, including amounts beyond 64 bits and ids no packing can hold.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.domain.ledger import AccountBook, GroupTotals, IdLog, id_digest
+from service.domain.snapshot import book_from_bytes, book_to_bytes
+
+DAY0 = date(2026, 3, 2)
+
+
+class PlainBook:
+    """The ledger's rules over plain dicts: order id → amount, invoice id → [open, due, date]."""
+
+    def __init__(self) -> None:
+        self.receivable = self.open_total = self.credit = 0
+        self.orders: dict[str, int] = {}
+        self.invoices: dict[str, list[int]] = {}
+
+    def add_order(self, order_id: str, amount: int) -> None:
+        self.orders[order_id] = amount
+        self.open_total += amount
+
+    def remove_order(self, order_id: str) -> int:
+        amount = self.orders.pop(order_id)
+        self.open_total -= amount
+        return amount
+
+    def reduce_order(self, order_id: str, by: int) -> int:
+        if order_id not in self.orders:
+            return 0
+        moved = min(self.orders[order_id], by)
+        self.orders[order_id] -= moved
+        self.open_total -= moved
+        if self.orders[order_id] == 0:
+            self.remove_order(order_id)
+        return moved
+
+    def post_invoice(self, invoice_id: str, amount: int, issued: date, due: date) -> None:
+        consumed = min(self.credit, amount)
+        self.credit -= consumed
+        self.invoices[invoice_id] = [amount - consumed, due.toordinal(), issued.toordinal()]
+        self.receivable += amount
+        if amount == consumed:
+            del self.invoices[invoice_id]
+
+    def post_payment(self, amount: int, invoice_ids: tuple[str, ...]) -> None:
+        self.receivable -= amount
+        remaining = amount
+        by_age = sorted(self.invoices.items(), key=lambda item: (item[1][1], item[0]))
+        for invoice_id in (*invoice_ids, *(i for i, _ in by_age)):
+            if remaining == 0:
+                break
+            invoice = self.invoices.get(invoice_id)
+            if invoice is None:
+                continue
+            paid = min(invoice[0], remaining)
+            invoice[0] -= paid
+            remaining -= paid
+            if invoice[0] == 0:
+                del self.invoices[invoice_id]
+        self.credit += remaining
+
+    def dues(self) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for amount, due, _ in self.invoices.values():
+            found[due] = found.get(due, 0) + amount
+        return found
+
+
+# ids that pack, and ids that do not (a NUL, a lone surrogate); a long one
+IDS = st.sampled_from(["o-1", "o-2", "i-1", "i-2", "i-10", "é-ü", "a\x00b", "\ud800", "z" * 300])
+AMOUNTS = st.one_of(st.integers(0, 10**6), st.integers(2**62, 2**66))
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("order"), IDS, AMOUNTS),
+        st.tuples(st.just("cancel"), IDS),
+        st.tuples(st.just("invoice"), IDS, AMOUNTS, st.integers(0, 60), st.booleans(), IDS),
+        st.tuples(st.just("payment"), AMOUNTS, st.lists(IDS, max_size=3)),
+    ),
+    max_size=40,
+)
+
+
+def _apply(book: Any, operation: tuple[Any, ...]) -> None:
+    kind = operation[0]
+    if kind == "order":
+        book.add_order(operation[1], operation[2])
+    elif kind == "cancel":
+        if operation[1] in book_orders(book):
+            book.remove_order(operation[1])
+    elif kind == "invoice":
+        _, invoice_id, amount, days, with_order, order_id = operation
+        if with_order:
+            book.reduce_order(order_id, amount)
+        due = DAY0 + timedelta(days=days)
+        book.post_invoice(invoice_id, amount, due - timedelta(days=30), due)
+    else:
+        book.post_payment(operation[1], tuple(operation[2]))
+
+
+def book_orders(book: Any) -> dict[str, int]:
+    return book.orders if isinstance(book, PlainBook) else book.order_items()
+
+
+def _state(book: AccountBook) -> tuple[Any, ...]:
+    invoices = {i: list(invoice) for i, invoice in book.invoice_items().items()}
+    return (book.receivable, book.open_order_total, book.credit, list(book.order_items().items()),
+            list(invoices.items()), book.dues())  # fmt: skip
+
+
+def _unordered(book: AccountBook) -> tuple[Any, ...]:
+    receivable, open_total, credit, orders, invoices, dues = _state(book)
+    return receivable, open_total, credit, dict(orders), dict(invoices), dues
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(OPERATIONS)
+def test_the_packed_book_behaves_as_the_plain_one(operations: list[tuple[Any, ...]]) -> None:
+    book, plain = AccountBook("EUR"), PlainBook()
+    for operation in operations:
+        _apply(book, operation)
+        _apply(plain, operation)
+        assert _state(book) == (
+            plain.receivable, plain.open_total, plain.credit, list(plain.orders.items()),
+            list(plain.invoices.items()), plain.dues(),
+        )  # fmt: skip
+        for days in (0, 30, 90):
+            day = DAY0 + timedelta(days=days)
+            expected = sum(a for a, due, _ in plain.invoices.values() if due < day.toordinal() - 5)
+            assert book.overdue(day, 5) == expected
+        restored = book_from_bytes(book_to_bytes(book))  # entries come back sorted by id
+        assert _unordered(restored) == _unordered(book)
+        assert book_to_bytes(restored) == book_to_bytes(book)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=12), max_size=150, unique=True))
+def test_the_id_log_finds_every_id_it_logged_and_no_other(business_ids: list[str]) -> None:
+    book = AccountBook("EUR")
+    digests = [id_digest("payment", business_id) for business_id in business_ids]
+    for digest in digests:
+        assert not book.has_seen(digest)
+        book.mark_seen(digest)
+        assert book.has_seen(digest)
+    assert all(book.has_seen(digest) for digest in digests)
+    assert not book.has_seen(id_digest("payment", "never logged"))
+    assert book.seen_digests() == set(digests)
+    restored = book_from_bytes(book_to_bytes(book))
+    assert all(restored.has_seen(digest) for digest in digests)
+    assert restored.seen_bytes() == book.seen_bytes()
+    if len(digests) > 64:
+        assert isinstance(book.seen, IdLog)
+
+
+def test_group_totals_keep_sums_beyond_64_bits_and_drop_settled_dates() -> None:
+    totals = GroupTotals()
+    due = DAY0.toordinal()
+    totals.add_dues("EUR", {due: 2**63 - 1, due + 1: 5})
+    totals.add_dues("EUR", {due: 2**63})
+    totals.add_dues("USD", {due: 7})
+    assert totals.dues == {("EUR", due): 2**64 - 1, ("EUR", due + 1): 5, ("USD", due): 7}
+    assert totals.overdue(DAY0 + timedelta(days=1), 0) == {"EUR": 2**64 - 1, "USD": 7}
+    totals.add_dues("EUR", {due: -(2**64 - 1)})
+    assert totals.dues == {("EUR", due + 1): 5, ("USD", due): 7}
+    assert totals.overdue(DAY0 + timedelta(days=3), 0) == {"EUR": 5, "USD": 7}
+    assert totals.overdue(DAY0 + timedelta(days=3), 10**9) == {}
