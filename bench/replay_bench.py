@@ -82,7 +82,7 @@ def run(path: Path, accounts: int) -> dict[str, float]:
         "e2e_decisions_per_s": decisions / wall, "e2e_events_per_s": events / wall,
         "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
         "peak_bytes_per_account": (peak - baseline) / accounts,
-        "books": len(engine.books), "held": sum(len(b.holds or ()) for b in engine.books.values()),
+        "books": len(engine.books), "held": sum(len(b.hold_items()) for b in engine.books.values()),
     }  # fmt: skip
 
 

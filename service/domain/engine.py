@@ -7,7 +7,6 @@ Outputs of one input come as its decision first, then its notifications.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -28,14 +27,7 @@ from service.domain.events import (
     PaymentPosted,
     WarehouseUpserted,
 )
-from service.domain.interning import name
-from service.domain.ledger import (
-    REASON_CODES,
-    AccountBook,
-    GroupTotals,
-    HeldOrder,
-    id_digest,
-)
+from service.domain.ledger import AccountBook, GroupTotals, HeldOrder, id_digest
 from service.domain.membership import Membership
 from service.domain.money import AmountPrecisionError, to_decimal, to_minor
 from service.domain.notifications import hold_notifications, managers, review_due
@@ -256,11 +248,10 @@ class CreditEngine:
         customer, group = facts.customer, facts.group
         ledger_amount = decision.ledger_amount if event.payment_type == "on_account" else 0
         book.hold(event.order_id, HeldOrder(
-            event.event_id, str(event.amount), sys.intern(event.currency), ledger_amount,
-            sys.intern(event.payment_type),
-            REASON_CODES.share(tuple(reason.code for reason in decision.reasons)),
-            customer.credit_manager if customer else None, name(event.entered_by),
-            name(event.warehouse_id), event.occurred_at,
+            event.event_id, event.amount, event.currency, ledger_amount, event.payment_type,
+            tuple(reason.code for reason in decision.reasons),
+            customer.credit_manager if customer else None, event.entered_by,
+            event.warehouse_id, event.occurred_at,
         ))  # fmt: skip
         held = OrderHeld(
             f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,
@@ -279,19 +270,19 @@ class CreditEngine:
             receivable, open_ = book.receivable, book.open_order_total
             book.remove_order(event.order_id)
             self._tracked(event.account, book, receivable, open_)
-        elif book is None or book.take_hold(event.order_id) is None:
+        elif book is None or not book.drop_hold(event.order_id):
             return Outcome(ignored=f"cancel of unknown or closed order {event.order_id}")
         return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
 
     def _hold_released(self, event: HoldReleased) -> Outcome:
         book = self.books.get(event.account)
-        held = book.holds.get(event.order_id) if book is not None and book.holds else None
+        held = book.held(event.order_id) if book is not None else None
         if book is None or held is None:
             return Outcome(ignored=f"release of unknown or not held order {event.order_id}")
         amount = held.ledger_amount
         if held.payment_type == "on_account" and amount is None:
             amount = self._ledger_amount(held.amount, held.currency, book, event)
-        book.take_hold(event.order_id)
+        book.drop_hold(event.order_id)
         include_open = self.reference.include_open_orders(event.company_id)
         before = book.exposure(include_open)
         if held.payment_type == "on_account" and amount is not None:
@@ -310,7 +301,7 @@ class CreditEngine:
 
     def _hold_rejected(self, event: HoldRejected) -> Outcome:
         book = self.books.get(event.account)
-        if book is None or book.take_hold(event.order_id) is None:
+        if book is None or not book.drop_hold(event.order_id):
             return Outcome(ignored=f"reject of unknown or not held order {event.order_id}")
         rejected = OrderRejected(
             f"{event.event_id}:decision", event.order_id, event.company_id, event.customer_id,

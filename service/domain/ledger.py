@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import struct
 from array import array
 from collections.abc import Iterable, MutableSequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
-
-from service.domain.interning import Pool
+from typing import Any, NamedTuple
 
 AccountKey = tuple[str, str]
 Digest = bytes  # 8 bytes
@@ -35,19 +34,12 @@ def id_digest(kind: str, business_id: str) -> Digest:
     return hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
 
 
-REASON_CODES = Pool()  # the reason codes of holds: a few combinations, shared
-
-
 @dataclass(slots=True)
 class HeldOrder:
-    """An order waiting for a credit analyst, as it was when held.
-
-    The amount is kept as the text of the order's ``Decimal`` (its exact digits and exponent,
-    half the size of the ``Decimal``); codes and names are shared copies.
-    """
+    """An order waiting for a credit analyst, as it was when held."""
 
     event_id: str
-    amount_text: str
+    amount: Decimal
     currency: str
     ledger_amount: int | None  # in the book's currency; None when no rate was known
     payment_type: str
@@ -57,9 +49,34 @@ class HeldOrder:
     warehouse_id: str | None
     held_at: datetime
 
-    @property
-    def amount(self) -> Decimal:
-        return Decimal(self.amount_text)
+    def to_record(self) -> list[Any]:
+        """The hold as JSON values (what a snapshot keeps): amount and instant as text."""
+        return [
+            self.event_id, str(self.amount), self.currency, self.ledger_amount,
+            self.payment_type, list(self.reason_codes), self.credit_manager, self.entered_by,
+            self.warehouse_id, self.held_at.isoformat(),
+        ]  # fmt: skip
+
+    @classmethod
+    def from_record(cls, record: list[Any]) -> HeldOrder:
+        event_id, amount, ccy, ledger, payment, codes, manager, entered, warehouse, at = record
+        return cls(
+            event_id, Decimal(amount), ccy, ledger, payment, tuple(codes), manager, entered,
+            warehouse, datetime.fromisoformat(at),
+        )  # fmt: skip
+
+
+# An account's holds are few and rarely read (release, reject, inquiries): each is one JSON
+# line ``[order id, *HeldOrder.to_record()]``, a hundred-odd bytes instead of several hundred.
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+def _hold_line(order_id: str, held: HeldOrder) -> bytes:
+    return _JSON.encode([order_id, *held.to_record()]).encode()
+
+
+def _hold_prefix(order_id: str) -> bytes:
+    return b"[" + _JSON.encode(order_id).encode() + b","
 
 
 class OpenInvoice(NamedTuple):
@@ -241,7 +258,7 @@ class AccountBook:
         self.open_order_total = 0
         self.credit = 0
         self.orders: PackedOrders | None = None
-        self.holds: dict[str, HeldOrder] | None = None
+        self.holds: bytes | None = None  # one JSON line per held order
         self.invoices: PackedInvoices | None = None
         self.seen: bytes | IdLog = b""
         self.review_notified: date | None = None
@@ -375,18 +392,62 @@ class AccountBook:
         self.open_order_total -= moved
         return moved
 
-    def hold(self, order_id: str, held: HeldOrder) -> None:
+    def hold_items(self) -> dict[str, HeldOrder]:
+        """The held orders by order id, in the order they were held."""
         if self.holds is None:
-            self.holds = {}
-        self.holds[order_id] = held
+            return {}
+        records = [json.loads(line) for line in self.holds.split(b"\n")]
+        return {record[0]: HeldOrder.from_record(record[1:]) for record in records}
+
+    def set_holds(self, holds: dict[str, HeldOrder]) -> None:
+        lines = [_hold_line(order_id, held) for order_id, held in holds.items()]
+        self.holds = b"\n".join(lines) if lines else None
+
+    def held(self, order_id: str) -> HeldOrder | None:
+        """The order's hold, if it is held."""
+        if self.holds is None:
+            return None
+        prefix = _hold_prefix(order_id)
+        for line in self.holds.split(b"\n"):
+            if line.startswith(prefix):
+                return HeldOrder.from_record(json.loads(line)[1:])
+        return None
+
+    def hold(self, order_id: str, held: HeldOrder) -> None:
+        """Hold an order; a hold already recorded for it is replaced where it stands."""
+        line = _hold_line(order_id, held)
+        if self.holds is None:
+            self.holds = line
+            return
+        prefix = _hold_prefix(order_id)
+        lines = self.holds.split(b"\n")
+        for at, present in enumerate(lines):
+            if present.startswith(prefix):
+                lines[at] = line
+                break
+        else:
+            lines.append(line)
+        self.holds = b"\n".join(lines)
 
     def take_hold(self, order_id: str) -> HeldOrder | None:
-        if self.holds is None or order_id not in self.holds:
+        line = self._drop_hold(order_id)
+        return None if line is None else HeldOrder.from_record(json.loads(line)[1:])
+
+    def drop_hold(self, order_id: str) -> bool:
+        """Take the order's hold away; false if it was not held."""
+        return self._drop_hold(order_id) is not None
+
+    def _drop_hold(self, order_id: str) -> bytes | None:
+        if self.holds is None:
             return None
-        held = self.holds.pop(order_id)
-        if not self.holds:
-            self.holds = None
-        return held
+        prefix = _hold_prefix(order_id)
+        lines = self.holds.split(b"\n")
+        for at, line in enumerate(lines):
+            if line.startswith(prefix):
+                del lines[at]
+                self.holds = b"\n".join(lines) if lines else None
+                return line
+        return None
 
     # -- receivables -----------------------------------------------------------------------
     def invoice_items(self) -> dict[str, OpenInvoice]:
@@ -525,7 +586,7 @@ class AccountBook:
         that crossed it); returns this book."""
         for order_id, amount in present.order_items().items():
             self.add_order(order_id, amount)
-        for order_id, held in (present.holds or {}).items():
+        for order_id, held in present.hold_items().items():
             self.hold(order_id, held)
         if present.invoices is not None:
             invoices = self.invoice_items()

@@ -128,7 +128,7 @@ def held_orders(
             customer != customer_id or company_id not in (None, company)
         ):
             continue
-        for order_id, held in sorted(book.holds.items()):
+        for order_id, held in sorted(book.hold_items().items()):
             if customer_id is None and manager is not None and held.credit_manager != manager:
                 continue
             entry = HoldEntry(company, customer, order_id, held.amount, held.currency,
@@ -187,10 +187,11 @@ def manager_audit(engine: CreditEngine, update: bool = False) -> list[AuditFindi
             continue
         profile = engine.reference.customer(account)
         current = profile.credit_manager if profile else None
-        for order_id, held in sorted(book.holds.items()):
+        for order_id, held in sorted(book.hold_items().items()):
             if held.credit_manager != current:
                 findings.append(AuditFinding(account[0], account[1], order_id,
                                              held.credit_manager, current))  # fmt: skip
                 if update:
                     held.credit_manager = current
+                    book.hold(order_id, held)
     return findings

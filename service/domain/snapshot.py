@@ -9,37 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from service.domain.interning import DATES, name
-from service.domain.ledger import REASON_CODES, AccountBook, HeldOrder, OpenInvoice
+from service.domain.interning import DATES
+from service.domain.ledger import AccountBook, HeldOrder, OpenInvoice
 
 FORMAT_VERSION = 1
-
-
-def _held_record(held: HeldOrder) -> list[Any]:
-    return [
-        held.event_id, held.amount_text, held.currency, held.ledger_amount, held.payment_type,
-        list(held.reason_codes), held.credit_manager, held.entered_by, held.warehouse_id,
-        held.held_at.isoformat(),
-    ]  # fmt: skip
-
-
-def _held_from(record: list[Any]) -> HeldOrder:
-    event_id, amount, ccy, ledger, payment, codes, manager, entered, warehouse, at = record
-    return HeldOrder(
-        event_id, amount, sys.intern(ccy), ledger, sys.intern(payment),
-        REASON_CODES.share(tuple(codes)), name(manager), name(entered), name(warehouse),
-        datetime.fromisoformat(at),
-    )  # fmt: skip
 
 
 def book_to_bytes(book: AccountBook) -> bytes:
     record = [
         FORMAT_VERSION, book.currency, book.receivable, book.open_order_total, book.credit,
         book.order_items(),
-        {order_id: _held_record(held) for order_id, held in (book.holds or {}).items()},
+        {order_id: held.to_record() for order_id, held in book.hold_items().items()},
         {i: list(invoice) for i, invoice in book.invoice_items().items()},
         book.seen_bytes().hex(),
         book.review_notified.toordinal() if book.review_notified else None,
@@ -56,7 +38,7 @@ def book_from_bytes(payload: bytes) -> AccountBook:
     book = AccountBook(sys.intern(ccy))
     book.set_orders(orders)
     book.receivable, book.open_order_total, book.credit = receivable, open_total, credit
-    book.holds = {order_id: _held_from(held) for order_id, held in holds.items()} or None
+    book.set_holds({order_id: HeldOrder.from_record(held) for order_id, held in holds.items()})
     book.set_invoices(
         {i: OpenInvoice(amount, due, issued) for i, (amount, due, issued) in invoices.items()}
     )
