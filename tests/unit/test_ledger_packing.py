@@ -196,3 +196,16 @@ def test_group_totals_keep_sums_beyond_64_bits_and_drop_settled_dates() -> None:
     assert totals.dues == {("EUR", due + 1): 5, ("USD", due): 7}
     assert totals.overdue(DAY0 + timedelta(days=3), 0) == {"EUR": 5, "USD": 7}
     assert totals.overdue(DAY0 + timedelta(days=3), 10**9) == {}
+
+
+def test_a_version_1_snapshot_is_still_read() -> None:
+    """Changelogs and stores written before version 2 (tables as JSON objects)."""
+    v1 = (b'[1,"JPY",50791,21057,0,{"o-000000007":21057},{},{"i-000000007":[50791,739700,739670]},'
+          b'"6f1574d78ffce3cc874d77aac08632e96fa19a2c7cd18d8325ea476973421da2",null]')  # fmt: skip
+    book = book_from_bytes(v1)
+    assert (book.currency, book.receivable, book.open_order_total) == ("JPY", 50791, 21057)
+    assert book.order_items() == {"o-000000007": 21057}
+    assert list(book.invoice_items().values()) == [(50791, 739700, 739670)]
+    assert len(book.seen_bytes()) == 32
+    again = book_from_bytes(book_to_bytes(book))  # and written as version 2
+    assert book_to_bytes(again)[:2] == b"[2" and _unordered(again) == _unordered(book)
