@@ -27,7 +27,8 @@ from service.domain.events import (
     PaymentPosted,
     WarehouseUpserted,
 )
-from service.domain.ledger import AccountBook, GroupTotals, HeldOrder, id_digest
+from service.domain.group_totals import GroupTotals
+from service.domain.ledger import AccountBook, HeldOrder, id_digest
 from service.domain.membership import Membership
 from service.domain.money import AmountPrecisionError, to_decimal, to_minor
 from service.domain.notifications import hold_notifications, managers, review_due

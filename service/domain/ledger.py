@@ -8,21 +8,40 @@ are derived from the member books and kept incrementally in buckets per
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
-import struct
-from array import array
-from collections.abc import Iterable, MutableSequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
+
+from service.domain.packing import (
+    AMOUNT,
+    COUNT,
+    INT64,
+    INVOICE,
+    NUL,
+    SEP,
+    SMALL_ID_LOG,
+    Digest,
+    IdLog,
+    OpenInvoice,
+    PackedInvoices,
+    PackedOrders,
+    decode_ids,
+    due_changes,
+    encode,
+    find_digest,
+    invoice_records,
+    pack_invoices,
+    pack_orders,
+    position,
+    table_end,
+    unpack_invoices,
+    unpack_orders,
+)
 
 AccountKey = tuple[str, str]
-Digest = bytes  # 8 bytes
-_SMALL_ID_LOG = 64  # ids a book keeps as plain bytes, searched linearly
-_RECENT_IDS = 32  # ids a long log keeps unsorted before merging them into the sorted part
 
 
 def _digests(raw: bytes) -> set[bytes]:
@@ -79,166 +98,6 @@ def _hold_prefix(order_id: str) -> bytes:
     return b"[" + _JSON.encode(order_id).encode() + b","
 
 
-class OpenInvoice(NamedTuple):
-    """An unpaid invoice; dates are ordinals (``date.toordinal()``), compared on every order."""
-
-    open_amount: int
-    due: int
-    invoice_date: int
-
-
-# An account's open orders and open invoices are packed bytes, not dicts of objects: a few
-# dozen bytes for what would otherwise take several hundred. A packed table is the count, a
-# fixed-size record per entry, then the entries' ids separated by NUL, all in the order the
-# entries were added. Amounts are 64-bit there: a book with an amount beyond that, or an id
-# containing NUL, keeps the plain (wide) form instead, so money and ids stay exact.
-_COUNT = struct.Struct("<I")
-_AMOUNT = struct.Struct("<q")  # an open order's amount
-_INVOICE = struct.Struct("<qii")  # open amount, due ordinal, invoice date ordinal
-_INT64 = range(-(2**63), 2**63)
-_SEP = "\x00"
-_NUL = b"\x00"
-
-PackedOrders = bytes | dict[str, int]  # packed, or the wide form
-PackedInvoices = bytes | dict[str, OpenInvoice]  # packed, or the wide form
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _decode_ids(raw: bytes) -> list[str]:
-    return raw.decode("utf-8", "surrogatepass").split(_SEP)
-
-
-def _table_end(packed: bytes, record_size: int) -> int:
-    """Where the records of a packed table end and its ids begin."""
-    count: int = _COUNT.unpack_from(packed)[0]
-    return 4 + record_size * count
-
-
-def _position(ids: bytes, encoded: bytes) -> int:
-    """Index of ``encoded`` among NUL-separated ``ids``, or -1."""
-    if ids.find(encoded) == -1:  # (``in`` on bytes first tries the operand as an int)
-        return -1
-    try:
-        return ids.split(_NUL).index(encoded)
-    except ValueError:
-        return -1
-
-
-def _pack_orders(orders: dict[str, int]) -> PackedOrders | None:
-    if not orders:
-        return None
-    ids = _SEP.join(orders)
-    if ids.count(_SEP) != len(orders) - 1 or not all(a in _INT64 for a in orders.values()):
-        return orders
-    count = len(orders)
-    return _COUNT.pack(count) + struct.pack(f"<{count}q", *orders.values()) + _encode(ids)
-
-
-def _unpack_orders(packed: PackedOrders | None) -> dict[str, int]:
-    if packed is None:
-        return {}
-    if not isinstance(packed, bytes):
-        return dict(packed)
-    count = _COUNT.unpack_from(packed)[0]
-    ids = _decode_ids(packed[4 + 8 * count :])
-    return dict(zip(ids, struct.unpack_from(f"<{count}q", packed, 4), strict=True))
-
-
-def _pack_invoices(invoices: dict[str, OpenInvoice]) -> PackedInvoices | None:
-    """``count``, a fixed-size record per invoice, then the ids separated by NUL."""
-    if not invoices:
-        return None
-    ids = _SEP.join(invoices)
-    if ids.count(_SEP) != len(invoices) - 1 or not all(
-        invoice.open_amount in _INT64 for invoice in invoices.values()
-    ):
-        return invoices
-    parts = [_COUNT.pack(len(invoices))]
-    parts += [_INVOICE.pack(*invoice) for invoice in invoices.values()]
-    parts.append(_encode(ids))
-    return b"".join(parts)
-
-
-def _invoice_records(packed: PackedInvoices) -> Iterable[tuple[int, int, int]]:
-    """(open amount, due, invoice date) of each open invoice."""
-    if isinstance(packed, bytes):
-        return _INVOICE.iter_unpack(packed[4 : _table_end(packed, _INVOICE.size)])
-    return packed.values()
-
-
-def _unpack_invoices(packed: PackedInvoices | None) -> dict[str, OpenInvoice]:
-    """The open invoices by id, in the order they were posted."""
-    if packed is None:
-        return {}
-    if not isinstance(packed, bytes):
-        return dict(packed)
-    end = _table_end(packed, _INVOICE.size)
-    ids = _decode_ids(packed[end:])
-    records = _INVOICE.iter_unpack(packed[4:end])
-    return {
-        invoice_id: OpenInvoice(amount, due, issued)
-        for invoice_id, (amount, due, issued) in zip(ids, records, strict=True)
-    }
-
-
-def _changes(before: dict[int, int], after: dict[int, int]) -> dict[int, int]:
-    return {due: after.get(due, 0) - before.get(due, 0) for due in before.keys() | after.keys()}
-
-
-def _find_digest(packed: bytes, digest: Digest, stride: int) -> int:
-    """Byte offset of the record of ``packed`` (``stride`` bytes each) starting with
-    ``digest``, or -1."""
-    find = packed.find
-    at = find(digest)
-    while at != -1 and at % stride:
-        at = find(digest, at + 1)
-    return at
-
-
-class IdLog:
-    """A long id log at 8 bytes an id: the digests sorted (unsigned 64-bit integers, searched
-    by bisection) plus the latest few as bytes, merged into the sorted part now and then."""
-
-    __slots__ = ("ordered", "recent")
-
-    def __init__(self, raw: bytes) -> None:
-        self.ordered = array("Q")
-        self.recent = b""
-        self._merge(raw)
-
-    def _merge(self, raw: bytes) -> None:
-        values = self.ordered.tolist()
-        values += [int.from_bytes(raw[i : i + 8], "big") for i in range(0, len(raw), 8)]
-        values.sort()
-        self.ordered = array("Q", values)
-
-    def __contains__(self, digest: Digest) -> bool:
-        if _find_digest(self.recent, digest, 8) != -1:
-            return True
-        value = int.from_bytes(digest, "big")
-        ordered = self.ordered
-        at = bisect.bisect_left(ordered, value)
-        return at < len(ordered) and ordered[at] == value
-
-    def add(self, digest: Digest) -> None:
-        recent = self.recent + digest
-        if len(recent) < _RECENT_IDS * 8:
-            self.recent = recent
-        else:
-            self._merge(recent)
-            self.recent = b""
-
-    def to_bytes(self) -> bytes:
-        """Every digest, concatenated, in ascending order."""
-        if self.recent:
-            self._merge(self.recent)
-            self.recent = b""
-        return b"".join([value.to_bytes(8, "big") for value in self.ordered])
-
-
 class AccountBook:
     """One account's balances. ``receivable`` = open invoices − unapplied credit.
 
@@ -269,14 +128,14 @@ class AccountBook:
         if isinstance(seen, IdLog):
             return digest in seen
         at = seen.find(digest)
-        return at != -1 and (at % 8 == 0 or _find_digest(seen, digest, 8) != -1)
+        return at != -1 and (at % 8 == 0 or find_digest(seen, digest, 8) != -1)
 
     def mark_seen(self, digest: Digest) -> None:
         """Log an id not seen before (``has_seen`` was false)."""
         seen = self.seen
         if isinstance(seen, IdLog):
             seen.add(digest)
-        elif len(seen) >= _SMALL_ID_LOG * 8:
+        elif len(seen) >= SMALL_ID_LOG * 8:
             self.seen = IdLog(seen + digest)
         else:
             self.seen = seen + digest
@@ -290,7 +149,7 @@ class AccountBook:
         return seen if len(seen) <= 32 * 8 else b"".join(sorted(_digests(seen)))
 
     def load_seen(self, raw: bytes) -> None:
-        self.seen = raw if len(raw) <= _SMALL_ID_LOG * 8 else IdLog(raw)
+        self.seen = raw if len(raw) <= SMALL_ID_LOG * 8 else IdLog(raw)
 
     def seen_digests(self) -> set[bytes]:
         return _digests(self.seen_bytes())
@@ -303,44 +162,44 @@ class AccountBook:
 
     def order_items(self) -> dict[str, int]:
         """The open orders: id → amount, in the order they were opened."""
-        return _unpack_orders(self.orders)
+        return unpack_orders(self.orders)
 
     def set_orders(self, orders: dict[str, int]) -> None:
         """Replace the open orders (``open_order_total`` is the caller's)."""
-        self.orders = _pack_orders(orders)
+        self.orders = pack_orders(orders)
 
     def has_order(self, order_id: str) -> bool:
         orders = self.orders
         if orders is None:
             return False
         if isinstance(orders, bytes):
-            return _position(orders[_table_end(orders, 8) :], _encode(order_id)) != -1
+            return position(orders[table_end(orders, 8) :], encode(order_id)) != -1
         return order_id in orders
 
     def add_order(self, order_id: str, amount: int) -> None:
         """An open order; an order already open is replaced."""
         orders = self.orders
         self.open_order_total += amount
-        if amount in _INT64 and _SEP not in order_id:
-            encoded = _encode(order_id)
+        if amount in INT64 and SEP not in order_id:
+            encoded = encode(order_id)
             if orders is None:
-                self.orders = _COUNT.pack(1) + _AMOUNT.pack(amount) + encoded
+                self.orders = COUNT.pack(1) + AMOUNT.pack(amount) + encoded
                 return
             if isinstance(orders, bytes):
-                count = _COUNT.unpack_from(orders)[0]
+                count = COUNT.unpack_from(orders)[0]
                 end = 4 + 8 * count
                 ids = orders[end:]
-                at = _position(ids, encoded)
+                at = position(ids, encoded)
                 if at == -1:
-                    head, record = _COUNT.pack(count + 1), _AMOUNT.pack(amount)
-                    self.orders = b"".join((head, orders[4:end], record, ids, _NUL, encoded))
+                    head, record = COUNT.pack(count + 1), AMOUNT.pack(amount)
+                    self.orders = b"".join((head, orders[4:end], record, ids, NUL, encoded))
                 else:
                     offset = 4 + 8 * at
-                    self.orders = orders[:offset] + _AMOUNT.pack(amount) + orders[offset + 8 :]
+                    self.orders = orders[:offset] + AMOUNT.pack(amount) + orders[offset + 8 :]
                 return
-        items = _unpack_orders(orders)
+        items = unpack_orders(orders)
         items[order_id] = amount
-        self.orders = _pack_orders(items)
+        self.orders = pack_orders(items)
 
     def remove_order(self, order_id: str) -> int:
         amount = self._take_order(order_id, None)
@@ -359,25 +218,25 @@ class AccountBook:
         if orders is None:
             return None
         if isinstance(orders, bytes):
-            count = _COUNT.unpack_from(orders)[0]
+            count = COUNT.unpack_from(orders)[0]
             end = 4 + 8 * count
             ids = orders[end:]
-            at = _position(ids, _encode(order_id))
+            at = position(ids, encode(order_id))
             if at == -1:
                 return None
             offset = 4 + 8 * at
-            amount: int = _AMOUNT.unpack_from(orders, offset)[0]
+            amount: int = AMOUNT.unpack_from(orders, offset)[0]
             moved = amount if by is None or by >= amount else by
             if moved != amount:
-                self.orders = orders[:offset] + _AMOUNT.pack(amount - moved) + orders[offset + 8 :]
+                self.orders = orders[:offset] + AMOUNT.pack(amount - moved) + orders[offset + 8 :]
             elif count == 1:
                 self.orders = None
             else:
-                rest = ids.split(_NUL)
+                rest = ids.split(NUL)
                 del rest[at]
                 self.orders = b"".join(
-                    (_COUNT.pack(count - 1), orders[4:offset], orders[offset + 8 : end],
-                     _NUL.join(rest))
+                    (COUNT.pack(count - 1), orders[4:offset], orders[offset + 8 : end],
+                     NUL.join(rest))
                 )  # fmt: skip
         else:
             if order_id not in orders:
@@ -388,7 +247,7 @@ class AccountBook:
             items[order_id] -= moved
             if items[order_id] == 0 or by is None:
                 del items[order_id]
-            self.orders = _pack_orders(items)
+            self.orders = pack_orders(items)
         self.open_order_total -= moved
         return moved
 
@@ -452,10 +311,10 @@ class AccountBook:
     # -- receivables -----------------------------------------------------------------------
     def invoice_items(self) -> dict[str, OpenInvoice]:
         """The open invoices by id, in the order they were posted."""
-        return _unpack_invoices(self.invoices)
+        return unpack_invoices(self.invoices)
 
     def set_invoices(self, invoices: dict[str, OpenInvoice]) -> None:
-        self.invoices = _pack_invoices(invoices)
+        self.invoices = pack_invoices(invoices)
 
     def post_invoice(
         self, invoice_id: str, amount: int, invoice_date: date, due: date
@@ -468,31 +327,31 @@ class AccountBook:
         self.receivable += amount
         left, due_day, issued = amount - consumed, due.toordinal(), invoice_date.toordinal()
         packed = self.invoices
-        if left in _INT64 and _SEP not in invoice_id:
+        if left in INT64 and SEP not in invoice_id:
             if packed is None:
                 if not left:
                     return {}
-                record = _INVOICE.pack(left, due_day, issued)
-                self.invoices = _COUNT.pack(1) + record + _encode(invoice_id)
+                record = INVOICE.pack(left, due_day, issued)
+                self.invoices = COUNT.pack(1) + record + encode(invoice_id)
                 return {due_day: left}
             if isinstance(packed, bytes):
-                count = _COUNT.unpack_from(packed)[0]
-                end = 4 + _INVOICE.size * count
-                ids, encoded = packed[end:], _encode(invoice_id)
-                if _position(ids, encoded) == -1:  # a new id
+                count = COUNT.unpack_from(packed)[0]
+                end = 4 + INVOICE.size * count
+                ids, encoded = packed[end:], encode(invoice_id)
+                if position(ids, encoded) == -1:  # a new id
                     if not left:
                         return {}
-                    record = _INVOICE.pack(left, due_day, issued)
-                    head = _COUNT.pack(count + 1)
-                    self.invoices = b"".join((head, packed[4:end], record, ids, _NUL, encoded))
+                    record = INVOICE.pack(left, due_day, issued)
+                    head = COUNT.pack(count + 1)
+                    self.invoices = b"".join((head, packed[4:end], record, ids, NUL, encoded))
                     return {due_day: left}
         before = self.dues()  # the general case: exactly as a dict would do
-        invoices = _unpack_invoices(packed)
+        invoices = unpack_invoices(packed)
         invoices[invoice_id] = OpenInvoice(left, due_day, issued)
         if not left:
             del invoices[invoice_id]
-        self.invoices = _pack_invoices(invoices)
-        return _changes(before, self.dues())
+        self.invoices = pack_invoices(invoices)
+        return due_changes(before, self.dues())
 
     def post_payment(self, amount: int, invoice_ids: tuple[str, ...]) -> dict[int, int]:
         """Pay the named invoices first, then the oldest by due date; the rest is credit.
@@ -503,9 +362,9 @@ class AccountBook:
         changes: dict[int, int] = {}
         packed = self.invoices
         if isinstance(packed, bytes):
-            end = _table_end(packed, _INVOICE.size)
-            ids = _decode_ids(packed[end:])
-            records = _INVOICE.iter_unpack(packed[4:end])
+            end = table_end(packed, INVOICE.size)
+            ids = decode_ids(packed[end:])
+            records = INVOICE.iter_unpack(packed[4:end])
             open_: dict[str, tuple[int, int, int]] = dict(zip(ids, records, strict=True))
             if len(ids) > 1:  # oldest first: by due date, then id
                 ids = [i for _, i in sorted([(r[1], i) for i, r in open_.items()])]
@@ -528,9 +387,9 @@ class AccountBook:
             if not changed:
                 pass  # nothing was paid: the book keeps its packed invoices
             elif open_:
-                parts = [_COUNT.pack(len(open_))]
-                parts += [_INVOICE.pack(*record) for record in open_.values()]
-                parts.append(_encode(_SEP.join(open_)))
+                parts = [COUNT.pack(len(open_))]
+                parts += [INVOICE.pack(*record) for record in open_.values()]
+                parts.append(encode(SEP.join(open_)))
                 self.invoices = b"".join(parts)
             else:
                 self.invoices = None
@@ -552,22 +411,22 @@ class AccountBook:
                     invoices[invoice_id] = OpenInvoice(
                         invoice.open_amount - paid, invoice.due, invoice.invoice_date
                     )
-            self.invoices = _pack_invoices(invoices)
+            self.invoices = pack_invoices(invoices)
         self.credit += remaining
         return changes
 
     def open_invoices(self) -> list[OpenInvoice]:
         if self.invoices is None:
             return []
-        return [OpenInvoice(*record) for record in _invoice_records(self.invoices)]
+        return [OpenInvoice(*record) for record in invoice_records(self.invoices)]
 
     def dues(self) -> dict[int, int]:
         """Open invoice amounts by due date (ordinal)."""
         found: dict[int, int] = {}
         packed = self.invoices
         if isinstance(packed, bytes):
-            end = _table_end(packed, _INVOICE.size)
-            for amount, due, _ in _INVOICE.iter_unpack(packed[4:end]):
+            end = table_end(packed, INVOICE.size)
+            for amount, due, _ in INVOICE.iter_unpack(packed[4:end]):
                 found[due] = found.get(due, 0) + amount
         elif packed is not None:
             for amount, due, _ in packed.values():
@@ -579,7 +438,7 @@ class AccountBook:
         if self.invoices is None:
             return 0
         cutoff = day.toordinal() - allowed_days
-        return sum(amount for amount, due, _ in _invoice_records(self.invoices) if due < cutoff)
+        return sum(amount for amount, due, _ in invoice_records(self.invoices) if due < cutoff)
 
     def absorb(self, present: AccountBook) -> AccountBook:
         """Take in the book the new owner had already opened for the account (a hand-over
@@ -598,98 +457,3 @@ class AccountBook:
             if not self.has_seen(digest):
                 self.mark_seen(digest)
         return self
-
-
-# Currencies numbered in the order first seen, so that a group's open invoices by (currency,
-# due date) are one sorted array of integer keys.
-_CURRENCY_NUMBERS: dict[str, int] = {}
-_CURRENCIES: list[str] = []
-
-
-def _currency_number(currency: str) -> int:
-    number = _CURRENCY_NUMBERS.get(currency)
-    if number is None:
-        number = _CURRENCY_NUMBERS[currency] = len(_CURRENCIES)
-        _CURRENCIES.append(currency)
-    return number
-
-
-class GroupTotals:
-    """A credit group's member balances, summed per ``(ledger currency, company)``.
-
-    Each bucket is ``[receivable, open orders]``; whether open orders count is the member
-    company's setting, read when the group's exposure is computed. Open invoices are also
-    summed per (currency, due date), as two parallel arrays sorted by the key
-    ``currency number << 32 | due ordinal``: 16 bytes a due date.
-    """
-
-    __slots__ = ("buckets", "due_amounts", "due_keys")
-
-    def __init__(self) -> None:
-        self.buckets: dict[tuple[str, str], list[int]] = {}
-        self.due_keys = array("q")
-        # 64-bit amounts; a group whose sum outgrows them keeps a list of ints instead
-        self.due_amounts: MutableSequence[int] = array("q")
-
-    @property
-    def dues(self) -> dict[tuple[str, int], int]:
-        """(currency, due ordinal) → open invoices."""
-        return {
-            (_CURRENCIES[key >> 32], key & 0xFFFFFFFF): amount
-            for key, amount in zip(self.due_keys, self.due_amounts, strict=True)
-        }
-
-    def add(self, currency: str, company_id: str, receivable: int, open_orders: int) -> None:
-        bucket = self.buckets.get((currency, company_id))
-        if bucket is None:
-            bucket = self.buckets[(currency, company_id)] = [0, 0]
-        bucket[0] += receivable
-        bucket[1] += open_orders
-
-    def add_book(self, book: AccountBook, company_id: str, sign: int) -> None:
-        """Count a member's whole book in (``sign`` 1) or out (``sign`` -1) of the group."""
-        self.add(book.currency, company_id, sign * book.receivable, sign * book.open_order_total)
-        dues = book.dues()
-        self.add_dues(book.currency, dues if sign > 0 else {d: -a for d, a in dues.items()})
-
-    def add_dues(self, currency: str, changes: dict[int, int]) -> None:
-        """Carry a member's change of open invoices by due date into the group's."""
-        number = _CURRENCY_NUMBERS.get(currency)
-        if number is None:
-            number = _currency_number(currency)
-        number <<= 32
-        keys, amounts, search = self.due_keys, self.due_amounts, bisect.bisect_left
-        for due, change in changes.items():
-            if not change:
-                continue
-            key = number | due
-            at = search(keys, key)
-            if at < len(keys) and keys[at] == key:
-                left = amounts[at] + change
-                if not left:
-                    del keys[at]
-                    del amounts[at]
-                    continue
-            else:
-                left = change
-                keys.insert(at, key)
-                amounts.insert(at, 0)
-            try:
-                amounts[at] = left
-            except OverflowError:
-                amounts = self.due_amounts = list(amounts)
-                amounts[at] = left
-
-    def overdue(self, day: date, allowed_days: int) -> dict[str, int]:
-        """Open invoice amounts more than ``allowed_days`` past due on ``day``, per currency."""
-        cutoff = max(day.toordinal() - allowed_days, 0)
-        keys, amounts = self.due_keys, self.due_amounts
-        found: dict[str, int] = {}
-        at, size = 0, len(keys)
-        while at < size:  # per currency: its due dates before the cutoff are a prefix
-            number = keys[at] >> 32
-            before = bisect.bisect_left(keys, (number << 32) + cutoff, at)
-            if before > at:
-                found[_CURRENCIES[number]] = sum(amounts[at:before])
-            at = bisect.bisect_left(keys, (number + 1) << 32, before)
-        return found

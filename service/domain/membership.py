@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from service.domain.ledger import AccountBook, GroupTotals
+from service.domain.group_totals import GroupTotals
+from service.domain.ledger import AccountBook
 from service.domain.notifications import cod_conflict, same_account_elsewhere
 from service.domain.outputs import CreditNotification
 from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook

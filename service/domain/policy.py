@@ -13,7 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from service.domain.events import DEFAULT_AGING_PERIOD_DAYS, OrderCreated, SalesOrderStatus
-from service.domain.ledger import AccountBook, GroupTotals
+from service.domain.group_totals import GroupTotals
+from service.domain.ledger import AccountBook
 from service.domain.money import ExchangeRates, raise_by_pct, to_decimal, to_minor
 from service.domain.outputs import REASON_RANK, HoldReason
 from service.domain.reference import (

@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 
 from service.domain.interning import DATES
-from service.domain.ledger import AccountBook, HeldOrder, OpenInvoice
+from service.domain.ledger import AccountBook, HeldOrder
+from service.domain.packing import OpenInvoice
 
 FORMAT_VERSION = 2  # 2: packed tables as held (base64); 1: tables as JSON objects, ids in hex
 

@@ -14,7 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.domain.ledger import AccountBook, GroupTotals, HeldOrder, IdLog, id_digest
+from service.domain.group_totals import GroupTotals
+from service.domain.ledger import AccountBook, HeldOrder, id_digest
+from service.domain.packing import IdLog
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 
 DAY0 = date(2026, 3, 2)
