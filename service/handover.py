@@ -172,6 +172,21 @@ class Handover:
         self._settled.add((partition, root))
         return False
 
+    def settle_local(self, owned: set[int]) -> None:
+        """Called once the owned by-root partitions have been read to the ends they had at
+        assignment, so every hand-over committed into them before is applied. A book moving
+        between two owned partitions is then in memory already, unless it may still come into
+        its source from a partition another instance owns: those waits are the only ones kept.
+        (Without this a new deployment waits for barriers over its whole reference history.)"""
+        exposed = {source for source in owned if any(
+            self.reached.get(source, {}).get(origin, 0) < at
+            for origins in self.awaited.get(source, {}).values()
+            for origin, at in origins.items() if origin not in owned)}  # fmt: skip
+        for target in owned:
+            for origins in self.awaited.get(target, {}).values():
+                for source in [s for s in origins if s in owned and s not in exposed]:
+                    del origins[source]
+
     # -- parking ----------------------------------------------------------------------------
     def must_park(self, root: str, partition: int) -> bool:
         """The root waits, or has records parked already (its order holds)."""

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     retry_backoff_max_s: float = Field(10.0, gt=0, le=20)
     session_timeout_ms: int = Field(10_000, ge=1000)
     merge_wait_ms: int = Field(500, ge=0)  # how long an input partition with lag holds others
+    drain_timeout_ms: int = Field(5000, ge=0)  # inputs wait this long at most after assignment
 
     @property
     def transactional_id(self) -> str:

@@ -44,7 +44,7 @@ from service.processor import CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics
 from service.runtime.health import Health
 from service.runtime.merge import EventTimeMerge
-from service.runtime.rebalance import Rebalancing
+from service.runtime.rebalance import Draining, Rebalancing
 from service.runtime.reference_table import ReferenceTable
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
@@ -79,6 +79,7 @@ class KafkaRuntime(Rebalancing):
         self._outage = False
         self._next_offsets: dict[tuple[str, int], int] = {}  # after the last record handled
         self._inputs: list[tuple[str, int]] = []  # assigned input partitions
+        self._draining: Draining | None = None
         inputs = settings.topics.transaction_inputs()
         self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},
                                     settings.merge_wait_ms / 1000)  # fmt: skip
@@ -215,6 +216,7 @@ class KafkaRuntime(Rebalancing):
         messages = self.consumer.consume(self.settings.max_batch, timeout=0.02)
         if self._fatal is not None:  # set by a rebalance callback during that call
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
+        self._drained()
         for message in messages:
             if message.error() is not None:
                 log.warning("consume_error", error=str(message.error()))
@@ -222,6 +224,8 @@ class KafkaRuntime(Rebalancing):
                 self._in_context(message, None, None)
             else:
                 self._buffer(message)
+        if self._draining is not None:  # inputs read before the pause wait in the merge
+            return
         released = self.merge.release(self._inputs, self._has_lag, time.monotonic())
         for message, event, error in released:
             self._in_context(message, event, error)

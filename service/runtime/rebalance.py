@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,16 @@ from service.stores import InMemoryStateStore, RocksDBStateStore
 log = structlog.get_logger(__name__)
 
 
+@dataclass(slots=True)
+class Draining:
+    """A drain of the by-root partitions after an assignment (``_drain_by_root_first``)."""
+
+    ends: dict[int, int]
+    inputs: list[TopicPartition]
+    deadline: float
+    paused: bool = False
+
+
 class Rebalancing(ABC):
     settings: Settings
     processor: CreditProcessor
@@ -35,6 +47,7 @@ class Rebalancing(ABC):
     _next_offsets: dict[tuple[str, int], int]
     _pending_offsets: bool
     _fatal: BaseException | None
+    _draining: Draining | None
 
     @abstractmethod
     def commit(self) -> None:
@@ -74,7 +87,45 @@ class Rebalancing(ABC):
         # partitions owe (``service.handover``) come first in the by-root partitions, so
         # records routed next find their roots no longer waiting.
         self.commit()
+        self._drain_by_root_first(partitions)
         self.health.set_ready(True)
+
+    def _drain_by_root_first(self, partitions: list[TopicPartition]) -> None:
+        """Inputs wait while the owned by-root partitions are read to the ends they have now
+        (at most ``CREDIT_DRAIN_TIMEOUT_MS``); then ``Handover.settle_local`` drops the waits
+        that reading made moot. The loop pauses the inputs once the assignment is in effect."""
+        by_root = self.settings.topics.by_root
+        owned = [TopicPartition(by_root, partition) for partition in sorted(self.processor.owned)]
+        ends = {}
+        for tp in self.consumer.committed(owned, timeout=30):
+            low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
+            if max(tp.offset, low) < high:  # records to read after the committed offset
+                ends[tp.partition] = high
+        inputs = [TopicPartition(tp.topic, tp.partition) for tp in partitions
+                  if tp.topic != by_root]  # fmt: skip
+        deadline = time.monotonic() + self.settings.drain_timeout_ms / 1000
+        self._draining = Draining(ends, inputs, deadline)
+
+    def _drained(self) -> None:
+        """Pause the inputs of a drain that just began; end one whose partitions are read."""
+        draining = self._draining
+        if draining is None:
+            return
+        if not draining.paused:
+            if draining.inputs:
+                self.consumer.pause(draining.inputs)
+            draining.paused = True
+        by_root = self.settings.topics.by_root
+        positions = self.consumer.position([TopicPartition(by_root, p) for p in draining.ends])
+        read = all(tp.offset >= draining.ends[tp.partition] for tp in positions)
+        if read or time.monotonic() > draining.deadline:
+            if read:
+                self.processor.handover.settle_local(self.processor.owned)
+            else:
+                log.warning("by_root_drain_timed_out")
+            if draining.inputs:
+                self.consumer.resume(draining.inputs)
+            self._draining = None
 
     def _recommit_offsets(self, partitions: list[TopicPartition]) -> None:
         """Commit the committed offsets again in the next transaction. It changes nothing, but
@@ -87,6 +138,7 @@ class Rebalancing(ABC):
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.metrics.rebalances.labels("revoked").inc()
+        self._draining = None  # the next assignment drains again
         try:
             self.commit()
         except Exception as exc:  # a callback must not raise into the client: keep it

@@ -350,3 +350,27 @@ def test_records_read_again_after_a_restart_are_skipped_unless_they_were_parked(
     assert reborn.processor.parked_floor(2) is None
     with pytest.raises(PoisonMessageError):  # offset 11 is new: read, and found unreadable
         reborn.processor.process(2, 11, book.key, b"not a book", book.headers)
+
+
+def test_after_reading_its_partitions_an_instance_drops_waits_between_them() -> None:
+    """One instance owning every partition, started on a history of moves: once its by-root
+    partitions are read to their ends, no book can still be on its way between them, so no
+    root waits (``settle_local``); moves from a partition owned elsewhere still wait."""
+    _, cluster = history(waves=2)
+    alone = Instance(cluster, [0, 1, 2, 3])
+    handover = alone.processor.handover
+    assert any(handover.waiting(r, t) for t in range(PARTITIONS) for r in handover.awaited[t])
+    handover.settle_local({0, 1, 2, 3})
+    assert not any(handover.waiting(r, t) for t in range(PARTITIONS) for r in handover.awaited[t])
+
+    _, cluster = history(waves=2)
+    a = Instance(cluster, [0, 1, 2])  # partition 3 is another instance's
+    handover = a.processor.handover
+    handover.settle_local({0, 1, 2})
+    waiting = {(t, r) for t in (0, 1, 2) for r in handover.awaited.get(t, {})
+               if handover.waiting(r, t)}  # fmt: skip
+    # the partitions into which a book may still come from partition 3
+    awaited = handover.awaited
+    exposed = {s for s in (0, 1, 2) if any(3 in o for o in awaited.get(s, {}).values())}
+    assert waiting and all(any(s == 3 or s in exposed for s in handover.awaited[t][r])
+                           for t, r in waiting)  # fmt: skip
