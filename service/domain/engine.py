@@ -267,11 +267,12 @@ class CreditEngine:
 
     def _order_cancelled(self, event: OrderCancelled) -> Outcome:
         book = self.books.get(event.account)
-        if book is not None and book.has_order(event.order_id):
-            receivable, open_ = book.receivable, book.open_order_total
-            book.remove_order(event.order_id)
+        if book is None:
+            return Outcome(ignored=f"cancel of unknown or closed order {event.order_id}")
+        receivable, open_ = book.receivable, book.open_order_total
+        if book.take_order(event.order_id) is not None:
             self._tracked(event.account, book, receivable, open_)
-        elif book is None or not book.drop_hold(event.order_id):
+        elif not book.drop_hold(event.order_id):
             return Outcome(ignored=f"cancel of unknown or closed order {event.order_id}")
         return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
 

@@ -13,6 +13,8 @@ from collections.abc import MutableSequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from service.domain.interning import Pool
+
 if TYPE_CHECKING:
     from service.domain.ledger import AccountBook
 
@@ -29,6 +31,9 @@ def _currency_number(currency: str) -> int:
         number = _CURRENCY_NUMBERS[currency] = len(_CURRENCIES)
         _CURRENCIES.append(currency)
     return number
+
+
+_BUCKET_KEYS = Pool()  # (currency, company)
 
 
 class GroupTotals:
@@ -57,9 +62,10 @@ class GroupTotals:
         }
 
     def add(self, currency: str, company_id: str, receivable: int, open_orders: int) -> None:
-        bucket = self.buckets.get((currency, company_id))
-        if bucket is None:
-            bucket = self.buckets[(currency, company_id)] = [0, 0]
+        key = (currency, company_id)
+        bucket = self.buckets.get(key)
+        if bucket is None:  # the key is shared with the other groups
+            bucket = self.buckets[_BUCKET_KEYS.share(key)] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
 

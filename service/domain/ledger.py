@@ -15,16 +15,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from service.domain.interning import DigestSet
 from service.domain.packing import (
     AMOUNT,
     COUNT,
-    INT64,
+    INT64_MAX,
+    INT64_MIN,
     INVOICE,
     NUL,
     SEP,
     SMALL_ID_LOG,
     Digest,
-    IdLog,
     OpenInvoice,
     PackedInvoices,
     PackedOrders,
@@ -32,10 +33,12 @@ from service.domain.packing import (
     due_changes,
     encode,
     find_digest,
+    id_table,
     invoice_records,
     pack_invoices,
     pack_orders,
     position,
+    table_bytes,
     table_end,
     unpack_invoices,
     unpack_orders,
@@ -90,12 +93,13 @@ class HeldOrder:
 _JSON = json.JSONEncoder(separators=(",", ":"))
 
 
-def _hold_line(order_id: str, held: HeldOrder) -> bytes:
-    return _JSON.encode([order_id, *held.to_record()]).encode()
-
-
 def _hold_prefix(order_id: str) -> bytes:
+    """How the line of the order's hold begins."""
     return b"[" + _JSON.encode(order_id).encode() + b","
+
+
+def _hold_line(prefix: bytes, held: HeldOrder) -> bytes:
+    return prefix + _JSON.encode(held.to_record())[1:].encode()
 
 
 class AccountBook:
@@ -119,24 +123,24 @@ class AccountBook:
         self.orders: PackedOrders | None = None
         self.holds: bytes | None = None  # one JSON line per held order
         self.invoices: PackedInvoices | None = None
-        self.seen: bytes | IdLog = b""
+        self.seen: bytes | DigestSet = b""  # ids seen: digests, then a table when many
         self.review_notified: date | None = None
 
     # -- idempotence -----------------------------------------------------------------------
     def has_seen(self, digest: Digest) -> bool:
         seen = self.seen
-        if isinstance(seen, IdLog):
-            return digest in seen
+        if isinstance(seen, DigestSet):
+            return int.from_bytes(digest, "big") in seen
         at = seen.find(digest)
         return at != -1 and (at % 8 == 0 or find_digest(seen, digest, 8) != -1)
 
     def mark_seen(self, digest: Digest) -> None:
         """Log an id not seen before (``has_seen`` was false)."""
         seen = self.seen
-        if isinstance(seen, IdLog):
-            seen.add(digest)
+        if isinstance(seen, DigestSet):
+            seen.add(int.from_bytes(digest, "big"))
         elif len(seen) >= SMALL_ID_LOG * 8:
-            self.seen = IdLog(seen + digest)
+            self.seen = id_table(seen + digest)
         else:
             self.seen = seen + digest
 
@@ -144,12 +148,12 @@ class AccountBook:
         """The id log as concatenated 8-byte digests (what a snapshot keeps): as logged, or
         sorted once there are more than 32."""
         seen = self.seen
-        if isinstance(seen, IdLog):
-            return seen.to_bytes()
+        if isinstance(seen, DigestSet):
+            return table_bytes(seen)
         return seen if len(seen) <= 32 * 8 else b"".join(sorted(_digests(seen)))
 
     def load_seen(self, raw: bytes) -> None:
-        self.seen = raw if len(raw) <= SMALL_ID_LOG * 8 else IdLog(raw)
+        self.seen = raw if len(raw) <= SMALL_ID_LOG * 8 else id_table(raw)
 
     def seen_digests(self) -> set[bytes]:
         return _digests(self.seen_bytes())
@@ -180,7 +184,7 @@ class AccountBook:
         """An open order; an order already open is replaced."""
         orders = self.orders
         self.open_order_total += amount
-        if amount in INT64 and SEP not in order_id:
+        if INT64_MIN <= amount <= INT64_MAX and SEP not in order_id:
             encoded = encode(order_id)
             if orders is None:
                 self.orders = COUNT.pack(1) + AMOUNT.pack(amount) + encoded
@@ -189,7 +193,7 @@ class AccountBook:
                 count = COUNT.unpack_from(orders)[0]
                 end = 4 + 8 * count
                 ids = orders[end:]
-                at = position(ids, encoded)
+                at = -1 if ids.find(encoded) == -1 else position(ids, encoded)
                 if at == -1:
                     head, record = COUNT.pack(count + 1), AMOUNT.pack(amount)
                     self.orders = b"".join((head, orders[4:end], record, ids, NUL, encoded))
@@ -206,6 +210,10 @@ class AccountBook:
         if amount is None:
             raise KeyError(order_id)
         return amount
+
+    def take_order(self, order_id: str) -> int | None:
+        """Close an open order; its amount, or ``None`` if it is not open."""
+        return self._take_order(order_id, None)
 
     def reduce_order(self, order_id: str, by: int) -> int:
         """Move up to ``by`` of an open order's amount out of open orders; returns how much."""
@@ -259,7 +267,7 @@ class AccountBook:
         return {record[0]: HeldOrder.from_record(record[1:]) for record in records}
 
     def set_holds(self, holds: dict[str, HeldOrder]) -> None:
-        lines = [_hold_line(order_id, held) for order_id, held in holds.items()]
+        lines = [_hold_line(_hold_prefix(order_id), held) for order_id, held in holds.items()]
         self.holds = b"\n".join(lines) if lines else None
 
     def held(self, order_id: str) -> HeldOrder | None:
@@ -267,6 +275,8 @@ class AccountBook:
         if self.holds is None:
             return None
         prefix = _hold_prefix(order_id)
+        if self.holds.find(prefix) == -1:
+            return None
         for line in self.holds.split(b"\n"):
             if line.startswith(prefix):
                 return HeldOrder.from_record(json.loads(line)[1:])
@@ -274,12 +284,15 @@ class AccountBook:
 
     def hold(self, order_id: str, held: HeldOrder) -> None:
         """Hold an order; a hold already recorded for it is replaced where it stands."""
-        line = _hold_line(order_id, held)
-        if self.holds is None:
+        prefix = _hold_prefix(order_id)
+        line, holds = _hold_line(prefix, held), self.holds
+        if holds is None:
             self.holds = line
             return
-        prefix = _hold_prefix(order_id)
-        lines = self.holds.split(b"\n")
+        if holds.find(prefix) == -1:  # not held yet (``in`` on bytes tries an int first)
+            self.holds = holds + b"\n" + line
+            return
+        lines = holds.split(b"\n")
         for at, present in enumerate(lines):
             if present.startswith(prefix):
                 lines[at] = line
@@ -300,6 +313,8 @@ class AccountBook:
         if self.holds is None:
             return None
         prefix = _hold_prefix(order_id)
+        if self.holds.find(prefix) == -1:
+            return None
         lines = self.holds.split(b"\n")
         for at, line in enumerate(lines):
             if line.startswith(prefix):
@@ -327,7 +342,7 @@ class AccountBook:
         self.receivable += amount
         left, due_day, issued = amount - consumed, due.toordinal(), invoice_date.toordinal()
         packed = self.invoices
-        if left in INT64 and SEP not in invoice_id:
+        if INT64_MIN <= left <= INT64_MAX and SEP not in invoice_id:
             if packed is None:
                 if not left:
                     return {}

@@ -65,7 +65,9 @@ class Membership:
             return Outcome(ignored="customer record already applied")
         if current is not None and event.occurred_at < current.as_of:
             return Outcome(ignored="older than the customer record held")
-        profile = CustomerProfile.from_event(event, self.reference.new_account_key(account))
+        profile = CustomerProfile.from_event(
+            event, self.reference.new_account_key(account, current)
+        )
         old_group = self.group_id(account)
         self.reference.put_customer(profile)
         new_group = self.group_id(account)

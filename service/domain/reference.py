@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -21,7 +21,7 @@ from service.domain.events import (
     SalesOrderStatus,
     WarehouseUpserted,
 )
-from service.domain.interning import AMOUNTS, DATES, INSTANTS, DigestSet, Pool, name
+from service.domain.interning import AMOUNTS, DATES, INSTANTS, DigestSet, name
 from service.domain.money import ExchangeRates, to_minor
 
 AccountKey = tuple[str, str]
@@ -30,6 +30,12 @@ AccountKey = tuple[str, str]
 def source_digest(event_id: str) -> int:
     """A stable 64-bit digest of the event a record came from: a redelivery is spotted by it."""
     return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest())
+
+
+def _instant(at: datetime) -> datetime:
+    """The same instant in UTC, shared: only compared, and comparing, hashing or pooling
+    datetimes of one ``tzinfo`` object needs no ``utcoffset()`` call."""
+    return INSTANTS.share(at.astimezone(UTC))
 
 
 def _minor(amount: Decimal | None, currency: str) -> int | None:
@@ -116,8 +122,36 @@ class CustomerControls(NamedTuple):
     allowed_overdue_days: int
 
 
-_TERMS = Pool()
-_CONTROLS = Pool()
+# One copy of each combination. A plain tuple finds the equal named tuple (same hash, equal),
+# so a combination already known costs no named tuple; bounded like ``interning.Pool``.
+_TERMS: dict[tuple[object, ...], CustomerTerms] = {}
+_CONTROLS: dict[tuple[object, ...], CustomerControls] = {}
+_SHARED_LIMIT = 1 << 15
+
+
+def _terms(values: tuple[str, str | None, str | None, bool]) -> CustomerTerms:
+    found = _TERMS.get(values)
+    if found is None:
+        if len(_TERMS) >= _SHARED_LIMIT:
+            _TERMS.clear()
+        found = CustomerTerms(*values)
+        _TERMS[found] = found
+    return found
+
+
+def _controls(
+    values: tuple[
+        int | None, date | None, date | None, SalesOrderStatus | None, date | None, int | None,
+        int | None, int,
+    ],
+) -> CustomerControls:  # fmt: skip
+    found = _CONTROLS.get(values)
+    if found is None:
+        if len(_CONTROLS) >= _SHARED_LIMIT:
+            _CONTROLS.clear()
+        found = CustomerControls(*values)
+        _CONTROLS[found] = found
+    return found
 
 
 @dataclass(slots=True)
@@ -146,18 +180,17 @@ class CustomerProfile:
             _minor(event.guarantee_amount, ccy) or 0
         )
         # the values inside a shared tuple are shared with it
-        terms = CustomerTerms(ccy, event.credit_manager, event.credit_analyst, event.cod_terms)
-        controls = CustomerControls(
+        terms = _terms((ccy, event.credit_manager, event.credit_analyst, event.cod_terms))
+        controls = _controls((
             _minor(event.temporary_credit_limit, ccy), event.temporary_limit_from,
             event.temporary_limit_to, event.sales_order_status, event.sales_order_status_date,
             event.hold_period, _minor(event.allowed_overdue_amount, ccy),
             event.allowed_overdue_days or 0,
-        )  # fmt: skip
+        ))  # fmt: skip
         return cls(
-            account, name(event.credit_group_id), AMOUNTS.share(_minor(event.credit_limit, ccy)),
+            account, event.credit_group_id, AMOUNTS.share(_minor(event.credit_limit, ccy)),
             DATES.share(event.credit_limit_expires), AMOUNTS.share(secured),
-            DATES.share(event.next_review), INSTANTS.share(event.occurred_at),
-            _TERMS.share(terms), _CONTROLS.share(controls),
+            DATES.share(event.next_review), _instant(event.occurred_at), terms, controls,
         )  # fmt: skip
 
     @property
@@ -236,29 +269,34 @@ class ReferenceBook:
         self.warehouses: dict[str, WarehouseSettings] = {}
         self.customers: dict[str, dict[str, CustomerProfile]] = {}
         self.groups: dict[str, GroupSettings] = {}
-        self.members_by_group: dict[str, set[AccountKey]] = {}
+        # a list per group (8 bytes a member, not ~35 in a set): an account is in the list of
+        # its profile's group only, so it is added once and removed when it leaves
+        self.members_by_group: dict[str, list[AccountKey]] = {}
         self.rates = ExchangeRates()
-        self.applied = DigestSet()  # digests of every reference event applied
+        self.applied = DigestSet(1 << 12)  # digests of every reference event applied
 
     def first_delivery(self, event_id: str) -> bool:
         """True the first time a reference event id is seen; a redelivery changes nothing."""
-        digest = source_digest(event_id)
-        if digest in self.applied:
-            return False
-        self.applied.add(digest)
-        return True
+        return self.applied.add(source_digest(event_id))
 
     def account_key(self, account: AccountKey) -> AccountKey:
         """The account's one key tuple if it has a profile (indexes share it), else ``account``."""
         profile = self.customer(account)
         return account if profile is None else profile.account
 
-    def new_account_key(self, account: AccountKey) -> AccountKey:
-        """The key tuple a new profile of ``account`` keeps: the known one, else interned ids."""
-        profile = self.customer(account)
-        if profile is not None:
-            return profile.account
-        return (sys.intern(account[0]), account[1])
+    def new_account_key(self, account: AccountKey, current: CustomerProfile | None) -> AccountKey:
+        """The key tuple a new profile of ``account`` keeps: its current profile's, else a new
+        one, sharing the company id (interned) and the customer id of the same customer in
+        another company, if any (customers are numbered alike across companies)."""
+        if current is not None:
+            return current.account
+        company_id, customer_id = account
+        for profiles in self.customers.values():
+            other = profiles.get(customer_id)
+            if other is not None:
+                customer_id = other.account[1]
+                break
+        return (sys.intern(company_id), customer_id)
 
     def customer(self, account: AccountKey) -> CustomerProfile | None:
         by_company = self.customers.get(account[0])
@@ -302,9 +340,9 @@ class ReferenceBook:
         old_group = previous.group_id if previous else None
         if old_group != profile.group_id:
             if old_group is not None:
-                self.members_by_group[old_group].discard(account)
+                self.members_by_group[old_group].remove(account)
             if profile.group_id is not None:
-                self.members_by_group.setdefault(profile.group_id, set()).add(account)
+                self.members_by_group.setdefault(profile.group_id, []).append(account)
         return previous
 
     def members(self, group_id: str) -> list[AccountKey]:

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.domain.group_totals import GroupTotals
+from service.domain.interning import DigestSet
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
-from service.domain.packing import IdLog
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 
 DAY0 = date(2026, 3, 2)
@@ -183,7 +183,7 @@ def test_the_id_log_finds_every_id_it_logged_and_no_other(business_ids: list[str
     assert all(restored.has_seen(digest) for digest in digests)
     assert restored.seen_bytes() == book.seen_bytes()
     if len(digests) > 64:
-        assert isinstance(book.seen, IdLog)
+        assert isinstance(book.seen, DigestSet)
 
 
 def test_group_totals_keep_sums_beyond_64_bits_and_drop_settled_dates() -> None:
@@ -211,3 +211,37 @@ def test_a_version_1_snapshot_is_still_read() -> None:
     assert len(book.seen_bytes()) == 32
     again = book_from_bytes(book_to_bytes(book))  # and written as version 2
     assert book_to_bytes(again)[:2] == b"[2" and _unordered(again) == _unordered(book)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 2**64 - 1), st.integers(0, 40)), max_size=300))
+def test_the_digest_set_is_a_set(digests: list[int]) -> None:
+    table, plain = DigestSet(), set()
+    for digest in digests:
+        assert (digest in table) == (digest in plain)
+        table.add(digest)
+        plain.add(digest)
+        assert len(table) == len(plain)
+    assert sorted(table) == sorted(plain)
+    assert all(digest in table for digest in plain)
+
+
+def test_a_book_with_hundreds_of_open_orders_and_invoices_stays_exact() -> None:
+    book, plain = AccountBook("EUR"), PlainBook()
+    operations: list[tuple[Any, ...]] = []
+    for i in range(300):
+        operations.append(("order", f"o-{i}", 100 + i))
+        operations.append(("invoice", f"i-{i}", 50 + i, i % 40, i % 2 == 0, f"o-{i}"))
+    operations += [("cancel", f"o-{i}") for i in range(0, 300, 3)]
+    operations += [("payment", 7_000, [f"i-{i}" for i in range(0, 300, 7)]), ("payment", 10**6, [])]
+    for operation in operations:
+        _apply(book, operation)
+        _apply(plain, operation)
+        assert list(book.order_items().items()) == list(plain.orders.items())
+        assert list(book.invoice_items().items()) == [
+            (i, tuple(invoice)) for i, invoice in plain.invoices.items()
+        ]
+        assert book.dues() == plain.dues()
+    assert (book.receivable, book.open_order_total, book.credit) == (
+        plain.receivable, plain.open_total, plain.credit,
+    )  # fmt: skip
