@@ -18,9 +18,12 @@ Phases (``--phases``, default all):
    records when it hands each order to the producer; the watcher records when each decision is
    read (read_committed, so committed). latency = read - produced: p50, p99, max.
 3. ``restore``: ``--restore-accounts`` account books (an open order, an open invoice, a short id
-   log) produced straight into a changelog topic, then ``restore_partition`` into fresh RocksDB
-   stores for every partition ("changelog → store") and ``processor.assign`` of every store
-   ("store → memory"), and the first ``processor.flush`` after that ``assign``.
+   log) produced straight into a changelog topic, then ``restore_partitions`` (one reader, as
+   the service restores) into fresh RocksDB stores for every partition ("changelog → store")
+   and ``processor.assign`` of every store ("store → memory"), and the first
+   ``processor.flush`` after that ``assign``. Then ``bench.reference_load``: a reference table
+   of as many customers, read in full by ``KafkaRuntime._start`` as every starting instance
+   does (``--no-reference-load`` skips it).
 
 Peak RSS of the service process (VmHWM) is read before it is stopped (phases 1 and 2), with
 its CPU time while measured (decisions per CPU-second hardly depend on what else the machine
@@ -54,6 +57,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench import reference_load
 from bench.kafka_support import (
     Deployment,
     Encoded,
@@ -65,6 +69,7 @@ from bench.kafka_support import (
     encode_events,
     load_average,
 )
+from bench.reference_load import ReferenceLoad
 from service.bootstrap import codec_for, processor_for
 from service.codec import AvroCodec
 from service.domain.ledger import AccountBook, id_digest
@@ -117,9 +122,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--stall-timeout", type=float, default=60.0,
         help="give up when no decision arrives for this long")  # fmt: skip
     add("--py-spy", action="store_true", help="profile the service (phases 1-2) with py-spy")
-    add("--restore-api", choices=("partition", "partitions"), default="partition",
-        help="phase 3: restore_partition per partition, or restore_partitions (one reader) "
-        "where the service has it")  # fmt: skip
+    add("--restore-api", choices=("partition", "partitions"), default="partitions",
+        help="phase 3: restore_partitions (one reader, as the service restores), or "
+        "restore_partition per partition (older service code)")  # fmt: skip
+    add(
+        "--no-reference-load",
+        action="store_true",
+        help="phase 3: skip loading a reference table of --restore-accounts customers",
+    )
     add("--profile-restore", action="store_true",
         help="phase 3 under cProfile (slower); prints where the time goes")  # fmt: skip
     add("--keep", action="store_true", help="keep topics and state directories")
@@ -462,6 +472,7 @@ class Restore:
     load: str = ""
     api: str = "restore_partition"
     profiles: dict[str, str] = field(default_factory=dict)
+    reference: ReferenceLoad | None = None
 
 
 _DAY0 = date(2026, 3, 2)
@@ -564,9 +575,20 @@ def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -
         if not args.keep:
             shutil.rmtree(work / "restore", ignore_errors=True)
             delete_topics(settings, deployment.all_topics())
+    reference = None
+    if not args.no_reference_load:
+        log(f"restore: publishing a reference table of {args.restore_accounts:,} customers")
+        deployment = Deployment.create(base, run_id, "reference", work)
+        try:
+            reference = reference_load.measure(deployment.settings, args.restore_accounts,
+                                               args.seed)  # fmt: skip
+        finally:
+            if not args.keep:
+                delete_topics(deployment.settings, deployment.all_topics())
+        log(f"restore: reference table loaded in {reference.load_seconds:.1f} s")
     return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
                    books, memory, flushed, flush_records, f"{load}→{load_average()}",
-                   f"restore_{args.restore_api}", profiles)  # fmt: skip
+                   f"restore_{args.restore_api}", profiles, reference)  # fmt: skip
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -707,7 +729,21 @@ def report(
              f"{res.flush_records:,} changelog records"],
             ["(setup) books produced to changelog", f"{res.produce_seconds:.1f} s", "", ""],
         ]  # fmt: skip
+        if (ref := res.reference) is not None:
+            rows += [
+                ["reference table → memory (KafkaRuntime._start)", f"{ref.load_seconds:.1f} s",
+                 f"{ref.per_second:,.0f} records/s",
+                 f"{ref.records:,} records, {ref.customers:,} customers"],
+                ["(setup) reference records produced", f"{ref.produce_seconds:.1f} s", "", ""],
+            ]  # fmt: skip
         out.extend(_table(["step", "time", "rate", ""], rows))
+        if ref is not None:
+            books = res.restore_seconds + res.assign_seconds
+            say(
+                f"   a new node (no local store): {books + ref.load_seconds:.1f} s "
+                f"= reference {ref.load_seconds:.1f} s + books {books:.1f} s; a restart with its "
+                f"local stores: {ref.load_seconds + res.assign_seconds:.1f} s"
+            )
     for t in phases:
         _profile_lines(out, f"service profile, phase 1 {t.guarantee}", t.service)
     if lat is not None:

@@ -50,6 +50,7 @@ from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
+PROGRESS_EVERY_S = 5.0
 
 
 def _transient(exc: BaseException) -> bool:
@@ -129,9 +130,19 @@ class KafkaRuntime(Rebalancing):
                                 on_lost=self._on_revoke)  # fmt: skip
 
     def _load_reference(self) -> None:
-        """Read the whole reference table before taking any partition: readiness waits."""
+        """Read the whole reference table before taking any partition: readiness waits, but
+        the loop stays alive for ``/healthz`` (a large table takes a while) and SIGTERM stops
+        the load; progress is logged and shown in ``credit_reference_behind_records``."""
+        reported = time.monotonic()
         while not self.reference.caught_up:
+            if not self.running:
+                raise StopRequested("stopped while loading the reference table")
+            self.health.beat()
             self._apply_reference(timeout=0.5)
+            if time.monotonic() - reported >= PROGRESS_EVERY_S:
+                reported = time.monotonic()
+                self.metrics.reference_behind.set(self.reference.left_to_load())
+                log.info("reference_table_loading", left=self.reference.left_to_load())
         self.health.set_caught_up(True)
         log.info("reference_table_loaded", customers=sum(
             len(c) for c in self.processor.engine.reference.customers.values()))  # fmt: skip
@@ -161,6 +172,7 @@ class KafkaRuntime(Rebalancing):
         try:
             self.start()
         except StopRequested:
+            self._close()
             return
         try:
             self._loop()
@@ -186,14 +198,18 @@ class KafkaRuntime(Rebalancing):
         self.commit()
 
     def _close(self) -> None:
+        """Close what was opened (``start`` may have stopped half-way)."""
         self.health.set_ready(False)
+        opened = [getattr(self, name, None) for name in ("consumer", "reference", "output")]
         try:
-            self.consumer.close()
+            for client in opened[:2]:
+                if client is not None:
+                    client.close()
         finally:
-            self.reference.close()
             for store in self.stores.values():
                 store.close()
-            self.output.close()
+            if opened[2] is not None:
+                opened[2].close()
 
     # -- the loop --------------------------------------------------------------------------
     def _produce(self, records: list[Record]) -> None:

@@ -34,6 +34,10 @@ class ReferenceTable:
         """Read up to the end seen at start-up: the instance may become ready."""
         return all(self._positions[p] >= end for p, end in self._ends.items())
 
+    def left_to_load(self) -> int:
+        """Records between what was read and the end seen at start-up."""
+        return sum(max(end - self._positions[p], 0) for p, end in self._ends.items())
+
     def behind(self) -> int:
         """Records between what was read and the current end of the topic."""
         return sum(

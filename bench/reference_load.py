@@ -1,0 +1,98 @@
+"""Restore, part two: how long a starting instance takes to load the reference table.
+
+Every instance reads ``credit.reference`` in full before it takes a partition (a global table),
+so with N accounts a start, or a restart with a local store, reads N customer records first.
+
+Setup: ``service.loadgen`` makes a realistic reference set for ``TEMPLATE_ACCOUNTS`` accounts
+(companies, warehouses, rates, groups, customers); copies of its groups and customers with new
+ids make up ``accounts`` customers (group sizes and settings as generated). The records are
+Avro-encoded as an order system would publish them and produced to the reference topic.
+Measured: ``KafkaRuntime._start`` (connect, transactional producer, reference table read in
+full and applied, subscribe), the code path of a starting instance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from bench.kafka_support import RawProducer, create_topics
+from service.bootstrap import bootstrap, codec_for
+from service.loadgen import LoadConfig, reference_events
+from service.publish import native, record_key
+from service.settings import Settings
+
+TEMPLATE_ACCOUNTS = 20_000
+
+
+@dataclass
+class ReferenceLoad:
+    records: int
+    customers: int
+    produce_seconds: float
+    load_seconds: float
+    memory_note: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.load_seconds if self.load_seconds else 0.0
+
+
+def scaled_reference(accounts: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Reference events for ``accounts`` customers: the template set, then renamed copies."""
+    config = LoadConfig(seed=seed, accounts=TEMPLATE_ACCOUNTS, groups=TEMPLATE_ACCOUNTS // 50,
+                        events=1)  # fmt: skip
+    templates = list(reference_events(config))
+    copies = -(-accounts // TEMPLATE_ACCOUNTS)
+    made = 0
+    for event in templates:  # rates, companies, warehouses first; groups copied
+        if event["event_type"] == "group_upserted":
+            for copy in range(copies):
+                yield event | {"event_id": f"{event['event_id']}/{copy}",
+                               "group_id": f"{event['group_id']}/{copy}"}  # fmt: skip
+        elif event["event_type"] != "customer_upserted":
+            yield event
+    customers = [e for e in templates if e["event_type"] == "customer_upserted"]
+    for copy in range(copies):
+        for event in customers:
+            if made == accounts:
+                return
+            group = event.get("credit_group_id")
+            yield event | {
+                "event_id": f"{event['event_id']}/{copy}",
+                "customer_id": f"{event['customer_id']}/{copy}",
+                "credit_group_id": None if group is None else f"{group}/{copy}",
+            }
+            made += 1
+
+
+def measure(settings: Settings, accounts: int, seed: int) -> ReferenceLoad:
+    """Publish the reference set to ``settings``' reference topic, then time a start-up."""
+    create_topics(settings)
+    codec = codec_for(settings)
+    topic = settings.topics.reference
+    producer = RawProducer(settings, linger_ms=50)
+    started = time.perf_counter()
+    records = customers = 0
+    for event in scaled_reference(accounts, seed):
+        value = codec.encode(topic, native(event), checked=False)
+        producer.produce(topic, record_key(event).encode(), value)
+        records += 1
+        customers += event["event_type"] == "customer_upserted"
+        if records % 5000 == 0:
+            producer.producer.poll(0)
+    producer.flush(300)
+    produced = time.perf_counter() - started
+    service = bootstrap(settings)
+    started = time.perf_counter()
+    try:
+        service.runtime._start()
+        loaded = time.perf_counter() - started
+        held = sum(len(c) for c in service.runtime.processor.engine.reference.customers.values())
+    finally:
+        service.runtime._close()
+    if held != customers:
+        raise RuntimeError(f"loaded {held:,} customers of {customers:,}")
+    return ReferenceLoad(records, customers, produced, loaded)
