@@ -45,12 +45,11 @@ from service.runtime.clients import consumer_config, ensure_topics
 from service.runtime.health import Health
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
-from service.runtime.reference_table import ReferenceTable
+from service.runtime.reference_loading import ReferenceLoading, StopRequested
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
-PROGRESS_EVERY_S = 5.0
 
 
 def _transient(exc: BaseException) -> bool:
@@ -58,15 +57,11 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, KafkaException) and not exc.args[0].fatal()
 
 
-class StopRequested(CreditServiceError):
-    """SIGTERM arrived before the service was up."""
-
-
 class FencedError(CreditServiceError):
     """Another producer with our transactional id, or a newer group generation, took over."""
 
 
-class KafkaRuntime(Rebalancing):
+class KafkaRuntime(Rebalancing, ReferenceLoading):
     def __init__(self, settings: Settings, processor: CreditProcessor, metrics: Any,
                  health: Health) -> None:  # fmt: skip
         self.settings, self.processor = settings, processor
@@ -121,31 +116,12 @@ class KafkaRuntime(Rebalancing):
     def _start(self) -> None:
         ensure_topics(self.settings)
         self.output = TransactionalOutput(self.settings, self._on_error)
-        self.reference = ReferenceTable(self.settings)
-        self._load_reference()
+        self._open_reference()
         self.consumer = Consumer(consumer_config(self.settings) | {"error_cb": self._on_error})
         topics = self.settings.topics
         self.consumer.subscribe([*topics.transaction_inputs(), topics.by_root],
                                 on_assign=self._on_assign, on_revoke=self._on_revoke,
                                 on_lost=self._on_revoke)  # fmt: skip
-
-    def _load_reference(self) -> None:
-        """Read the whole reference table before taking any partition: readiness waits, but
-        the loop stays alive for ``/healthz`` (a large table takes a while) and SIGTERM stops
-        the load; progress is logged and shown in ``credit_reference_behind_records``."""
-        reported = time.monotonic()
-        while not self.reference.caught_up:
-            if not self.running:
-                raise StopRequested("stopped while loading the reference table")
-            self.health.beat()
-            self._apply_reference(timeout=0.5)
-            if time.monotonic() - reported >= PROGRESS_EVERY_S:
-                reported = time.monotonic()
-                self.metrics.reference_behind.set(self.reference.left_to_load())
-                log.info("reference_table_loading", left=self.reference.left_to_load())
-        self.health.set_caught_up(True)
-        log.info("reference_table_loaded", customers=sum(
-            len(c) for c in self.processor.engine.reference.customers.values()))  # fmt: skip
 
     def _check_lag(self) -> None:
         try:
@@ -214,18 +190,6 @@ class KafkaRuntime(Rebalancing):
     # -- the loop --------------------------------------------------------------------------
     def _produce(self, records: list[Record]) -> None:
         self.output.produce(records)
-
-    def _apply_reference(self, timeout: float) -> None:
-        for message in self.reference.poll(timeout=timeout):
-            structlog.contextvars.bind_contextvars(topic=message.topic(), offset=message.offset())
-            try:
-                event = self.processor.decode(self.reference.topic, message.value())
-                self._produce(self.processor.apply_reference(event, message.offset() or 0))
-                self.metrics.event_in(self.reference.topic, event.event_type)
-            except PoisonMessageError as exc:
-                self._dead_letter(message, exc)
-            finally:
-                structlog.contextvars.clear_contextvars()
 
     def _consume_batch(self) -> None:
         """By-root records are decided as they come; inputs wait in the event-time merge."""

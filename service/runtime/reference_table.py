@@ -1,7 +1,8 @@
 """The global reference table: every instance reads ``credit.reference`` in full.
 
-It uses its own consumer with manually assigned partitions (no group offsets), from the
-beginning, and reports when it has caught up with the end it saw at start-up.
+It uses its own consumer with a manually assigned partition (no group offsets), from the
+beginning or from where a local snapshot ends (``reference_snapshot``), and reports when it has
+caught up with the end it saw at start-up.
 """
 
 from __future__ import annotations
@@ -18,16 +19,24 @@ log = structlog.get_logger(__name__)
 
 
 class ReferenceTable:
+    """The topic has one partition (``ensure_topics`` checks it): its offsets order the
+    reference records for every instance."""
+
+    PARTITION = 0
+
     def __init__(self, settings: Settings) -> None:
         self.topic = settings.topics.reference
         self._consumer = Consumer(reader_config(settings, "reference"))
-        metadata = self._consumer.list_topics(self.topic, timeout=30).topics[self.topic]
-        partitions = sorted(metadata.partitions)
-        self._consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])
-        self._ends = {p: self._consumer.get_watermark_offsets(TopicPartition(self.topic, p),
-                                                              timeout=30)[1]
-                      for p in partitions}  # fmt: skip
-        self._positions = dict.fromkeys(partitions, 0)
+        self.end = self._consumer.get_watermark_offsets(TopicPartition(self.topic, self.PARTITION),
+                                                        timeout=30)[1]  # fmt: skip
+        self._ends = {self.PARTITION: self.end}
+        self._positions = {self.PARTITION: 0}
+
+    def begin(self, at: int = 0) -> None:
+        """Read from offset ``at`` (a snapshot holds the records before it), else from the start."""
+        start = OFFSET_BEGINNING if at == 0 else at
+        self._consumer.assign([TopicPartition(self.topic, self.PARTITION, start)])
+        self._positions[self.PARTITION] = at
 
     @property
     def caught_up(self) -> bool:

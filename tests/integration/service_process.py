@@ -47,14 +47,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 class ServiceProcess:
-    def __init__(self, settings: Settings, workdir: Path, instance_id: str) -> None:
+    def __init__(self, settings: Settings, workdir: Path, instance_id: str,
+                 env: dict[str, str] | None = None) -> None:  # fmt: skip
         self.settings, self.instance_id = settings, instance_id
         self.port = free_port()
         self.log = workdir / f"{instance_id}-{self.port}.log"
+        self.state_dir = workdir / instance_id
         self.env = os.environ | settings_env(settings) | {
             "CREDIT_INSTANCE_ID": instance_id, "CREDIT_HTTP_PORT": str(self.port),
-            "CREDIT_HTTP_HOST": "127.0.0.1", "CREDIT_STATE_DIR": str(workdir / instance_id),
-        }  # fmt: skip
+            "CREDIT_HTTP_HOST": "127.0.0.1", "CREDIT_STATE_DIR": str(self.state_dir),
+        } | (env or {})  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServiceProcess:
@@ -156,7 +158,8 @@ def dump(value: Any) -> str:
 
 
 def deployed(settings: Settings, reference: list[dict[str, Any]], workdir: Path,
-             instance_id: str) -> tuple[Any, ServiceProcess]:  # fmt: skip
+             instance_id: str, env: dict[str, str] | None = None,
+             ) -> tuple[Any, ServiceProcess]:  # fmt: skip
     """Reference data published, then one service started and ready; returns the publisher."""
     from service.bootstrap import codec_for
     from service.publish import EventPublisher
@@ -164,7 +167,7 @@ def deployed(settings: Settings, reference: list[dict[str, Any]], workdir: Path,
     publisher = EventPublisher(settings, codec_for(settings))
     publisher.publish(reference)
     publisher.flush()
-    service = ServiceProcess(settings, workdir, instance_id).start()
+    service = ServiceProcess(settings, workdir, instance_id, env).start()
     service.wait_ready()
     return publisher, service
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from service.bootstrap import bootstrap
-from service.runtime import kafka_loop
-from service.runtime.kafka_loop import StopRequested
+from service.runtime import reference_loading
+from service.runtime.reference_loading import StopRequested
 from service.settings import Settings
 
 
@@ -46,7 +46,7 @@ def test_a_long_load_keeps_the_loop_alive_and_reports_progress(
     runtime, health = service.runtime, service.health
     table = EndlessTable(stop_after=3)
     runtime.reference = table  # type: ignore[assignment]
-    monkeypatch.setattr(kafka_loop, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(reference_loading, "PROGRESS_EVERY_S", 0.0)
     health._last_beat = time.monotonic() - 3600  # stale: only the load's beats revive it
     assert not health.alive()
     runtime._load_reference()

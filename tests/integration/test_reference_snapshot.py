@@ -1,0 +1,59 @@
+"""Restarts from the local reference snapshot, on the broker: the service reads the snapshot,
+then only the reference records published since (group moves among them), and its outputs and
+balances still equal a replay of everything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from service.loadgen import LoadConfig, reference_events, transaction_events
+from service.runtime.clients import ensure_topics
+from service.runtime.reference_snapshot import FILE_NAME
+from tests.contract.harness import isolated_settings
+from tests.contract.test_contract import phased
+from tests.integration.service_process import deployed, publish_settled, settle
+from tests.integration.test_failures import check_exactly_once
+
+CONFIG = LoadConfig(seed=7, accounts=120, groups=8, companies=2, events=600, days=20,
+                    profile_change_rate=0.05)  # fmt: skip
+
+
+def test_restarts_read_the_snapshot_then_the_records_after_it(bootstrap_servers: str,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    settings = isolated_settings(bootstrap_servers, tmp_path / "unused")
+    ensure_topics(settings)
+    phases = [list(reference_events(CONFIG)), *phased(list(transaction_events(CONFIG)), 200)]
+    moves = sum(e.get("event_type") == "customer_upserted" for p in phases[2:] for e in p)
+    assert moves >= 5  # reference records that come after the first snapshot
+    env = {"CREDIT_REFERENCE_SNAPSHOT_AFTER": "1"}
+    publisher, service = deployed(settings, phases[0], tmp_path, "i1", env)
+    publish_settled(settings, publisher, phases[1], service)
+    assert service.terminate() == 0
+    snapshot_file = service.state_dir / FILE_NAME
+    assert snapshot_file.exists()
+    restarts = 0
+    for number, phase in enumerate(phases[2:]):
+        publisher.publish(phase)
+        publisher.flush()
+        if number % 4 == 0:  # published while the service was down: read at its start
+            service.start().wait_ready()
+            restarts += 1
+        settle(settings, service)
+        if number % 8 == 3:
+            service.kill9()
+        elif number % 8 == 7:
+            assert service.terminate() == 0
+    if service.process is not None and service.process.poll() is not None:
+        service.start().wait_ready()
+        restarts += 1
+    settle(settings, service)
+    assert service.terminate() == 0
+    lines = [json.loads(line) for line in service.log.read_text().splitlines()
+             if line.startswith("{")]  # fmt: skip
+    loaded = [line["position"] for line in lines if line["event"] == "reference_snapshot_loaded"]
+    assert len(loaded) == restarts >= 4
+    assert loaded == sorted(loaded) and loaded[-1] > loaded[0]  # newer snapshots were written
+    starts = [line for line in lines if line["event"] == "reference_table_loaded"]
+    assert any(s["snapshot_position"] > 0 and s["applied"] > 0 for s in starts)  # with a tail
+    check_exactly_once(settings, phases)
