@@ -93,8 +93,8 @@ class ReferenceLoading(ABC):
 
     def _save_snapshot(self, file: snapshot.SnapshotFile, topic_id: str) -> None:
         started = time.perf_counter()
-        payload = snapshot.encode(self.processor, self.reference.topic, topic_id)
         try:
+            payload = snapshot.encode(self.processor, self.reference.topic, topic_id)
             file.write(payload)
         except snapshot.SnapshotError as exc:  # the next start reads the table in full
             log.warning("reference_snapshot_not_written", error=str(exc))

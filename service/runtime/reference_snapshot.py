@@ -102,7 +102,10 @@ def encode(processor: CreditProcessor, topic: str, topic_id: str) -> bytes:
                             processor.handover.position)  # fmt: skip
     out = io.BytesIO()
     out.write(json.dumps(dataclasses.asdict(header)).encode() + b"\n")
-    _StatePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(_state(processor))
+    try:
+        _StatePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(_state(processor))
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a state it cannot hold
+        raise SnapshotError(f"cannot snapshot the reference state: {exc!r}") from exc
     return out.getvalue()
 
 
