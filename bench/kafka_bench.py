@@ -37,68 +37,40 @@ Defaults take about 3-4 minutes on 2 cores. Smaller runs: e.g.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import cProfile
-import gc
-import io
-import math
 import os
-import pstats
-import shlex
 import shutil
-import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from bench import reference_load
+from bench.kafka_report import report
 from bench.kafka_support import (
     Deployment,
     Encoded,
     PySpy,
     RawProducer,
     ServiceProcess,
-    create_topics,
     delete_topics,
     encode_events,
     load_average,
+    log,
+    quantile,
+    topic_retries,
 )
-from bench.reference_load import ReferenceLoad
-from service.bootstrap import codec_for, processor_for
+from bench.restore_phase import restore
+from service.bootstrap import codec_for
 from service.codec import AvroCodec
-from service.domain.ledger import AccountBook, id_digest
-from service.domain.membership import credit_root
-from service.domain.snapshot import book_to_bytes
 from service.loadgen import LoadConfig, reference_events, transaction_events
-from service.processor import book_key
-from service.runtime import restore as restore_module
 from service.settings import Settings
-from service.stores import RocksDBStateStore
 from service.watch import OutputWatcher
 
 OUT = Path(__file__).resolve().parent / "out"
 GUARANTEES = ("exactly_once", "at_least_once")
 PHASES = ("throughput", "latency", "restore")
-T = TypeVar("T")
-TOPIC_RACES: list[str] = []  # deployments whose ensure_topics failed right after creating
-
-
-def topic_retries(settings: Settings) -> None:
-    retries = create_topics(settings)
-    if retries:
-        TOPIC_RACES.append(f"{settings.application_id} ({retries} retries)")
-        log(f"ensure_topics said 'has 0 partitions' right after creating the topics of "
-            f"{settings.application_id}; retried {retries}x")  # fmt: skip
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -367,14 +339,6 @@ class Latency:
         return quantile(self.latencies, q)
 
 
-def quantile(values: list[float], q: float) -> float:
-    """Nearest-rank quantile of sorted ``values``."""
-    if not values:
-        return float("nan")
-    rank = max(1, math.ceil(q * len(values)))
-    return values[min(rank, len(values)) - 1]
-
-
 def latency(
     args: argparse.Namespace, base: Settings, run_id: str, work: Path, codec: AvroCodec,
     workload: Workload,
@@ -451,327 +415,6 @@ def latency(
         f"{result.quantile(0.99) * 1000:,.0f} ms at {result.achieved_rate:,.0f} events/s"
     )
     return result
-
-
-# -- phase 3: restore ------------------------------------------------------------------------
-
-
-@dataclass
-class Restore:
-    accounts: int
-    partitions: int
-    changelog_bytes: int
-    produce_seconds: float
-    restore_seconds: float
-    applied: int
-    assign_seconds: float
-    books: int
-    memory_bytes: int
-    flush_seconds: float
-    flush_records: int
-    load: str = ""
-    api: str = "restore_partition"
-    profiles: dict[str, str] = field(default_factory=dict)
-    reference: ReferenceLoad | None = None
-
-
-_DAY0 = date(2026, 3, 2)
-_CURRENCIES = {"US01": "USD", "EU01": "EUR", "GB01": "GBP", "JP01": "JPY"}
-
-
-def sample_book(i: int) -> tuple[tuple[str, str], AccountBook]:
-    """Account ``i`` and a small realistic book: one open order, one open invoice, and the ids
-    it has seen (those two, and an older invoice and its payment)."""
-    company = tuple(_CURRENCIES)[i % 4]
-    account = (company, f"C{i:07d}")
-    book = AccountBook(_CURRENCIES[company])
-    order, invoice, older = f"o-{i:09d}", f"i-{i:09d}", f"i-{i + 1_000_000_000:010d}"
-    for kind, business_id in (("invoice", older), ("payment", f"p-{i:09d}")):
-        book.mark_seen(id_digest(kind, business_id))
-    issued = _DAY0 - timedelta(days=i % 45)
-    book.post_invoice(invoice, 50_000 + i % 997 * 113, issued, issued + timedelta(days=30))
-    book.mark_seen(id_digest("invoice", invoice))
-    book.add_order(order, 20_000 + i % 503 * 151)
-    book.mark_seen(id_digest("order", order))
-    return account, book
-
-
-def _profiled(enabled: bool, into: dict[str, str], name: str, call: Callable[[], T]) -> T:
-    if not enabled:
-        return call()
-    profiler = cProfile.Profile()
-    result = profiler.runcall(call)
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(14)
-    into[name] = text.getvalue()
-    return result
-
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -> Restore:
-    deployment = Deployment.create(base, run_id, "restore", work)
-    settings = deployment.settings
-    partitions = settings.by_root_partitions
-    topic_retries(settings)
-    processor = processor_for(settings)
-    changelog = settings.topics.changelog
-    producer = RawProducer(settings, linger_ms=50)
-    started = time.perf_counter()
-    size = 0
-    for i in range(args.restore_accounts):
-        account, book = sample_book(i)
-        key, value = book_key(account), book_to_bytes(book)
-        size += len(key) + len(value)
-        partition = processor.partition_of(credit_root(account, None))
-        producer.produce(changelog, key, value, partition)
-        if i % 5000 == 0:
-            producer.producer.poll(0)
-    producer.flush(300)
-    produced = time.perf_counter() - started
-    log(f"restore: {args.restore_accounts:,} books ({size / 2**20:,.0f} MiB) in the changelog "
-        f"after {produced:.1f} s; restoring {partitions} partitions")  # fmt: skip
-    profiles: dict[str, str] = {}
-    load = load_average()
-    stores = {p: RocksDBStateStore(work / "restore" / f"by-root-{p}") for p in range(partitions)}
-    try:
-
-        def restore_all() -> int:
-            if args.restore_api == "partitions":  # one reader for all (newer service code)
-                return int(restore_module.restore_partitions(settings, stores))  # type: ignore[attr-defined, unused-ignore]
-            return sum(restore_module.restore_partition(settings, p, s) for p, s in stores.items())
-
-        # as the service restores (``rebalance._assign``): inside ``bulk_load`` where it has one
-        bulk_load = getattr(restore_module, "bulk_load", contextlib.nullcontext)
-        processor = processor_for(settings)
-
-        def assign_all() -> int:
-            return sum(processor.assign(p, s.items()) for p, s in stores.items())
-
-        with bulk_load():
-            started = time.perf_counter()
-            applied = _profiled(args.profile_restore, profiles, "changelog → store", restore_all)
-            restored = time.perf_counter() - started
-            log(f"restore: changelog → store {restored:.1f} s; loading the stores")
-            gc.collect()
-            before = _rss_bytes()
-            started = time.perf_counter()
-            books = _profiled(args.profile_restore, profiles, "store → memory", assign_all)
-            assigned = time.perf_counter() - started
-        gc.collect()
-        memory = _rss_bytes() - before
-        log(f"restore: store → memory {assigned:.1f} s; first flush after assign")
-        started = time.perf_counter()
-        flush = _profiled(args.profile_restore, profiles, "first flush", processor.flush)
-        flushed = time.perf_counter() - started
-        flush_records = len(flush.records)
-        del flush
-    finally:
-        for store in stores.values():
-            store.close()
-        if not args.keep:
-            shutil.rmtree(work / "restore", ignore_errors=True)
-            delete_topics(settings, deployment.all_topics())
-    reference = None
-    if not args.no_reference_load:
-        log(f"restore: publishing a reference table of {args.restore_accounts:,} customers")
-        deployment = Deployment.create(base, run_id, "reference", work)
-        try:
-            reference = reference_load.measure(deployment.settings, args.restore_accounts,
-                                               args.seed)  # fmt: skip
-        finally:
-            if not args.keep:
-                delete_topics(deployment.settings, deployment.all_topics())
-        log(f"restore: reference table loaded in {reference.load_seconds:.1f} s")
-    return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
-                   books, memory, flushed, flush_records, f"{load}→{load_average()}",
-                   f"restore_{args.restore_api}", profiles, reference)  # fmt: skip
-
-
-# -- report ----------------------------------------------------------------------------------
-
-
-def _mib(kib: int) -> str:
-    return f"{kib / 1024:,.0f} MiB" if kib else "n/a"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> Iterator[str]:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    line = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
-    yield line.format(*header)
-    yield "  ".join("-" * w for w in widths)
-    for row in rows:
-        yield line.format(*row)
-
-
-def _code_version() -> str:
-    """The commit, and how many files under service/ differ from it (others edit meanwhile)."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "service"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head}" + (f" + {len(dirty)} changed files in service/" if dirty else "")
-
-
-def _per_cpu(decisions: int, figures: ServiceFigures) -> str:
-    return f"{decisions / figures.cpu_seconds:,.0f}" if figures.cpu_seconds else "n/a"
-
-
-def _commit_cell(figures: ServiceFigures) -> str:
-    if not figures.commits:
-        return "n/a"
-    return f"{figures.commits:,.0f} × {figures.commit_seconds / figures.commits * 1000:.1f} ms"
-
-
-def report(
-    args: argparse.Namespace, base: Settings, workload: Workload | None,
-    phases: list[Throughput],
-    lat: Latency | None, res: Restore | None, total: float,
-) -> None:  # fmt: skip
-    out: list[str] = []
-    say = out.append
-    say("")
-    say("=" * 100)
-    say("credit-service benchmark on Kafka")
-    say("=" * 100)
-    say(f"command        {shlex.join([sys.executable, '-m', 'bench.kafka_bench', *sys.argv[1:]])}")
-    say(f"broker         {base.bootstrap_servers}  (machine: {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}; code: {_code_version()})")  # fmt: skip
-    say(f"service        credit-service run, one process; by-root partitions "
-        f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
-        f"{base.commit_interval_ms} ms, max batch {base.max_batch}, store rocksdb")  # fmt: skip
-    if workload is not None:
-        cfg = workload.config
-        say(f"workload       service.loadgen seed {cfg.seed}: {cfg.accounts:,} accounts, "
-            f"{cfg.groups:,} groups, {cfg.companies} companies -> {len(workload.reference):,} "
-            f"reference events; generated+encoded in {workload.seconds:.1f} s")  # fmt: skip
-    for t in phases[:1]:
-        say(f"phase 1        backlog of {t.events:,} transaction events ({t.orders:,} "
-            f"order_created) + reference data, published before the service starts "
-            f"(in {t.publish_seconds:.1f} s)")  # fmt: skip
-    if lat is not None:
-        say(f"phase 2        {lat.events:,} events ({lat.orders:,} orders) offered at "
-            f"{lat.target_rate:,.0f}/s, {lat.guarantee}; producer linger 5 ms")  # fmt: skip
-    if res is not None:
-        say(f"phase 3        {res.accounts:,} books ({res.changelog_bytes / 2**20:,.0f} MiB of "
-            f"keys+values) in a {res.partitions}-partition changelog")  # fmt: skip
-    if phases:
-        say("")
-        say("1. Sustained order decisions (backlog drained; clock from /readyz to last decision)")
-        rows = [[t.guarantee, f"{t.startup_seconds:.1f} s", f"{t.decisions:,}/{t.orders:,}",
-                 f"{t.seconds:.1f} s", f"{t.per_second:,.0f}",
-                 f"{t.events / t.seconds if t.seconds else 0:,.0f}",
-                 f"{t.service.cpu_seconds:.1f} s", _per_cpu(t.decisions, t.service),
-                 _commit_cell(t.service), _mib(t.service.peak_rss_kib), t.service.load,
-                 t.service.note.strip() or "-"]
-                for t in phases]  # fmt: skip
-        header = ["guarantee", "start→ready", "decisions", "drain", "decisions/s",
-                  "≈events/s", "service CPU", "dec/CPU-s", "commits × mean", "peak RSS", "load",
-                  "note"]  # fmt: skip
-        out.extend(_table(header, rows))
-    if lat is not None:
-        say("")
-        say("2. Latency: produced (handed to the producer) → decision read read_committed")
-        row = [lat.guarantee, f"{lat.target_rate:,.0f}/s", f"{lat.achieved_rate:,.0f}/s",
-               f"{lat.decisions:,}/{lat.orders:,}", f"{lat.quantile(0.5) * 1000:,.0f} ms",
-               f"{lat.quantile(0.99) * 1000:,.0f} ms", f"{lat.quantile(1.0) * 1000:,.0f} ms",
-               f"{lat.drain_seconds:.1f} s", f"{lat.service.cpu_seconds:.1f} s",
-               _mib(lat.service.peak_rss_kib), lat.service.load,
-               lat.service.note.strip() or "-"]  # fmt: skip
-        header = ["guarantee", "offered", "achieved", "decisions", "p50", "p99", "max",
-                  "drain after last", "service CPU", "peak RSS", "load", "note"]  # fmt: skip
-        out.extend(_table(header, [row]))
-        say("   where it goes (p50 / p99 / max):")
-        parts = [("produced → decision record created by the service", lat.to_decision),
-                 ("decision created → read committed (commit + fetch)", lat.to_visible),
-                 ("produced → read committed (the figure above)", lat.latencies)]  # fmt: skip
-        for name, values in parts:
-            cells = " / ".join(f"{quantile(values, q) * 1000:,.0f}" for q in (0.5, 0.99, 1.0))
-            say(f"     {name:<52} {cells} ms")
-        if lat.drain_seconds > 2.0:
-            capacity = max((t.events / t.seconds for t in phases if t.seconds), default=0.0)
-            say(
-                f"   the service did not keep up with {lat.target_rate:,.0f} events/s (it finished "
-                f"{lat.drain_seconds:.0f} s after the last event"
-                + (f"; phase 1 drained ≈{capacity:,.0f} events/s" if capacity else "")
-                + "): these latencies are mostly queueing; try a lower --rate"
-            )
-    if res is not None:
-        say("")
-        say(
-            f"3. Restore of {res.accounts:,} account books into fresh RocksDB stores "
-            f"(in this process; load {res.load})"
-        )
-        rows = [
-            [f"changelog → store ({res.api})", f"{res.restore_seconds:.1f} s",
-             f"{res.applied / res.restore_seconds if res.restore_seconds else 0:,.0f} books/s",
-             f"{res.applied:,} records applied"],
-            ["store → memory (processor.assign)", f"{res.assign_seconds:.1f} s",
-             f"{res.books / res.assign_seconds if res.assign_seconds else 0:,.0f} books/s",
-             f"{res.books:,} books, +{res.memory_bytes / 2**20:,.0f} MiB "
-             f"({res.memory_bytes / max(res.books, 1):,.0f} B/book)"],
-            ["first processor.flush() after assign", f"{res.flush_seconds:.1f} s", "",
-             f"{res.flush_records:,} changelog records"],
-            ["(setup) books produced to changelog", f"{res.produce_seconds:.1f} s", "", ""],
-        ]  # fmt: skip
-        if (ref := res.reference) is not None:
-            rows += [
-                ["reference table → memory, first start", f"{ref.load_seconds:.1f} s",
-                 f"{ref.per_second:,.0f} records/s",
-                 f"{ref.records:,} records, {ref.customers:,} customers; snapshot written"],
-                ["reference snapshot → memory, restart", f"{ref.restart_seconds:.1f} s", "",
-                 "KafkaRuntime._start with the snapshot of the first start"],
-                ["(setup) reference records produced", f"{ref.produce_seconds:.1f} s", "", ""],
-            ]  # fmt: skip
-        out.extend(_table(["step", "time", "rate", ""], rows))
-        if ref is not None:
-            books = res.restore_seconds + res.assign_seconds
-            say(
-                f"   a new node (no local state): {books + ref.load_seconds:.1f} s "
-                f"= reference {ref.load_seconds:.1f} s + books {books:.1f} s; a restart with its "
-                f"local state: {ref.restart_seconds + res.assign_seconds:.1f} s = reference "
-                f"snapshot {ref.restart_seconds:.1f} s + books {res.assign_seconds:.1f} s"
-            )
-    for t in phases:
-        _profile_lines(out, f"service profile, phase 1 {t.guarantee}", t.service)
-    if lat is not None:
-        _profile_lines(out, "service profile, phase 2", lat.service)
-    if res is not None:
-        for name, text in res.profiles.items():
-            say("")
-            say(f"cProfile of {name} (top by own time):")
-            out.extend(line for line in text.splitlines() if line.strip())
-    if TOPIC_RACES:
-        say("")
-        say(
-            "ensure_topics failed with 'has 0 partitions' just after creating the topics of: "
-            + ", ".join(TOPIC_RACES)
-        )
-    say("")
-    say(f"total bench time {total:.0f} s")
-    print("\n".join(out), flush=True)
-
-
-def _profile_lines(out: list[str], title: str, figures: ServiceFigures) -> None:
-    if figures.profile:
-        out.extend(["", f"{title} (py-spy, % of samples):"])
-        rows = [[name, f"{own:.1f}%", f"{total:.1f}%"] for name, own, total in figures.profile]
-        out.extend(_table(["function", "own", "total"], rows))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import math
 import os
 import re
 import signal
@@ -32,6 +33,8 @@ from service.errors import ConfigurationError
 from service.publish import input_topic, native, record_key
 from service.runtime.clients import ensure_topics
 from service.settings import Settings, Topics
+
+TOPIC_RACES: list[str] = []  # deployments whose ensure_topics failed right after creating
 
 DEFAULT_TOPICS = Topics()
 TOPIC_FIELDS = tuple(Topics.model_fields)
@@ -369,3 +372,23 @@ def _short_frame(frame: str) -> str:
     if name.startswith(("thread", "process")):
         return ""
     return f"{name} ({Path(path).name})"
+
+
+def topic_retries(settings: Settings) -> None:
+    retries = create_topics(settings)
+    if retries:
+        TOPIC_RACES.append(f"{settings.application_id} ({retries} retries)")
+        log(f"ensure_topics said 'has 0 partitions' right after creating the topics of "
+            f"{settings.application_id}; retried {retries}x")  # fmt: skip
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile of sorted ``values``."""
+    if not values:
+        return float("nan")
+    rank = max(1, math.ceil(q * len(values)))
+    return values[min(rank, len(values)) - 1]

@@ -1,0 +1,181 @@
+"""Phase 3 of ``bench.kafka_bench``: restore of account books, and of the reference table.
+
+Account books (an open order, an open invoice, a short id log) are produced straight into a
+changelog topic, then ``restore_partitions`` (one reader, as the service restores) brings them
+into fresh RocksDB stores ("changelog → store") and ``processor.assign`` of every store into
+memory ("store → memory"). Then ``bench.reference_load`` times a reference table of as many
+customers: a first start and a restart from the local snapshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import gc
+import io
+import os
+import pstats
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from bench import reference_load
+from bench.kafka_support import (
+    Deployment,
+    RawProducer,
+    delete_topics,
+    load_average,
+    log,
+    topic_retries,
+)
+from bench.reference_load import ReferenceLoad
+from service.bootstrap import processor_for
+from service.domain.ledger import AccountBook, id_digest
+from service.domain.membership import credit_root
+from service.domain.snapshot import book_to_bytes
+from service.processor import book_key
+from service.runtime import restore as restore_module
+from service.settings import Settings
+from service.stores import RocksDBStateStore
+
+T = TypeVar("T")
+
+
+@dataclass
+class Restore:
+    accounts: int
+    partitions: int
+    changelog_bytes: int
+    produce_seconds: float
+    restore_seconds: float
+    applied: int
+    assign_seconds: float
+    books: int
+    memory_bytes: int
+    flush_seconds: float
+    flush_records: int
+    load: str = ""
+    api: str = "restore_partition"
+    profiles: dict[str, str] = field(default_factory=dict)
+    reference: ReferenceLoad | None = None
+
+
+_DAY0 = date(2026, 3, 2)
+_CURRENCIES = {"US01": "USD", "EU01": "EUR", "GB01": "GBP", "JP01": "JPY"}
+
+
+def sample_book(i: int) -> tuple[tuple[str, str], AccountBook]:
+    """Account ``i`` and a small realistic book: one open order, one open invoice, and the ids
+    it has seen (those two, and an older invoice and its payment)."""
+    company = tuple(_CURRENCIES)[i % 4]
+    account = (company, f"C{i:07d}")
+    book = AccountBook(_CURRENCIES[company])
+    order, invoice, older = f"o-{i:09d}", f"i-{i:09d}", f"i-{i + 1_000_000_000:010d}"
+    for kind, business_id in (("invoice", older), ("payment", f"p-{i:09d}")):
+        book.mark_seen(id_digest(kind, business_id))
+    issued = _DAY0 - timedelta(days=i % 45)
+    book.post_invoice(invoice, 50_000 + i % 997 * 113, issued, issued + timedelta(days=30))
+    book.mark_seen(id_digest("invoice", invoice))
+    book.add_order(order, 20_000 + i % 503 * 151)
+    book.mark_seen(id_digest("order", order))
+    return account, book
+
+
+def _profiled(enabled: bool, into: dict[str, str], name: str, call: Callable[[], T]) -> T:
+    if not enabled:
+        return call()
+    profiler = cProfile.Profile()
+    result = profiler.runcall(call)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(14)
+    into[name] = text.getvalue()
+    return result
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -> Restore:
+    deployment = Deployment.create(base, run_id, "restore", work)
+    settings = deployment.settings
+    partitions = settings.by_root_partitions
+    topic_retries(settings)
+    processor = processor_for(settings)
+    changelog = settings.topics.changelog
+    producer = RawProducer(settings, linger_ms=50)
+    started = time.perf_counter()
+    size = 0
+    for i in range(args.restore_accounts):
+        account, book = sample_book(i)
+        key, value = book_key(account), book_to_bytes(book)
+        size += len(key) + len(value)
+        partition = processor.partition_of(credit_root(account, None))
+        producer.produce(changelog, key, value, partition)
+        if i % 5000 == 0:
+            producer.producer.poll(0)
+    producer.flush(300)
+    produced = time.perf_counter() - started
+    log(f"restore: {args.restore_accounts:,} books ({size / 2**20:,.0f} MiB) in the changelog "
+        f"after {produced:.1f} s; restoring {partitions} partitions")  # fmt: skip
+    profiles: dict[str, str] = {}
+    load = load_average()
+    stores = {p: RocksDBStateStore(work / "restore" / f"by-root-{p}") for p in range(partitions)}
+    try:
+
+        def restore_all() -> int:
+            if args.restore_api == "partitions":  # one reader for all (newer service code)
+                return int(restore_module.restore_partitions(settings, stores))  # type: ignore[attr-defined, unused-ignore]
+            return sum(restore_module.restore_partition(settings, p, s) for p, s in stores.items())
+
+        # as the service restores (``rebalance._assign``): inside ``bulk_load`` where it has one
+        bulk_load = getattr(restore_module, "bulk_load", contextlib.nullcontext)
+        processor = processor_for(settings)
+
+        def assign_all() -> int:
+            return sum(processor.assign(p, s.items()) for p, s in stores.items())
+
+        with bulk_load():
+            started = time.perf_counter()
+            applied = _profiled(args.profile_restore, profiles, "changelog → store", restore_all)
+            restored = time.perf_counter() - started
+            log(f"restore: changelog → store {restored:.1f} s; loading the stores")
+            gc.collect()
+            before = _rss_bytes()
+            started = time.perf_counter()
+            books = _profiled(args.profile_restore, profiles, "store → memory", assign_all)
+            assigned = time.perf_counter() - started
+        gc.collect()
+        memory = _rss_bytes() - before
+        log(f"restore: store → memory {assigned:.1f} s; first flush after assign")
+        started = time.perf_counter()
+        flush = _profiled(args.profile_restore, profiles, "first flush", processor.flush)
+        flushed = time.perf_counter() - started
+        flush_records = len(flush.records)
+        del flush
+    finally:
+        for store in stores.values():
+            store.close()
+        if not args.keep:
+            shutil.rmtree(work / "restore", ignore_errors=True)
+            delete_topics(settings, deployment.all_topics())
+    reference = None
+    if not args.no_reference_load:
+        log(f"restore: publishing a reference table of {args.restore_accounts:,} customers")
+        deployment = Deployment.create(base, run_id, "reference", work)
+        try:
+            reference = reference_load.measure(deployment.settings, args.restore_accounts,
+                                               args.seed)  # fmt: skip
+        finally:
+            if not args.keep:
+                delete_topics(deployment.settings, deployment.all_topics())
+        log(f"restore: reference table loaded in {reference.load_seconds:.1f} s")
+    return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
+                   books, memory, flushed, flush_records, f"{load}→{load_average()}",
+                   f"restore_{args.restore_api}", profiles, reference)  # fmt: skip
