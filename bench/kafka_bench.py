@@ -90,6 +90,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--restore-accounts", type=int, default=1_000_000, help="phase 3: books")
     add("--partitions", type=int, default=None, help="by-root and input partitions")
     add("--commit-interval-ms", type=int, default=None, help="CREDIT_COMMIT_INTERVAL_MS")
+    add("--merge-wait-ms", type=int, default=None, help="CREDIT_MERGE_WAIT_MS")
     add("--seed", type=int, default=11)
     add("--stall-timeout", type=float, default=60.0,
         help="give up when no decision arrives for this long")  # fmt: skip
@@ -428,6 +429,8 @@ def main(argv: list[str] | None = None) -> None:
         overrides |= {"by_root_partitions": args.partitions, "input_partitions": args.partitions}
     if args.commit_interval_ms:
         overrides["commit_interval_ms"] = args.commit_interval_ms
+    if args.merge_wait_ms is not None:
+        overrides["merge_wait_ms"] = args.merge_wait_ms
     base = Settings().model_copy(update=overrides)
     run_id = f"{time.strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
     work = OUT / f"kafka-{run_id}"
