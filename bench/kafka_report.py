@@ -35,19 +35,14 @@ def _table(header: list[str], rows: list[list[str]]) -> Iterator[str]:
 def _code_version() -> str:
     """The commit, and how many files under service/ differ from it (others edit meanwhile)."""
     root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+
     try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "service"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
+        head = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "service").splitlines()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}" + (f" + {len(dirty)} changed files in service/" if dirty else "")
