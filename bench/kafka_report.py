@@ -144,8 +144,9 @@ def report(
              f"{res.applied:,} records applied"],
             ["store → memory (processor.assign)", f"{res.assign_seconds:.1f} s",
              f"{res.books / res.assign_seconds if res.assign_seconds else 0:,.0f} books/s",
-             f"{res.books:,} books, +{res.memory_bytes / 2**20:,.0f} MiB "
-             f"({res.memory_bytes / max(res.books, 1):,.0f} B/book)"],
+             f"{res.books:,} books ({res.groups:,} groups summed), "
+             f"+{res.memory_bytes / 2**20:,.0f} MiB ({res.memory_bytes / max(res.books, 1):,.0f} "
+             f"B/book)"],
             ["first processor.flush() after assign", f"{res.flush_seconds:.1f} s", "",
              f"{res.flush_records:,} changelog records"],
             ["(setup) books produced to changelog", f"{res.produce_seconds:.1f} s", "", ""],

@@ -22,7 +22,9 @@ from typing import Any
 
 from bench.kafka_support import RawProducer, create_topics
 from service.bootstrap import bootstrap, codec_for
+from service.domain.reference import AccountKey
 from service.loadgen import LoadConfig, reference_events
+from service.processor import CreditProcessor
 from service.publish import native, record_key
 from service.settings import Settings
 
@@ -70,7 +72,7 @@ def scaled_reference(accounts: int, seed: int) -> Iterator[dict[str, Any]]:
             made += 1
 
 
-def measure(settings: Settings, accounts: int, seed: int) -> ReferenceLoad:
+def measure(settings: Settings, accounts: int, seed: int) -> tuple[ReferenceLoad, CreditProcessor]:
     """Publish the reference set to ``settings``' reference topic, then time a start-up."""
     create_topics(settings)
     codec = codec_for(settings)
@@ -87,20 +89,28 @@ def measure(settings: Settings, accounts: int, seed: int) -> ReferenceLoad:
             producer.producer.poll(0)
     producer.flush(300)
     produced = time.perf_counter() - started
-    loaded = _timed_start(settings, customers)  # reads the table in full, writes a snapshot
-    restarted = _timed_start(settings, customers)  # reads the snapshot
-    return ReferenceLoad(records, customers, produced, loaded, restarted)
+    loaded, _ = _timed_start(settings, customers)  # the table in full; writes a snapshot
+    restarted, processor = _timed_start(settings, customers)  # the snapshot
+    return ReferenceLoad(records, customers, produced, loaded, restarted), processor
 
 
-def _timed_start(settings: Settings, customers: int) -> float:
+def customer_accounts(accounts: int, seed: int) -> list[AccountKey]:
+    """The accounts of ``scaled_reference``'s customers, in its order."""
+    return [(e["company_id"], e["customer_id"]) for e in scaled_reference(accounts, seed)
+            if e["event_type"] == "customer_upserted"]  # fmt: skip
+
+
+def _timed_start(settings: Settings, customers: int) -> tuple[float, CreditProcessor]:
+    """Seconds of ``KafkaRuntime._start``, and the processor it loaded."""
     service = bootstrap(settings)
+    processor = service.runtime.processor
     started = time.perf_counter()
     try:
         service.runtime._start()
         seconds = time.perf_counter() - started
-        held = sum(len(c) for c in service.runtime.processor.engine.reference.customers.values())
+        held = sum(len(c) for c in processor.engine.reference.customers.values())
     finally:
         service.runtime._close()
     if held != customers:
         raise RuntimeError(f"loaded {held:,} customers of {customers:,}")
-    return seconds
+    return seconds, processor

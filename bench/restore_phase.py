@@ -36,9 +36,9 @@ from bench.kafka_support import (
 from bench.reference_load import ReferenceLoad
 from service.bootstrap import processor_for
 from service.domain.ledger import AccountBook, id_digest
-from service.domain.membership import credit_root
+from service.domain.reference import AccountKey
 from service.domain.snapshot import book_to_bytes
-from service.processor import book_key
+from service.processor import CreditProcessor, book_key
 from service.runtime import restore as restore_module
 from service.settings import Settings
 from service.stores import RocksDBStateStore
@@ -63,18 +63,20 @@ class Restore:
     api: str = "restore_partition"
     profiles: dict[str, str] = field(default_factory=dict)
     reference: ReferenceLoad | None = None
+    groups: int = 0  # credit groups whose totals the restore summed
 
 
 _DAY0 = date(2026, 3, 2)
 _CURRENCIES = {"US01": "USD", "EU01": "EUR", "GB01": "GBP", "JP01": "JPY"}
 
 
-def sample_book(i: int) -> tuple[tuple[str, str], AccountBook]:
-    """Account ``i`` and a small realistic book: one open order, one open invoice, and the ids
-    it has seen (those two, and an older invoice and its payment)."""
+def sample_book(i: int, account: AccountKey | None = None, currency: str | None = None,
+                ) -> tuple[AccountKey, AccountBook]:  # fmt: skip
+    """Account ``i`` (or ``account``) and a small realistic book: one open order, one open
+    invoice, and the ids it has seen (those two, and an older invoice and its payment)."""
     company = tuple(_CURRENCIES)[i % 4]
-    account = (company, f"C{i:07d}")
-    book = AccountBook(_CURRENCIES[company])
+    account = account or (company, f"C{i:07d}")
+    book = AccountBook(currency or _CURRENCIES[company])
     order, invoice, older = f"o-{i:09d}", f"i-{i:09d}", f"i-{i + 1_000_000_000:010d}"
     for kind, business_id in (("invoice", older), ("payment", f"p-{i:09d}")):
         book.mark_seen(id_digest(kind, business_id))
@@ -103,21 +105,52 @@ def _rss_bytes() -> int:
 
 
 def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -> Restore:
+    """The reference table first (a first start, then a restart from its snapshot), then the
+    books of its customers restored into the restarted instance's processor: group totals
+    are summed as in a real restart. With ``--no-reference-load``: books of accounts that
+    have no profile."""
+    reference, processor, accounts = None, None, None
+    if not args.no_reference_load:
+        log(f"restore: publishing a reference table of {args.restore_accounts:,} customers")
+        deployment = Deployment.create(base, run_id, "reference", work)
+        try:
+            reference, processor = reference_load.measure(
+                deployment.settings, args.restore_accounts, args.seed)  # fmt: skip
+        finally:
+            if not args.keep:
+                delete_topics(deployment.settings, deployment.all_topics())
+        accounts = reference_load.customer_accounts(args.restore_accounts, args.seed)
+        log(f"restore: reference table loaded in {reference.load_seconds:.1f} s, from its "
+            f"snapshot in {reference.restart_seconds:.1f} s")  # fmt: skip
     deployment = Deployment.create(base, run_id, "restore", work)
     settings = deployment.settings
-    partitions = settings.by_root_partitions
     topic_retries(settings)
-    processor = processor_for(settings)
+    processor = processor or processor_for(settings)
+    try:
+        restored = _books(args, settings, processor, accounts, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work / "restore", ignore_errors=True)
+            delete_topics(settings, deployment.all_topics())
+    restored.reference = reference
+    return restored
+
+
+def _books(args: argparse.Namespace, settings: Settings, processor: CreditProcessor,
+           accounts: list[AccountKey] | None, work: Path) -> Restore:  # fmt: skip
+    partitions = settings.by_root_partitions
     changelog = settings.topics.changelog
     producer = RawProducer(settings, linger_ms=50)
+    profiles_of = processor.engine.reference
     started = time.perf_counter()
     size = 0
     for i in range(args.restore_accounts):
-        account, book = sample_book(i)
+        account = accounts[i] if accounts else None
+        profile = profiles_of.customer(account) if account else None
+        account, book = sample_book(i, account, profile.currency if profile else None)
         key, value = book_key(account), book_to_bytes(book)
         size += len(key) + len(value)
-        partition = processor.partition_of(credit_root(account, None))
-        producer.produce(changelog, key, value, partition)
+        producer.produce(changelog, key, value, processor.home_of(account))
         if i % 5000 == 0:
             producer.producer.poll(0)
     producer.flush(300)
@@ -136,7 +169,6 @@ def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -
 
         # as the service restores (``rebalance._assign``): inside ``bulk_load`` where it has one
         bulk_load = getattr(restore_module, "bulk_load", contextlib.nullcontext)
-        processor = processor_for(settings)
 
         def assign_all() -> int:
             return sum(processor.assign(p, s.items()) for p, s in stores.items())
@@ -162,20 +194,7 @@ def restore(args: argparse.Namespace, base: Settings, run_id: str, work: Path) -
     finally:
         for store in stores.values():
             store.close()
-        if not args.keep:
-            shutil.rmtree(work / "restore", ignore_errors=True)
-            delete_topics(settings, deployment.all_topics())
-    reference = None
-    if not args.no_reference_load:
-        log(f"restore: publishing a reference table of {args.restore_accounts:,} customers")
-        deployment = Deployment.create(base, run_id, "reference", work)
-        try:
-            reference = reference_load.measure(deployment.settings, args.restore_accounts,
-                                               args.seed)  # fmt: skip
-        finally:
-            if not args.keep:
-                delete_topics(deployment.settings, deployment.all_topics())
-        log(f"restore: reference table loaded in {reference.load_seconds:.1f} s")
+    grouped = sum(len(totals.buckets) > 0 for totals in processor.engine.group_totals.values())
     return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
                    books, memory, flushed, flush_records, f"{load}→{load_average()}",
-                   f"restore_{args.restore_api}", profiles, reference)  # fmt: skip
+                   f"restore_{args.restore_api}", profiles, None, grouped)  # fmt: skip
