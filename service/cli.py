@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from service.dead_letters import dead_letters
 from service.inquiry import inquire
 from service.replay import BadLine, replay_lines
 from service.serialize import to_json_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(inquire, name="inquire")
+app.add_typer(dead_letters, name="dead-letters")
 
 
 @app.command()
