@@ -7,6 +7,7 @@ does not listen on, an alert on a metric it does not export, selectors that sele
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import urllib.error
@@ -112,21 +113,40 @@ def test_selectors_select_the_pods() -> None:
     assert found["StatefulSet"]["spec"]["serviceName"] == found["Service"]["metadata"]["name"]
 
 
-def test_alerts_use_metrics_the_service_exports() -> None:
-    exported: dict[str, set[str]] = {}
+def exported_metrics() -> set[str]:
+    exported: set[str] = set()
     for family in PrometheusMetrics().registry.collect():
-        for sample in family.samples:
-            exported.setdefault(sample.name, set()).update(sample.labels)
+        exported.update(sample.name for sample in family.samples)
         suffixes = ("_total", "_bucket", "_count", "_sum") if family.type != "gauge" else ("",)
-        for suffix in suffixes:  # families without samples yet (labelled ones)
-            exported.setdefault(family.name + suffix, set())
+        exported.update(family.name + suffix for suffix in suffixes)  # labelled, no samples yet
+    return exported
+
+
+def assert_exported(where: str, expression: str) -> None:
+    names = set(re.findall(r"\bcredit_[a-z_]+", expression))
+    assert names, where
+    for name in names:
+        assert name in exported_metrics(), f"{where}: {name} is not exported"
+
+
+def test_alerts_use_metrics_the_service_exports() -> None:
     rules = manifests(K8S / "monitoring")["PrometheusRule"]["spec"]["groups"][0]["rules"]
     assert rules
     for rule in rules:
-        names = set(re.findall(r"\bcredit_[a-z_]+", rule["expr"]))
-        assert names, rule["alert"]
-        for name in names:
-            assert name in exported, f"{rule['alert']}: {name} is not exported"
+        assert_exported(rule["alert"], rule["expr"])
+
+
+def test_dashboard_panels_use_metrics_the_service_exports() -> None:
+    """Every panel asks for exported metrics, and every metric has a panel."""
+    dashboard = json.loads((K8S / "monitoring" / "grafana-dashboard.json").read_text())
+    shown = set()
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            assert_exported(panel["title"], target["expr"])
+            shown.update(re.sub(r"_(total|bucket|count|sum)$", "", name)
+                         for name in re.findall(r"\bcredit_[a-z_]+", target["expr"]))  # fmt: skip
+    families = {family.name for family in PrometheusMetrics().registry.collect()}
+    assert families <= shown, f"no panel shows {sorted(families - shown)}"
 
 
 def test_image_runs_the_console_script_on_the_supported_python() -> None:
