@@ -8,9 +8,10 @@ Setup: ``service.loadgen`` makes a realistic reference set for ``TEMPLATE_ACCOUN
 ids make up ``accounts`` customers (group sizes and settings as generated). The records are
 Avro-encoded as an order system would publish them and produced to the reference topic.
 Measured: ``KafkaRuntime._start`` (connect, transactional producer, reference table read and
-applied, subscribe), the code path of a starting instance, twice: a first start reads the table
-in full and writes the local snapshot (``service.runtime.reference_snapshot``); a restart reads
-the snapshot and the records after it (none here).
+applied, subscribe), the code path of a starting instance, three times: a first start reads the
+table in full and writes the snapshot (``service.runtime.reference_snapshot``) to its state
+directory and to Kafka; a restart reads its local snapshot; a new node (another instance id,
+an empty state directory) reads the snapshot from Kafka (``service.runtime.snapshot_topic``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.kafka_support import RawProducer, create_topics
@@ -37,7 +39,8 @@ class ReferenceLoad:
     customers: int
     produce_seconds: float
     load_seconds: float  # a first start: the whole table, then a snapshot written
-    restart_seconds: float  # a restart: the snapshot
+    restart_seconds: float  # a restart: the local snapshot
+    new_node_seconds: float  # a node with no local state: the snapshot published on Kafka
 
     @property
     def per_second(self) -> float:
@@ -90,8 +93,12 @@ def measure(settings: Settings, accounts: int, seed: int) -> tuple[ReferenceLoad
     producer.flush(300)
     produced = time.perf_counter() - started
     loaded, _ = _timed_start(settings, customers)  # the table in full; writes a snapshot
-    restarted, processor = _timed_start(settings, customers)  # the snapshot
-    return ReferenceLoad(records, customers, produced, loaded, restarted), processor
+    restarted, processor = _timed_start(settings, customers)  # the local snapshot
+    fresh = {"state_dir": Path(settings.state_dir) / "new-node",
+             "instance_id": f"{settings.instance_id}-new"}  # fmt: skip
+    newcomer = settings.model_copy(update=fresh)
+    fetched, _ = _timed_start(newcomer, customers)  # no local state: the snapshot on Kafka
+    return ReferenceLoad(records, customers, produced, loaded, restarted, fetched), processor
 
 
 def customer_accounts(accounts: int, seed: int) -> list[AccountKey]:

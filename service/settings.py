@@ -26,6 +26,7 @@ class Topics(BaseModel):
     dead_letter: str = "credit.dead-letter"
     by_root: str = "credit.internal.by-root"
     changelog: str = "credit.internal.changelog"
+    reference_snapshot: str = "credit.internal.reference-snapshot"
 
     def transaction_inputs(self) -> list[str]:
         return [self.orders_created, self.invoices_posted, self.payments_posted,

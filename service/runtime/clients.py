@@ -12,6 +12,8 @@ from service.errors import ConfigurationError
 from service.settings import Settings
 
 COMPACTED = {"cleanup.policy": "compact"}
+# few, large records rewritten now and then: small segments, so that compaction keeps up
+SNAPSHOTS = COMPACTED | {"segment.bytes": str(64 << 20), "min.cleanable.dirty.ratio": "0.1"}
 
 
 def common(settings: Settings) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
     plan.append(NewTopic(t.reference, 1, rf, config=COMPACTED))
     plan.append(NewTopic(t.by_root, settings.by_root_partitions, rf))
     plan.append(NewTopic(t.changelog, settings.by_root_partitions, rf, config=COMPACTED))
+    plan.append(NewTopic(t.reference_snapshot, 1, rf, config=SNAPSHOTS))
     return plan
 
 

@@ -1,8 +1,9 @@
 """The reference table at start-up and in the loop: ``KafkaRuntime`` inherits this.
 
 At start-up the whole table is applied before any partition is taken (readiness waits), from
-the local snapshot on when there is a usable one (``reference_snapshot``); a start that applied
-many records writes a new snapshot. Meanwhile the loop stays alive for ``/healthz``, SIGTERM
+a snapshot on when there is a usable one (``reference_snapshot``): the instance's own file, else
+the one published on Kafka (``snapshot_topic``). A start that applied many records writes a
+new snapshot to both. Meanwhile the loop stays alive for ``/healthz``, SIGTERM
 stops the load, and progress is logged and shown in ``credit_reference_behind_records``.
 """
 
@@ -19,6 +20,7 @@ from service.errors import CreditServiceError, PoisonMessageError
 from service.ports import Record
 from service.processor import CreditProcessor
 from service.runtime import reference_snapshot as snapshot
+from service.runtime import snapshot_topic
 from service.runtime.clients import topic_id
 from service.runtime.health import Health
 from service.runtime.reference_table import ReferenceTable
@@ -50,57 +52,79 @@ class ReferenceLoading(ABC):
 
     def _open_reference(self) -> None:
         self.reference = ReferenceTable(self.settings)
-        snapshots = self._snapshots()
-        start = self._restore_snapshot(*snapshots) if snapshots else 0
+        topic_id = self._reference_topic_id()
+        start = self._restore_snapshot(topic_id) if topic_id else 0
         self.reference.begin(start)
         self._load_reference()
         applied = self.processor.handover.position - start
         customers = sum(len(c) for c in self.processor.engine.reference.customers.values())
         log.info("reference_table_loaded", snapshot_position=start, applied=applied,
                  customers=customers)  # fmt: skip
-        if snapshots and applied >= self.settings.reference_snapshot_after:
-            self._save_snapshot(*snapshots)
+        if topic_id and applied >= self.settings.reference_snapshot_after:
+            self._save_snapshot(topic_id)
 
-    def _snapshots(self) -> tuple[snapshot.SnapshotFile, str] | None:
-        """The snapshot file and the topic's id, if this instance keeps local state."""
-        if not self.settings.reference_snapshots or self.settings.store != "rocksdb":
+    def _reference_topic_id(self) -> str | None:
+        """The reference topic's id when snapshots are on (a snapshot is for one topic)."""
+        if not self.settings.reference_snapshots:
             return None
         try:
-            return snapshot.SnapshotFile(self.settings.state_dir), topic_id(
-                self.settings, self.reference.topic
-            )
+            return topic_id(self.settings, self.reference.topic)
         except KafkaException as exc:  # no id, no snapshot: the table is read in full
             log.warning("reference_topic_id_unknown", error=str(exc))
             return None
 
-    def _restore_snapshot(self, file: snapshot.SnapshotFile, topic_id: str) -> int:
-        started = time.perf_counter()
-        payload = file.read()
-        if payload is None:
-            return 0
-        header = snapshot.read_header(payload)
-        if not snapshot.usable(header, self.reference.topic, topic_id, self.reference.end):
-            log.info("reference_snapshot_ignored", header=header and header.position)
-            return 0
-        try:
-            position = snapshot.apply(payload, self.processor)
-        except snapshot.SnapshotError as exc:  # read the table in full instead
-            log.warning("reference_snapshot_unreadable", error=str(exc))
-            return 0
-        log.info("reference_snapshot_loaded", position=position, seconds=round(
-            time.perf_counter() - started, 3))  # fmt: skip
-        return position
+    def _local_snapshot(self) -> snapshot.SnapshotFile | None:
+        """The instance's own snapshot file, if it keeps local state."""
+        if self.settings.store != "rocksdb":
+            return None
+        return snapshot.SnapshotFile(self.settings.state_dir)
 
-    def _save_snapshot(self, file: snapshot.SnapshotFile, topic_id: str) -> None:
+    def _restore_snapshot(self, topic_id: str) -> int:
+        """From the local snapshot, else the one published on Kafka; the position it reflects
+        (0: none usable, the table is read from the beginning)."""
+        local = self._local_snapshot()
+        sources = [("local", local.read)] if local else []
+        sources.append(("kafka", self._published_snapshot))
+        for source, read in sources:
+            started = time.perf_counter()
+            payload = read()
+            header = snapshot.read_header(payload) if payload else None
+            if payload is None or not snapshot.usable(header, self.reference.topic, topic_id,
+                                                      self.reference.end):  # fmt: skip
+                log.info("reference_snapshot_unusable", source=source,
+                         position=header and header.position)  # fmt: skip
+                continue
+            try:
+                position = snapshot.apply(payload, self.processor)
+            except snapshot.SnapshotError as exc:
+                log.warning("reference_snapshot_unreadable", source=source, error=str(exc))
+                continue
+            log.info("reference_snapshot_loaded", source=source, position=position,
+                     seconds=round(time.perf_counter() - started, 3))  # fmt: skip
+            return position
+        return 0
+
+    def _published_snapshot(self) -> bytes | None:
+        try:
+            return snapshot_topic.fetch(self.settings)
+        except (KafkaException, snapshot_topic.SnapshotTopicError) as exc:
+            log.warning("reference_snapshot_not_fetched", error=str(exc))
+            return None
+
+    def _save_snapshot(self, topic_id: str) -> None:
+        """The snapshot into the local file and onto Kafka, for instances with no file."""
         started = time.perf_counter()
         try:
             payload = snapshot.encode(self.processor, self.reference.topic, topic_id)
-            file.write(payload)
-        except snapshot.SnapshotError as exc:  # the next start reads the table in full
+            if (local := self._local_snapshot()) is not None:
+                local.write(payload)
+            published = snapshot_topic.publish(self.settings, payload)
+        except (snapshot.SnapshotError, snapshot_topic.SnapshotTopicError, KafkaException) as exc:
             log.warning("reference_snapshot_not_written", error=str(exc))
             return
         log.info("reference_snapshot_saved", position=self.processor.handover.position,
-                 bytes=len(payload), seconds=round(time.perf_counter() - started, 3))  # fmt: skip
+                 bytes=len(payload), records=published,
+                 seconds=round(time.perf_counter() - started, 3))  # fmt: skip
 
     def _load_reference(self) -> None:
         """Apply the table up to the end it had at start-up."""

@@ -1,6 +1,7 @@
 """Restarts from the local reference snapshot, on the broker: the service reads the snapshot,
 then only the reference records published since (group moves among them), and its outputs and
-balances still equal a replay of everything."""
+balances still equal a replay of everything. A new instance with no local state starts from
+the snapshot published on Kafka."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from service.runtime.clients import ensure_topics
 from service.runtime.reference_snapshot import FILE_NAME
 from tests.contract.harness import isolated_settings
 from tests.contract.test_contract import phased
-from tests.integration.service_process import deployed, publish_settled, settle
+from tests.integration.service_process import (
+    ServiceProcess,
+    deployed,
+    publish_settled,
+    settle,
+)
 from tests.integration.test_failures import check_exactly_once
 
 CONFIG = LoadConfig(seed=7, accounts=120, groups=8, companies=2, events=600, days=20,
@@ -56,4 +62,16 @@ def test_restarts_read_the_snapshot_then_the_records_after_it(bootstrap_servers:
     assert loaded == sorted(loaded) and loaded[-1] > loaded[0]  # newer snapshots were written
     starts = [line for line in lines if line["event"] == "reference_table_loaded"]
     assert any(s["snapshot_position"] > 0 and s["applied"] > 0 for s in starts)  # with a tail
+    assert {line["source"] for line in lines if line["event"] == "reference_snapshot_loaded"} == {
+        "local"}  # fmt: skip
+
+    newcomer = ServiceProcess(settings, tmp_path, "i2", env).start()  # no local state at all
+    newcomer.wait_ready()
+    settle(settings, newcomer)
+    assert newcomer.terminate() == 0
+    log_lines = [json.loads(line) for line in newcomer.log.read_text().splitlines()
+                 if line.startswith("{")]  # fmt: skip
+    [fetched] = [line for line in log_lines if line["event"] == "reference_snapshot_loaded"]
+    saved = [line["position"] for line in lines if line["event"] == "reference_snapshot_saved"]
+    assert fetched["source"] == "kafka" and fetched["position"] == saved[-1]
     check_exactly_once(settings, phases)

@@ -147,3 +147,24 @@ def test_a_damaged_snapshot_changes_nothing() -> None:
     with pytest.raises(snapshot.SnapshotError):
         snapshot.apply(payload[: len(payload) // 2], fresh)
     assert state(fresh) == before
+
+
+class _Shell:
+    def __reduce__(self) -> tuple[Any, ...]:
+        import os
+
+        return (os.system, ("echo pwned",))
+
+
+def test_a_snapshot_that_names_anything_else_is_refused() -> None:
+    """Only data: a pickle that would call a function is an unreadable snapshot."""
+    import io
+    import pickle
+
+    good = snapshot.encode(loaded(list(enumerate(REFERENCE[:50]))), TOPIC, TOPIC_ID)
+    header = good.partition(b"\n")[0]
+    for hostile in (_Shell(), (snapshot.SnapshotFile, ("/tmp/x",))):
+        body = io.BytesIO()
+        pickle.Pickler(body).dump(hostile)
+        with pytest.raises(snapshot.SnapshotError, match="may not name"):
+            snapshot.apply(header + b"\n" + body.getvalue(), processor_for(Settings()))
