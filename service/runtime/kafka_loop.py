@@ -39,6 +39,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponent
 
 from service.errors import CreditServiceError, PoisonMessageError
 from service.handover import reference_position
+from service.logs import bind_record, record_context, reset_record
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics
@@ -249,15 +250,8 @@ class KafkaRuntime(Rebalancing):
 
     def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
         """Handle one record with its coordinates (and, when known, its order, account and
-        root) bound to every log line; one bind and one reset per record."""
-        context: dict[str, Any] = {"topic": message.topic(), "partition": message.partition(),
-                                   "offset": message.offset()}  # fmt: skip
-        if event is not None:
-            context |= {"event_id": event.event_id, "order_id": getattr(event, "order_id", None),
-                        "account": f"{event.company_id}:{event.customer_id}"}  # fmt: skip
-        elif error is None:
-            context["root"] = (message.key() or b"").decode(errors="replace")
-        tokens = structlog.contextvars.bind_contextvars(**context)
+        root) on every log line (``service.logs.bind_record``: rendered only when logged)."""
+        token = bind_record(message, event, error is not None)
         try:
             if error is not None:
                 raise error
@@ -266,9 +260,9 @@ class KafkaRuntime(Rebalancing):
             else:
                 self._route(message, event)
         except PoisonMessageError as exc:
-            self._dead_letter(message, exc)
+            self._dead_letter(message, exc, record_context(message, event, error is not None))
         finally:
-            structlog.contextvars.reset_contextvars(**tokens)
+            reset_record(token)
             self._next_offsets[(message.topic() or "", message.partition() or 0)] = (
                 message.offset() or 0) + 1  # fmt: skip
             self._pending_offsets = True
@@ -311,8 +305,10 @@ class KafkaRuntime(Rebalancing):
                 lag = time.time() - output.decided_at.timestamp()
                 self.metrics.event_time_lag.set(lag)
 
-    def _dead_letter(self, message: Message, error: Exception) -> None:
-        log.warning("dead_letter", error=str(error))
+    def _dead_letter(
+        self, message: Message, error: Exception, context: dict[str, Any] | None = None
+    ) -> None:
+        log.warning("dead_letter", error=str(error), **(context or {}))
         self._produce([self.processor.dead_letter(
             message.topic() or "", message.partition() or 0, message.offset() or 0,
             message.key(), message.value(), error)])  # fmt: skip
