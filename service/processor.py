@@ -38,7 +38,6 @@ from service.errors import PoisonMessageError
 from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
 from service.ports import Metrics, Record
 from service.replay import describe_validation_error
-from service.serialize import output_record
 from service.settings import Topics
 
 KIND = "credit.kind"
@@ -203,9 +202,8 @@ class CreditProcessor:
         records = []
         for output in outputs:
             topic = self._output_topic[output.event_type]
-            record = output_record(output)
-            key = f"{record.get('company_id')}:{record.get('customer_id')}".encode()
-            records.append(Record(topic, key, self.codec.encode(topic, record, checked=False)))
+            key = f"{getattr(output, 'company_id', None)}:{getattr(output, 'customer_id', None)}"
+            records.append(Record(topic, key.encode(), self.codec.encode_output(topic, output)))
             self.metrics.event_out(topic, output.event_type)
         return records
 
