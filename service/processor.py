@@ -85,6 +85,7 @@ class CreditProcessor:
         self.watermarks: dict[int, int] = {}
         self.dirty_watermarks: set[int] = set()
         self.handover = Handover()
+        self._position_header: tuple[int, tuple[str, bytes]] = (-1, (REFERENCE_HEADER, b""))
         # recent reference notifications, for a partition this instance takes over later
         self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
         self._output_topic = {
@@ -131,7 +132,10 @@ class CreditProcessor:
                       self.partition_of(root), headers)  # fmt: skip
 
     def _position(self) -> tuple[str, bytes]:
-        return (REFERENCE_HEADER, str(self.handover.position).encode())
+        position = self.handover.position
+        if self._position_header[0] != position:  # it moves with reference data only
+            self._position_header = (position, (REFERENCE_HEADER, str(position).encode()))
+        return self._position_header[1]
 
     # -- stage 2: decide -------------------------------------------------------------------
     def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,

@@ -296,14 +296,16 @@ class KafkaRuntime(Rebalancing):
         self._produce([record])
 
     def _observe(self, outputs: list[Any], seconds: float) -> None:
+        decided = None
         for output in outputs:
-            if output.event_type in ("order_approved", "order_held"):
-                reasons = (
-                    [r.code for r in output.reasons] if output.event_type == "order_held" else []
-                )
-                self.metrics.decision(output.event_type.removeprefix("order_"), reasons, seconds)
-                lag = time.time() - output.decided_at.timestamp()
-                self.metrics.event_time_lag.set(lag)
+            if output.event_type == "order_approved":
+                self.metrics.decision("approved", [], seconds)
+                decided = output
+            elif output.event_type == "order_held":
+                self.metrics.decision("held", [r.code for r in output.reasons], seconds)
+                decided = output
+        if decided is not None:  # the gauge keeps the last one only
+            self.metrics.event_time_lag.set(time.time() - decided.decided_at.timestamp())
 
     def _dead_letter(
         self, message: Message, error: Exception, context: dict[str, Any] | None = None
@@ -321,6 +323,7 @@ class KafkaRuntime(Rebalancing):
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
         if self._outage and self.exactly_once:
             self._renew_producer()
+        self.metrics.flush()
         flush = self.processor.flush()
         self._produce(flush.records)
         for partition, changes in flush.store_changes.items():
