@@ -41,6 +41,7 @@ from service.replay import describe_validation_error
 from service.settings import Topics
 
 KIND = "credit.kind"
+ROUTED_LIMIT = 20_000  # events routed and not yet read back kept at most (about a commit's)
 WATERMARK_KEY = b"w"
 _BOOK_PREFIX = b"b\x1f"
 
@@ -86,6 +87,8 @@ class CreditProcessor:
         self.dirty_watermarks: set[int] = set()
         self.handover = Handover()
         self._position_header: tuple[int, tuple[str, bytes]] = (-1, (REFERENCE_HEADER, b""))
+        # by-root value -> the validated event it was serialised from (``_by_root_event``)
+        self._routed: dict[bytes, Any] = {}
         # recent reference notifications, for a partition this instance takes over later
         self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
         self._output_topic = {
@@ -128,8 +131,12 @@ class CreditProcessor:
             raise PoisonMessageError(f"{event.event_type} does not belong on a transaction topic")
         root = self.engine.membership.root_of(event.account)
         headers = [(KIND, b"event"), self._position(), *headers]
-        return Record(self.topics.by_root, root.encode(), event.model_dump_json().encode(),
-                      self.partition_of(root), headers)  # fmt: skip
+        value = event.__pydantic_serializer__.to_json(event)  # = model_dump_json().encode()
+        if len(self._routed) >= ROUTED_LIMIT:
+            self._routed.clear()
+        self._routed[value] = event
+        return Record(self.topics.by_root, root.encode(), value, self.partition_of(root),
+                      headers)  # fmt: skip
 
     def _position(self) -> tuple[str, bytes]:
         position = self.handover.position
@@ -161,12 +168,7 @@ class CreditProcessor:
 
     def _event(self, partition: int, record: Parked, step: Step) -> None:
         """Decide an input event here, forward it to its root's partition, or park it."""
-        if record.value is None:
-            raise PoisonMessageError("empty by-root record")
-        try:
-            event = INPUT_EVENT.validate_json(record.value)
-        except ValidationError as exc:
-            raise PoisonMessageError(describe_validation_error(exc)) from exc
+        event = self._by_root_event(record.value)
         if not isinstance(event, TransactionEvent):
             raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
         root = self.engine.membership.root_of(event.account)
@@ -186,6 +188,19 @@ class CreditProcessor:
             else:
                 self.dirty.add(event.account)
             step.outputs += outcome.outputs
+
+    def _by_root_event(self, value: bytes | None) -> Any:
+        """The event of a by-root value. One this instance routed is the validated event it
+        wrote (``validate_json`` of its JSON gives an equal event); others are validated."""
+        if value is None:
+            raise PoisonMessageError("empty by-root record")
+        event = self._routed.pop(value, None)
+        if event is not None:
+            return event
+        try:
+            return INPUT_EVENT.validate_json(value)
+        except ValidationError as exc:
+            raise PoisonMessageError(describe_validation_error(exc)) from exc
 
     def parked_floor(self, partition: int) -> int | None:
         """Commit offsets of ``partition`` no further than this: a record is parked there."""
