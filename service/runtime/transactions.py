@@ -81,9 +81,11 @@ class TransactionalOutput:
             self.changelog_offsets[partition] = max(known, offset)
 
     def commit(self, positions: list[TopicPartition], consumer: Any) -> None:
-        """Steps 2 and 3: the input offsets into the transaction, then commit it."""
-        self.producer.flush(30)
+        """Steps 2 and 3: the input offsets into the transaction, then commit it.
+        ``commit_transaction`` delivers what is still queued (and serves the delivery reports)
+        before it commits: the offsets go out while the last records are in flight."""
         if not self.exactly_once:
+            self.producer.flush(30)
             if positions:
                 consumer.commit(offsets=positions, asynchronous=False)
             return
