@@ -41,7 +41,7 @@ from service.replay import describe_validation_error
 from service.settings import Topics
 
 KIND = "credit.kind"
-ROUTED_LIMIT = 20_000  # events routed and not yet read back kept at most (about a commit's)
+ROUTED_LIMIT = 30_000  # routed events kept until read back (about 1.3 kB each), at most
 WATERMARK_KEY = b"w"
 _BOOK_PREFIX = b"b\x1f"
 
@@ -132,9 +132,8 @@ class CreditProcessor:
         root = self.engine.membership.root_of(event.account)
         headers = [(KIND, b"event"), self._position(), *headers]
         value = event.__pydantic_serializer__.to_json(event)  # = model_dump_json().encode()
-        if len(self._routed) >= ROUTED_LIMIT:
-            self._routed.clear()
-        self._routed[value] = event
+        if len(self._routed) < ROUTED_LIMIT:  # else read back first: validated when it comes
+            self._routed[value] = event
         return Record(self.topics.by_root, root.encode(), value, self.partition_of(root),
                       headers)  # fmt: skip
 
@@ -292,6 +291,7 @@ class CreditProcessor:
 
     def revoke(self, partition: int) -> None:
         self.owned.discard(partition)
+        self._routed.clear()  # what was routed may not come back here (or come back twice)
         self.watermarks.pop(partition, None)
         self.handover.forget(partition)
         for account in [a for a, p in self.book_home.items() if p == partition]:
