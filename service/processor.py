@@ -41,7 +41,7 @@ from service.replay import describe_validation_error
 from service.settings import Topics
 
 KIND = "credit.kind"
-ROUTED_LIMIT = 30_000  # routed events kept until read back (about 1.3 kB each), at most
+ROUTED_LIMIT = 10_000  # routed events kept until read back (about 1.3 kB each), at most
 WATERMARK_KEY = b"w"
 _BOOK_PREFIX = b"b\x1f"
 
