@@ -29,7 +29,9 @@ import fastavro
 from fastavro.schema import SchemaParseException, parse_schema, to_parsing_canonical_form
 from fastavro.schema import fingerprint as _fastavro_fingerprint
 
+from service.avro_compiled import Reader, Unsupported, Writer, compile_reader, compile_writer
 from service.errors import ConfigurationError, CreditServiceError, PoisonMessageError
+from service.serialize import output_record
 
 Event = dict[str, Any]
 Schema = dict[str, Any]
@@ -190,6 +192,8 @@ class AvroCodec:
         self._by_fingerprint = {fp: et for et, fp in self._fingerprints.items()}
         self._ids: dict[str, int] = {}
         self._writers: dict[int, tuple[str, Schema]] = {}
+        self._compiled = {et: _compiled(s) for et, s in self._schemas.items()}
+        self._output_writers = {et: _output_writer(s) for et, s in self._schemas.items()}
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -204,11 +208,18 @@ class AvroCodec:
         if not isinstance(event_type, str) or event_type not in self._schemas:
             raise EventEncodingError(f"unknown event_type {event_type!r}")
         schema = self._schemas[event_type]
-        if not checked:
-            return self._header(topic, event_type) + _write_body(schema, dict(event), event_type)
-        record = _prepare(schema, event, event_type, schema["__named_schemas"])
-        body = _write_body(schema, record, event_type)
-        return self._header(topic, event_type) + body
+        write = self._compiled[event_type][1]
+        if checked:
+            event = _prepare(schema, event, event_type, schema["__named_schemas"])
+        return self._header(topic, event_type) + _write_body(schema, event, event_type, write)
+
+    def encode_output(self, topic: str, output: Any) -> bytes:
+        """``encode(topic, output_record(output), checked=False)`` of an output the service
+        built (``service.domain.outputs``), written from its attributes: no dict first."""
+        write = self._output_writers.get(output.event_type)
+        if write is None:
+            return self.encode(topic, output_record(output), checked=False)
+        return self._header(topic, output.event_type) + _write_body({}, output, "output", write)
 
     def decode(self, topic: str, payload: bytes) -> Event:
         """The event in ``payload``; raises ``PoisonMessageError`` if it cannot be read."""
@@ -216,7 +227,11 @@ class AvroCodec:
             event_type, writer, offset = self._single_object_writer(topic, payload)
         else:
             event_type, writer, offset = self._confluent_writer(topic, payload)
-        event = _read_body(payload, offset, writer, self._schemas[event_type], topic)
+        reader = self._schemas[event_type]
+        if writer is reader and (read := self._compiled[event_type][0]) is not None:
+            event = _read_compiled(payload, offset, read, topic)
+        else:
+            event = _read_body(payload, offset, writer, reader, topic)
         if (found := event.get("event_type")) != event_type:
             raise PoisonMessageError(f"{topic}: event_type {found!r} in a {event_type} record")
         return event
@@ -280,13 +295,44 @@ def _parse_writer(text: str, where: str) -> Schema:
     return cast(Schema, parsed)
 
 
-def _write_body(schema: Schema, record: Event, where: str) -> bytes:
-    stream = io.BytesIO()
+def _compiled(schema: Schema) -> tuple[Reader | None, Writer | None]:
+    """Generated reader and writer of ``schema`` (``service.avro_compiled``), where it can."""
     try:
-        fastavro.schemaless_writer(stream, schema, record)
+        return compile_reader(schema), compile_writer(schema)
+    except Unsupported:
+        return None, None
+
+
+def _output_writer(schema: Schema) -> Writer | None:
+    """A writer of an output dataclass: its attributes are the fields, ``occurred_at`` is its
+    ``decided_at`` (as ``service.serialize.output_record`` has it)."""
+    try:
+        return compile_writer(schema, attributes=True, aliases={"occurred_at": "decided_at"})
+    except Unsupported:
+        return None
+
+
+def _write_body(schema: Schema, record: Any, where: str, write: Writer | None) -> bytes:
+    try:
+        if write is not None:
+            return write(record)
+        stream = io.BytesIO()
+        fastavro.schemaless_writer(stream, schema, dict(record))
     except (ValueError, TypeError, OverflowError, AttributeError, struct.error) as exc:
         raise EventEncodingError(f"{where}: {exc}") from exc
     return stream.getvalue()
+
+
+def _read_compiled(payload: bytes, offset: int, read: Reader, topic: str) -> Event:
+    try:
+        record, end = read(payload, offset)
+        if end > len(payload):
+            raise EOFError(f"{end - len(payload)} bytes missing")
+    except Exception as exc:  # corrupt input: IndexError, ValueError, UnicodeDecodeError
+        raise PoisonMessageError(f"{topic}: cannot decode Avro body: {exc!r}") from exc
+    if end != len(payload):
+        raise PoisonMessageError(f"{topic}: {len(payload) - end} trailing bytes")
+    return record
 
 
 def _read_body(payload: bytes, offset: int, writer: Schema, reader: Schema, topic: str) -> Event:

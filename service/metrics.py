@@ -59,25 +59,38 @@ class PrometheusMetrics:
                            registry=r)  # fmt: skip
 
         self._children: dict[tuple[Counter, tuple[str, ...]], Counter] = {}
+        # per-event counts wait here until ``flush`` (at every commit): a dict increment
+        # instead of a labelled child's locked increment on every event's path
+        self._counts: dict[tuple[Counter, tuple[str, ...]], int] = {}
 
     def _child(self, counter: Counter, *labels: str) -> Counter:
-        """``counter.labels(...)``, looked up once per label set (it is on every event's path)."""
+        """``counter.labels(...)``, looked up once per label set."""
         key = (counter, labels)
         child = self._children.get(key)
         if child is None:
             child = self._children[key] = counter.labels(*labels)
         return child
 
+    def _count(self, counter: Counter, *labels: str) -> None:
+        key = (counter, labels)
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def flush(self) -> None:
+        """Add the counts gathered since the last flush to the counters."""
+        counts, self._counts = self._counts, {}
+        for (counter, labels), count in counts.items():
+            self._child(counter, *labels).inc(count)
+
     def event_in(self, topic: str, event_type: str) -> None:
-        self._child(self.events_in, topic, event_type).inc()
+        self._count(self.events_in, topic, event_type)
 
     def event_out(self, topic: str, event_type: str) -> None:
-        self._child(self.events_out, topic, event_type).inc()
+        self._count(self.events_out, topic, event_type)
 
     def decision(self, outcome: str, reasons: list[str], seconds: float) -> None:
-        self._child(self.decisions, outcome).inc()
+        self._count(self.decisions, outcome)
         for reason in reasons:
-            self._child(self.hold_reasons, reason).inc()
+            self._count(self.hold_reasons, reason)
         self.decision_seconds.observe(seconds)
 
     def event_ignored(self, event_type: str) -> None:
@@ -87,11 +100,14 @@ class PrometheusMetrics:
         self.dead_letters.labels(topic).inc()
 
     def handover(self, kind: str) -> None:
-        self._child(self.handover_records, kind).inc()
+        self._count(self.handover_records, kind)
 
 
 class NullMetrics:
     """The in-memory runtime's metrics: the same calls, nothing recorded."""
+
+    def flush(self) -> None:
+        pass
 
     def event_in(self, topic: str, event_type: str) -> None:
         pass

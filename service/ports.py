@@ -47,3 +47,6 @@ class Metrics(Protocol):
     def dead_letter(self, topic: str) -> None: ...
 
     def handover(self, kind: str) -> None: ...
+
+    def flush(self) -> None:
+        """Counts gathered per event reach the metrics (the runtime calls it per commit)."""

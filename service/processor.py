@@ -38,10 +38,10 @@ from service.errors import PoisonMessageError
 from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
 from service.ports import Metrics, Record
 from service.replay import describe_validation_error
-from service.serialize import output_record
 from service.settings import Topics
 
 KIND = "credit.kind"
+ROUTED_LIMIT = 10_000  # routed events kept until read back (about 1.3 kB each), at most
 WATERMARK_KEY = b"w"
 _BOOK_PREFIX = b"b\x1f"
 
@@ -86,6 +86,9 @@ class CreditProcessor:
         self.watermarks: dict[int, int] = {}
         self.dirty_watermarks: set[int] = set()
         self.handover = Handover()
+        self._position_header: tuple[int, tuple[str, bytes]] = (-1, (REFERENCE_HEADER, b""))
+        # by-root value -> the validated event it was serialised from (``_by_root_event``)
+        self._routed: dict[bytes, Any] = {}
         # recent reference notifications, for a partition this instance takes over later
         self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
         self._output_topic = {
@@ -128,11 +131,17 @@ class CreditProcessor:
             raise PoisonMessageError(f"{event.event_type} does not belong on a transaction topic")
         root = self.engine.membership.root_of(event.account)
         headers = [(KIND, b"event"), self._position(), *headers]
-        return Record(self.topics.by_root, root.encode(), event.model_dump_json().encode(),
-                      self.partition_of(root), headers)  # fmt: skip
+        value = event.__pydantic_serializer__.to_json(event)  # = model_dump_json().encode()
+        if len(self._routed) < ROUTED_LIMIT:  # else read back first: validated when it comes
+            self._routed[value] = event
+        return Record(self.topics.by_root, root.encode(), value, self.partition_of(root),
+                      headers)  # fmt: skip
 
     def _position(self) -> tuple[str, bytes]:
-        return (REFERENCE_HEADER, str(self.handover.position).encode())
+        position = self.handover.position
+        if self._position_header[0] != position:  # it moves with reference data only
+            self._position_header = (position, (REFERENCE_HEADER, str(position).encode()))
+        return self._position_header[1]
 
     # -- stage 2: decide -------------------------------------------------------------------
     def process(self, partition: int, offset: int, key: bytes | None, value: bytes | None,
@@ -158,12 +167,7 @@ class CreditProcessor:
 
     def _event(self, partition: int, record: Parked, step: Step) -> None:
         """Decide an input event here, forward it to its root's partition, or park it."""
-        if record.value is None:
-            raise PoisonMessageError("empty by-root record")
-        try:
-            event = INPUT_EVENT.validate_json(record.value)
-        except ValidationError as exc:
-            raise PoisonMessageError(describe_validation_error(exc)) from exc
+        event = self._by_root_event(record.value)
         if not isinstance(event, TransactionEvent):
             raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
         root = self.engine.membership.root_of(event.account)
@@ -184,6 +188,19 @@ class CreditProcessor:
                 self.dirty.add(event.account)
             step.outputs += outcome.outputs
 
+    def _by_root_event(self, value: bytes | None) -> Any:
+        """The event of a by-root value. One this instance routed is the validated event it
+        wrote (``validate_json`` of its JSON gives an equal event); others are validated."""
+        if value is None:
+            raise PoisonMessageError("empty by-root record")
+        event = self._routed.pop(value, None)
+        if event is not None:
+            return event
+        try:
+            return INPUT_EVENT.validate_json(value)
+        except ValidationError as exc:
+            raise PoisonMessageError(describe_validation_error(exc)) from exc
+
     def parked_floor(self, partition: int) -> int | None:
         """Commit offsets of ``partition`` no further than this: a record is parked there."""
         return self.handover.floor(partition)
@@ -203,9 +220,8 @@ class CreditProcessor:
         records = []
         for output in outputs:
             topic = self._output_topic[output.event_type]
-            record = output_record(output)
-            key = f"{record.get('company_id')}:{record.get('customer_id')}".encode()
-            records.append(Record(topic, key, self.codec.encode(topic, record, checked=False)))
+            key = f"{getattr(output, 'company_id', None)}:{getattr(output, 'customer_id', None)}"
+            records.append(Record(topic, key.encode(), self.codec.encode_output(topic, output)))
             self.metrics.event_out(topic, output.event_type)
         return records
 
@@ -275,6 +291,7 @@ class CreditProcessor:
 
     def revoke(self, partition: int) -> None:
         self.owned.discard(partition)
+        self._routed.clear()  # what was routed may not come back here (or come back twice)
         self.watermarks.pop(partition, None)
         self.handover.forget(partition)
         for account in [a for a, p in self.book_home.items() if p == partition]:

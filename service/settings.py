@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     commit_interval_ms: int = Field(100, ge=1)
     max_batch: int = Field(2000, ge=1)
+    # how long the producer gathers records before it sends: each send of a partition's queue
+    # wakes the client's broker thread with a system call (records of a transaction are
+    # invisible until it commits, and the commit sends what is left)
+    producer_linger_ms: int = Field(25, ge=0)
     state_dir: Path = Path(".state")
     store: Literal["rocksdb", "memory"] = "rocksdb"
     http_host: str = "0.0.0.0"

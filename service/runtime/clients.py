@@ -34,7 +34,8 @@ def consumer_config(settings: Settings) -> dict[str, Any]:
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:
-    config = common(settings) | {"linger.ms": 5, "enable.idempotence": True}
+    config = common(settings) | {"linger.ms": settings.producer_linger_ms,
+                                 "enable.idempotence": True}  # fmt: skip
     if settings.guarantee == "exactly_once":
         config |= {"transactional.id": settings.transactional_id, "transaction.timeout.ms": 60_000}
     return config

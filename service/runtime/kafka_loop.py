@@ -39,6 +39,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponent
 
 from service.errors import CreditServiceError, PoisonMessageError
 from service.handover import reference_position
+from service.logs import bind_record, record_context, reset_record
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics
@@ -229,15 +230,8 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
 
     def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
         """Handle one record with its coordinates (and, when known, its order, account and
-        root) bound to every log line; one bind and one reset per record."""
-        context: dict[str, Any] = {"topic": message.topic(), "partition": message.partition(),
-                                   "offset": message.offset()}  # fmt: skip
-        if event is not None:
-            context |= {"event_id": event.event_id, "order_id": getattr(event, "order_id", None),
-                        "account": f"{event.company_id}:{event.customer_id}"}  # fmt: skip
-        elif error is None:
-            context["root"] = (message.key() or b"").decode(errors="replace")
-        tokens = structlog.contextvars.bind_contextvars(**context)
+        root) on every log line (``service.logs.bind_record``: rendered only when logged)."""
+        token = bind_record(message, event, error is not None)
         try:
             if error is not None:
                 raise error
@@ -246,9 +240,9 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             else:
                 self._route(message, event)
         except PoisonMessageError as exc:
-            self._dead_letter(message, exc)
+            self._dead_letter(message, exc, record_context(message, event, error is not None))
         finally:
-            structlog.contextvars.reset_contextvars(**tokens)
+            reset_record(token)
             self._next_offsets[(message.topic() or "", message.partition() or 0)] = (
                 message.offset() or 0) + 1  # fmt: skip
             self._pending_offsets = True
@@ -282,17 +276,21 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self._produce([record])
 
     def _observe(self, outputs: list[Any], seconds: float) -> None:
+        decided = None
         for output in outputs:
-            if output.event_type in ("order_approved", "order_held"):
-                reasons = (
-                    [r.code for r in output.reasons] if output.event_type == "order_held" else []
-                )
-                self.metrics.decision(output.event_type.removeprefix("order_"), reasons, seconds)
-                lag = time.time() - output.decided_at.timestamp()
-                self.metrics.event_time_lag.set(lag)
+            if output.event_type == "order_approved":
+                self.metrics.decision("approved", [], seconds)
+                decided = output
+            elif output.event_type == "order_held":
+                self.metrics.decision("held", [r.code for r in output.reasons], seconds)
+                decided = output
+        if decided is not None:  # the gauge keeps the last one only
+            self.metrics.event_time_lag.set(time.time() - decided.decided_at.timestamp())
 
-    def _dead_letter(self, message: Message, error: Exception) -> None:
-        log.warning("dead_letter", error=str(error))
+    def _dead_letter(
+        self, message: Message, error: Exception, context: dict[str, Any] | None = None
+    ) -> None:
+        log.warning("dead_letter", error=str(error), **(context or {}))
         self._produce([self.processor.dead_letter(
             message.topic() or "", message.partition() or 0, message.offset() or 0,
             message.key(), message.value(), error)])  # fmt: skip
@@ -305,6 +303,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
         if self._outage and self.exactly_once:
             self._renew_producer()
+        self.metrics.flush()
         flush = self.processor.flush()
         self._produce(flush.records)
         for partition, changes in flush.store_changes.items():

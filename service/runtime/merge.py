@@ -12,17 +12,17 @@ of the events sorted by that key.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 Partition = tuple[str, int]
 
 
-@dataclass(order=True, frozen=True, slots=True)
-class SortKey:
+class SortKey(NamedTuple):  # a tuple: compared in C, several times per record released
     occurred_at: float
     topic_rank: int
     offset: int
@@ -62,29 +62,38 @@ class EventTimeMerge:
     def release(
         self, assigned: list[Partition], has_lag: Callable[[Partition], bool], now: float
     ) -> list[Any]:
-        """Items in event-time order, as far as the empty partitions allow."""
+        """Items in event-time order, as far as the empty partitions allow. The heads wait in
+        a heap; a partition is asked for lag once per call, when its buffer is (or becomes)
+        empty."""
         released: list[Any] = []
         lag: dict[Partition, bool] = {}
 
-        def lagging(partition: Partition) -> bool:  # asked once per partition per call
+        def lagging(partition: Partition) -> bool:
             if partition not in lag:
                 lag[partition] = has_lag(partition)
             return lag[partition]
 
-        while True:
-            heads = [(b[0].key, p) for p, b in self.buffers.items() if b]
-            if not heads:
-                self._blocked_since = None
+        heads = [(b[0].key, p) for p, b in self.buffers.items() if b]
+        if not heads:
+            self._blocked_since = None
+            return released
+        heapq.heapify(heads)
+        waiting = {p for p in assigned if not self.buffers.get(p) and lagging(p)}
+        while heads:
+            if self._held_back(waiting, now):
                 return released
-            if self._held_back(assigned, lagging, now):
-                return released
-            _, partition = min(heads)
-            released.append(self.buffers[partition].popleft().item)
+            _, partition = heapq.heappop(heads)
+            buffer = self.buffers[partition]
+            released.append(buffer.popleft().item)
+            if buffer:
+                heapq.heappush(heads, (buffer[0].key, partition))
+            elif partition in assigned and lagging(partition):
+                waiting.add(partition)
+        self._blocked_since = None
+        return released
 
-    def _held_back(
-        self, assigned: list[Partition], has_lag: Callable[[Partition], bool], now: float
-    ) -> bool:
-        waiting = [p for p in assigned if not self.buffers.get(p) and has_lag(p)]
+    def _held_back(self, waiting: set[Partition], now: float) -> bool:
+        """An empty partition with lag holds the others back, for ``max_wait_s`` at most."""
         if not waiting:
             self._blocked_since = None
             return False

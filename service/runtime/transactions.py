@@ -53,19 +53,23 @@ class TransactionalOutput:
     def produce(self, records: list[Record]) -> None:
         if records:
             self.begin()
+        changelog = self.settings.topics.changelog
         for record in records:
-            kwargs: dict[str, Any] = {"key": record.key, "value": record.value,
-                                      "headers": record.headers or None}  # fmt: skip
-            if record.partition is not None:
-                kwargs["partition"] = record.partition
-            if record.topic == self.settings.topics.changelog:
-                kwargs["on_delivery"] = self._changelog_delivered
-            self._produce_one(record.topic, kwargs)
+            delivered = self._changelog_delivered if record.topic == changelog else None
+            self._produce_one(record, delivered)
 
-    def _produce_one(self, topic: str, kwargs: dict[str, Any]) -> None:
+    def _produce_one(self, record: Record, on_delivery: Any) -> None:
+        headers: Any = record.headers or None
         while True:
             try:
-                self.producer.produce(topic, **kwargs)
+                if record.partition is None:
+                    self.producer.produce(record.topic, record.value, record.key,
+                                          on_delivery=on_delivery,
+                                          headers=headers)  # fmt: skip
+                else:
+                    self.producer.produce(record.topic, record.value, record.key,
+                                          record.partition, on_delivery=on_delivery,
+                                          headers=headers)  # fmt: skip
                 return
             except BufferError:
                 self.producer.poll(0.05)
@@ -77,9 +81,11 @@ class TransactionalOutput:
             self.changelog_offsets[partition] = max(known, offset)
 
     def commit(self, positions: list[TopicPartition], consumer: Any) -> None:
-        """Steps 2 and 3: the input offsets into the transaction, then commit it."""
-        self.producer.flush(30)
+        """Steps 2 and 3: the input offsets into the transaction, then commit it.
+        ``commit_transaction`` delivers what is still queued (and serves the delivery reports)
+        before it commits: the offsets go out while the last records are in flight."""
         if not self.exactly_once:
+            self.producer.flush(30)
             if positions:
                 consumer.commit(offsets=positions, asynchronous=False)
             return
