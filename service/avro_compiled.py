@@ -206,6 +206,8 @@ def _writer_function(
             get = f"getattr(record, {name!r}, {default})" if attributes else (
                 f"record.get({name!r}, {default})")  # fmt: skip
         else:
+            if attributes and not name.isidentifier():
+                raise Unsupported(f"field name {name!r} is not an attribute name")
             get = f"record.{name}" if attributes else f"record[{name!r}]"
         body.append(f"{value} = {get}")
         body += _write(source, kind, value, attributes)
@@ -221,7 +223,7 @@ def _write(source: _Source, node: Any, value: str, attributes: bool) -> list[str
         return _write_primitive(node, value)
     logical, kind = node.get("logicalType"), node["type"]
     if logical == "decimal" and kind == "bytes":
-        precision, scale = node["precision"], node.get("scale", 0)
+        precision, scale = int(node["precision"]), int(node.get("scale", 0))  # numbers only
         return _write_primitive("bytes", f"decimal_bytes({value}, {precision}, {scale})")
     if logical == "timestamp-millis" and kind == "long":
         return [f"put(write_long(timestamp_millis({value})))"]
@@ -308,7 +310,7 @@ def _read(source: _Source, node: Any, target: str) -> list[str]:
     logical, kind = node.get("logicalType"), node["type"]
     if logical == "decimal" and kind == "bytes":
         context = source.constant(Context(prec=node["precision"]))
-        scale = node.get("scale", 0)
+        scale = int(node.get("scale", 0))  # a number in the generated source, nothing else
         return [*_read_bytes("d"), f"{target} = read_decimal(d, {context}, {scale})"]
     if logical == "timestamp-millis" and kind == "long":
         return [*_read_long("t"), f"{target} = EPOCH + timedelta(microseconds=t * 1000)"]
