@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 # ISO 4217 exponents that differ from the usual two decimals.
@@ -19,6 +19,8 @@ _MINOR_DIGITS: dict[str, int] = {
     "UGX": 0, "UYI": 0, "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
 }  # fmt: skip
 _SCALE: dict[int, int] = {digits: 10**digits for digits in range(5)}
+# 10 ** (target digits - source digits), exact, for every pair of exponents above
+_SHIFT: dict[int, Decimal] = {shift: Decimal(10) ** shift for shift in range(-4, 5)}
 
 
 class AmountPrecisionError(ValueError):
@@ -62,27 +64,36 @@ def raise_by_pct(limit_minor: int, pct: Decimal | None) -> int:
     return floor_minor(Decimal(limit_minor) * (1 + pct / 100))
 
 
+def in_utc(instant: datetime) -> datetime:
+    """The same instant with the ``UTC`` tzinfo: datetimes of one tzinfo object compare
+    field by field, others call ``utcoffset()`` on both sides of every comparison."""
+    return instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+
+
 @dataclass(slots=True)
 class _RateHistory:
-    valid_from: list[datetime] = field(default_factory=list)
+    valid_from: list[datetime] = field(default_factory=list)  # as received
     rates: list[Decimal] = field(default_factory=list)
     set_at: list[datetime] = field(default_factory=list)
+    keys: list[datetime] = field(default_factory=list)  # ``valid_from`` in UTC, searched
 
     def put(self, valid_from: datetime, rate: Decimal, set_at: datetime) -> bool:
         """Record a rate; an older record for the same ``valid_from`` is ignored."""
-        at = bisect.bisect_left(self.valid_from, valid_from)
-        if at < len(self.valid_from) and self.valid_from[at] == valid_from:
+        key = in_utc(valid_from)
+        at = bisect.bisect_left(self.keys, key)
+        if at < len(self.keys) and self.keys[at] == key:
             if set_at < self.set_at[at]:
                 return False
             self.rates[at], self.set_at[at] = rate, set_at
             return True
         self.valid_from.insert(at, valid_from)
+        self.keys.insert(at, key)
         self.rates.insert(at, rate)
         self.set_at.insert(at, set_at)
         return True
 
     def at(self, instant: datetime) -> Decimal | None:
-        at = bisect.bisect_right(self.valid_from, instant)
+        at = bisect.bisect_right(self.keys, in_utc(instant))
         return self.rates[at - 1] if at else None
 
 
@@ -127,8 +138,8 @@ class ExchangeRates:
         rate = self.rate(from_ccy, to_ccy, instant)
         if rate is None:
             return None
-        shift = minor_digits(to_ccy) - minor_digits(from_ccy)
-        exact = Decimal(minor) * rate * (Decimal(10) ** shift)
+        shift = _MINOR_DIGITS.get(to_ccy, 2) - _MINOR_DIGITS.get(from_ccy, 2)
+        exact = Decimal(minor) * rate * _SHIFT[shift]
         return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
 
     def snapshot(self) -> list[tuple[str, str, str, str]]:

@@ -31,6 +31,7 @@ class OrderFacts:
 
     order: OrderCreated
     amount: int  # minor units of the order's currency
+    instant: datetime  # the order's business time, in UTC
     day: date
     company: CompanySettings | None
     warehouse: WarehouseSettings | None
@@ -60,7 +61,7 @@ class Converter:
         return converted
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LimitCheck:
     """One limit compared: ``exposure + order > limit`` exceeds it (equal passes)."""
 
@@ -116,7 +117,7 @@ class Decision:
 
 def decide_order(facts: OrderFacts) -> Decision:
     """Every hold reason that applies to the order, in CONTRACT.md's order."""
-    convert = Converter(facts.rates, facts.order.occurred_at)
+    convert = Converter(facts.rates, facts.instant)
     order, book = facts.order, facts.book
     # Cash and COD orders extend no credit: they never reach the ledger, so need no rate.
     ledger_amount = (

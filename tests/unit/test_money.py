@@ -1,0 +1,57 @@
+"""Pure money and business-time helpers: instants in UTC, dated rates, conversions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+from service.domain.money import ExchangeRates, in_utc
+
+PLUS_TWO = timezone(timedelta(hours=2))
+
+
+def test_in_utc_keeps_the_instant_and_gives_the_utc_tzinfo() -> None:
+    local = datetime(2026, 3, 2, 1, 30, tzinfo=PLUS_TWO)
+    moved = in_utc(local)
+    assert moved == local
+    assert moved.tzinfo is UTC
+    assert moved.date() == datetime(2026, 3, 1).date()  # the UTC business day
+
+
+def test_in_utc_returns_a_utc_instant_itself() -> None:
+    instant = datetime(2026, 3, 2, tzinfo=UTC)
+    assert in_utc(instant) is instant
+
+
+def test_a_rate_valid_from_an_offset_instant_starts_at_that_instant() -> None:
+    rates = ExchangeRates()
+    set_at = datetime(2026, 3, 1, tzinfo=UTC)
+    rates.set_rate("USD", "EUR", Decimal("0.5"), datetime(2026, 3, 2, 2, tzinfo=PLUS_TWO), set_at)
+    assert rates.rate("USD", "EUR", datetime(2026, 3, 1, 23, 59, tzinfo=UTC)) is None
+    assert rates.rate("USD", "EUR", datetime(2026, 3, 2, tzinfo=UTC)) == Decimal("0.5")
+    assert rates.rate("EUR", "USD", datetime(2026, 3, 2, 1, tzinfo=PLUS_TWO)) is None
+    assert rates.rate("EUR", "USD", datetime(2026, 3, 2, 2, tzinfo=PLUS_TWO)) == 2
+
+
+def test_the_same_valid_from_in_another_offset_replaces_the_rate() -> None:
+    rates = ExchangeRates()
+    set_at = datetime(2026, 3, 1, tzinfo=UTC)
+    rates.set_rate("USD", "EUR", Decimal("0.5"), datetime(2026, 3, 2, tzinfo=UTC), set_at)
+    later = set_at + timedelta(hours=1)
+    applied = rates.set_rate(
+        "USD", "EUR", Decimal("0.6"), datetime(2026, 3, 2, 2, tzinfo=PLUS_TWO), later
+    )
+    assert applied
+    assert rates.snapshot() == [("USD", "EUR", "2026-03-02T00:00:00+00:00", "0.6")]
+
+
+def test_conversion_shifts_between_currencies_of_different_exponents() -> None:
+    rates = ExchangeRates()
+    set_at = valid = datetime(2026, 3, 1, tzinfo=UTC)
+    rates.set_rate("EUR", "JPY", Decimal("160.5"), valid, set_at)
+    rates.set_rate("EUR", "BHD", Decimal("0.41"), valid, set_at)
+    at = datetime(2026, 3, 3, tzinfo=UTC)
+    assert rates.convert(1001, "EUR", "JPY", at) == 1607  # 10.01 EUR = 1606.605 JPY, half even
+    assert rates.convert(1607, "JPY", "EUR", at) == 1001  # 1607 / 160.5 = 10.0124... EUR
+    assert rates.convert(1001, "EUR", "BHD", at) == 4104  # 4.1041 BHD
+    assert rates.convert(5, "EUR", "EUR", at) == 5
