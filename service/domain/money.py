@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 # ISO 4217 exponents that differ from the usual two decimals.
 _MINOR_DIGITS: dict[str, int] = {
@@ -19,6 +19,8 @@ _MINOR_DIGITS: dict[str, int] = {
     "UGX": 0, "UYI": 0, "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
 }  # fmt: skip
 _SCALE: dict[int, int] = {digits: 10**digits for digits in range(5)}
+# 10 ** minor digits of the currencies above (the others: 100)
+_CURRENCY_SCALE: dict[str, int] = {ccy: _SCALE[digits] for ccy, digits in _MINOR_DIGITS.items()}
 # 10 ** (target digits - source digits), exact, for every pair of exponents above
 _SHIFT: dict[int, Decimal] = {shift: Decimal(10) ** shift for shift in range(-4, 5)}
 
@@ -34,7 +36,7 @@ def minor_digits(currency: str) -> int:
 
 def to_minor(amount: Decimal, currency: str) -> int:
     """``Decimal('12.30')`` in EUR → ``1230``. Refuses to round."""
-    scaled = amount * _SCALE[minor_digits(currency)]
+    scaled = amount * _CURRENCY_SCALE.get(currency, 100)
     as_int = int(scaled)
     if as_int != scaled:
         raise AmountPrecisionError(
@@ -45,7 +47,7 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def to_decimal(minor: int, currency: str) -> Decimal:
     """``1230`` in EUR → ``Decimal('12.30')``."""
-    return Decimal(minor).scaleb(-minor_digits(currency))
+    return Decimal(minor).scaleb(-_MINOR_DIGITS.get(currency, 2))
 
 
 def floor_minor(value: Decimal) -> int:
@@ -64,10 +66,26 @@ def raise_by_pct(limit_minor: int, pct: Decimal | None) -> int:
     return floor_minor(Decimal(limit_minor) * (1 + pct / 100))
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def in_utc(instant: datetime) -> datetime:
     """The same instant with the ``UTC`` tzinfo: datetimes of one tzinfo object compare
     field by field, others call ``utcoffset()`` on both sides of every comparison."""
     return instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+
+
+def utc_day(instant: datetime) -> date:
+    """The UTC calendar day of an aware instant (an order's business day), without building
+    the UTC datetime: its own date unless it carries a non-zero offset."""
+    zone = instant.tzinfo
+    if zone is UTC:
+        return instant.date()
+    offset = None if zone is None else zone.utcoffset(instant)
+    if offset is None:
+        return instant.astimezone(UTC).date()
+    return (instant - offset).date() if offset else instant.date()
 
 
 @dataclass(slots=True)
@@ -101,17 +119,22 @@ class ExchangeRates:
     """Dated rates: ``amount_to = amount_from × rate`` from ``valid_from`` on.
 
     Where only the reverse pair is known, its inverse is used. No rate is ``None``, never 1:1.
+    A conversion reuses the factor of the pair's last conversion while the instant stays in
+    the span that factor holds for (most orders fall in the span of the one before).
     """
 
-    __slots__ = ("_pairs",)
+    __slots__ = ("_factors", "_pairs")
 
     def __init__(self) -> None:
         self._pairs: dict[tuple[str, str], _RateHistory] = {}
+        # pair → (from, until, rate × 10 ** shift of minor digits or None): UTC instants
+        self._factors: dict[tuple[str, str], tuple[datetime, datetime, Decimal | None]] = {}
 
     def set_rate(
         self, from_ccy: str, to_ccy: str, rate: Decimal, valid_from: datetime, set_at: datetime
     ) -> bool:
         """Newest ``set_at`` wins for the same pair and ``valid_from``; returns if applied."""
+        self._factors.clear()
         return self._pairs.setdefault((from_ccy, to_ccy), _RateHistory()).put(
             valid_from, rate, set_at
         )
@@ -132,15 +155,34 @@ class ExchangeRates:
         return None
 
     def convert(self, minor: int, from_ccy: str, to_ccy: str, instant: datetime) -> int | None:
-        """Minor units of ``from_ccy`` in minor units of ``to_ccy``; ``None`` with no rate."""
+        """Minor units of ``from_ccy`` in minor units of ``to_ccy``; ``None`` with no rate.
+
+        ``minor × rate`` is rounded to the context's precision, then half-even to a whole
+        number of minor units: scaling the rate by a power of ten first changes neither."""
         if from_ccy == to_ccy:
             return minor
-        rate = self.rate(from_ccy, to_ccy, instant)
-        if rate is None:
-            return None
-        shift = _MINOR_DIGITS.get(to_ccy, 2) - _MINOR_DIGITS.get(from_ccy, 2)
-        exact = Decimal(minor) * rate * _SHIFT[shift]
-        return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+        instant = in_utc(instant)
+        pair = (from_ccy, to_ccy)
+        span = self._factors.get(pair)
+        if span is None or not span[0] <= instant < span[1]:
+            span = self._factors[pair] = self._span(pair, instant)
+        factor = span[2]
+        return None if factor is None else round(Decimal(minor) * factor)
+
+    def _span(
+        self, pair: tuple[str, str], instant: datetime
+    ) -> tuple[datetime, datetime, Decimal | None]:
+        """The pair's factor at ``instant`` (UTC) and the span of instants it holds for: from
+        the latest rate change of either direction at or before it to the next one after."""
+        start, end = _EARLIEST, _LATEST
+        for history in (self._pairs.get(pair), self._pairs.get((pair[1], pair[0]))):
+            if history is not None:
+                at = bisect.bisect_right(history.keys, instant)
+                start = max(start, history.keys[at - 1]) if at else start
+                end = min(end, history.keys[at]) if at < len(history.keys) else end
+        rate = self.rate(pair[0], pair[1], instant)
+        shift = _MINOR_DIGITS.get(pair[1], 2) - _MINOR_DIGITS.get(pair[0], 2)
+        return start, end, None if rate is None else rate * _SHIFT[shift]
 
     def snapshot(self) -> list[tuple[str, str, str, str]]:
         """Every known rate as ``(from, to, valid_from ISO, rate)``, sorted."""

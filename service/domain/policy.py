@@ -8,14 +8,14 @@ evaluated, so a hold carries every reason that applied.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from service.domain.events import DEFAULT_AGING_PERIOD_DAYS, OrderCreated, SalesOrderStatus
 from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook
-from service.domain.money import ExchangeRates, raise_by_pct, to_decimal, to_minor
+from service.domain.money import ExchangeRates, in_utc, raise_by_pct, to_decimal, to_minor
 from service.domain.outputs import REASON_RANK, HoldReason
 from service.domain.reference import (
     CompanySettings,
@@ -31,32 +31,38 @@ class OrderFacts:
 
     order: OrderCreated
     amount: int  # minor units of the order's currency
-    instant: datetime  # the order's business time, in UTC
+    instant: datetime  # the order's business time
     day: date
     company: CompanySettings | None
     warehouse: WarehouseSettings | None
     customer: CustomerProfile | None
     group: GroupSettings | None
     book: AccountBook
-    group_totals: GroupTotals | None
-    group_overdue: Callable[[int], dict[str, int]]  # allowed days → overdue per currency
-    include_open_orders: Callable[[str], bool]
+    group_totals: GroupTotals | None  # the group's, if the account is in a known group
+    include_open: bool  # whether open orders count in the exposure of the order's company
+    include_open_orders: Callable[[str], bool]  # the same, of any company
     rates: ExchangeRates
 
 
-@dataclass(slots=True)
 class Converter:
     """Converts at one instant and remembers every pair it had no rate for."""
 
-    rates: ExchangeRates
-    instant: datetime
-    missing: set[tuple[str, str]] = field(default_factory=set)
+    __slots__ = ("instant", "missing", "rates")
+
+    def __init__(self, rates: ExchangeRates, instant: datetime) -> None:
+        self.rates = rates
+        self.instant = instant
+        self.missing: set[tuple[str, str]] | None = None  # made when a rate is missing
 
     def __call__(self, minor: int, from_ccy: str, to_ccy: str) -> int | None:
         if from_ccy == to_ccy:
             return minor
+        if self.instant.tzinfo is not UTC:  # once: rates are looked up by UTC instant
+            self.instant = in_utc(self.instant)
         converted = self.rates.convert(minor, from_ccy, to_ccy, self.instant)
         if converted is None:
+            if self.missing is None:
+                self.missing = set()
             self.missing.add((from_ccy, to_ccy))
         return converted
 
@@ -138,8 +144,10 @@ def decide_order(facts: OrderFacts) -> Decision:
             expiry, checks = limit_checks(facts, facts.customer, convert)
             reasons += expiry
             reasons += [check.reason(_LABELS[check.code]) for check in checks if check.exceeded]
-    reasons += missing_rate_reasons(convert, facts.day)
-    reasons.sort(key=lambda reason: REASON_RANK[reason.code])
+    if convert.missing:
+        reasons += missing_rate_reasons(convert, facts.day)
+    if len(reasons) > 1:
+        reasons.sort(key=lambda reason: REASON_RANK[reason.code])
     return Decision(reasons, checks, ledger_amount)
 
 
@@ -249,7 +257,8 @@ def overdue_reasons(
 
 def group_overdue(facts: OrderFacts, group: GroupSettings, convert: Converter) -> int | None:
     """The members' overdue (by the group's days), summed per currency, then converted."""
-    per_currency = facts.group_overdue(group.allowed_overdue_days)
+    totals = facts.group_totals
+    per_currency = {} if totals is None else totals.overdue(facts.day, group.allowed_overdue_days)
     total = 0
     for ccy in sorted(per_currency):
         converted = convert(per_currency[ccy], ccy, group.currency)
@@ -346,7 +355,7 @@ def _account_check(
 
 def _account_exposure(facts: OrderFacts, ccy: str, convert: Converter) -> int | None:
     book = facts.book
-    own = book.exposure(facts.include_open_orders(facts.order.company_id))
+    own = book.exposure(facts.include_open)
     return convert(own, book.currency, ccy)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from service.domain.money import ExchangeRates, in_utc
+from service.domain.money import ExchangeRates, in_utc, utc_day
 
 PLUS_TWO = timezone(timedelta(hours=2))
 
@@ -21,6 +21,19 @@ def test_in_utc_keeps_the_instant_and_gives_the_utc_tzinfo() -> None:
 def test_in_utc_returns_a_utc_instant_itself() -> None:
     instant = datetime(2026, 3, 2, tzinfo=UTC)
     assert in_utc(instant) is instant
+
+
+def test_utc_day_is_the_calendar_day_in_utc_whatever_the_offset() -> None:
+    minus_five = timezone(timedelta(hours=-5))
+    cases = [
+        datetime(2026, 3, 1, 23, 30, tzinfo=minus_five),  # 04:30 UTC on the 2nd
+        datetime(2026, 3, 2, 1, 30, tzinfo=PLUS_TWO),  # 23:30 UTC on the 1st
+        datetime(2026, 3, 2, 12, tzinfo=timezone(timedelta(0))),
+        datetime(2026, 3, 2, 0, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 22, tzinfo=timezone(timedelta(hours=-3))),  # next year in UTC
+    ]
+    for instant in cases:
+        assert utc_day(instant) == instant.astimezone(UTC).date()
 
 
 def test_a_rate_valid_from_an_offset_instant_starts_at_that_instant() -> None:
@@ -55,3 +68,41 @@ def test_conversion_shifts_between_currencies_of_different_exponents() -> None:
     assert rates.convert(1607, "JPY", "EUR", at) == 1001  # 1607 / 160.5 = 10.0124... EUR
     assert rates.convert(1001, "EUR", "BHD", at) == 4104  # 4.1041 BHD
     assert rates.convert(5, "EUR", "EUR", at) == 5
+
+
+def test_a_reused_factor_ends_where_either_direction_changes_rate() -> None:
+    rates = ExchangeRates()
+    set_at = datetime(2026, 3, 1, tzinfo=UTC)
+    rates.set_rate("USD", "EUR", Decimal("0.5"), datetime(2026, 3, 1, tzinfo=UTC), set_at)
+    rates.set_rate("EUR", "USD", Decimal("4"), datetime(2026, 3, 5, tzinfo=UTC), set_at)
+    rates.set_rate("USD", "EUR", Decimal("0.25"), datetime(2026, 3, 10, tzinfo=UTC), set_at)
+    day = {d: datetime(2026, 3, d, tzinfo=UTC) for d in range(1, 32)}
+    assert rates.convert(100, "USD", "EUR", day[2]) == 50
+    assert rates.convert(100, "USD", "EUR", day[9]) == 50  # the direct rate still holds
+    assert rates.convert(100, "EUR", "USD", day[4]) == 200  # the inverse of the direct rate
+    assert rates.convert(100, "EUR", "USD", day[5]) == 400  # its own rate from the 5th on
+    assert rates.convert(100, "USD", "EUR", day[10]) == 25
+    assert rates.convert(100, "USD", "EUR", day[2]) == 50  # back in time: the older rate
+    assert rates.convert(100, "EUR", "USD", day[1] - timedelta(microseconds=1)) is None
+
+
+def test_a_new_rate_replaces_a_factor_already_in_use() -> None:
+    rates = ExchangeRates()
+    set_at = datetime(2026, 3, 1, tzinfo=UTC)
+    at = datetime(2026, 3, 3, tzinfo=UTC)
+    assert rates.convert(100, "USD", "EUR", at) is None
+    rates.set_rate("EUR", "USD", Decimal("3"), datetime(2026, 3, 1, tzinfo=UTC), set_at)
+    assert rates.convert(100, "USD", "EUR", at) == 33  # 100 / 3, half even
+    rates.set_rate("USD", "EUR", Decimal("0.5"), datetime(2026, 3, 2, tzinfo=UTC), set_at)
+    assert rates.convert(100, "USD", "EUR", at) == 50  # the direct pair wins
+    later = set_at + timedelta(days=1)
+    rates.set_rate("USD", "EUR", Decimal("0.75"), datetime(2026, 3, 2, tzinfo=UTC), later)
+    assert rates.convert(100, "USD", "EUR", at) == 75
+
+
+def test_conversion_rounds_half_to_even() -> None:
+    rates = ExchangeRates()
+    valid = datetime(2026, 3, 1, tzinfo=UTC)
+    rates.set_rate("EUR", "JPY", Decimal("0.5"), valid, valid)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    assert [rates.convert(m, "EUR", "JPY", at) for m in (100, 300, 500, -300)] == [0, 2, 2, -2]
