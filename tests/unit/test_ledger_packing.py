@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from service.domain.group_totals import GroupTotals
 from service.domain.interning import DigestSet
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
+from service.domain.packing import OpenInvoice, pack_invoices, pay_invoices
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 
 DAY0 = date(2026, 3, 2)
@@ -245,3 +246,27 @@ def test_a_book_with_hundreds_of_open_orders_and_invoices_stays_exact() -> None:
     assert (book.receivable, book.open_order_total, book.credit) == (
         plain.receivable, plain.open_total, plain.credit,
     )  # fmt: skip
+
+
+PACKABLE_IDS = st.sampled_from(["i-1", "i-2", "i-10", "é-ü", "z" * 40])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        PACKABLE_IDS,
+        st.tuples(st.integers(1, 6), st.integers(0, 60), st.integers(0, 60)),
+        min_size=1,
+    ),
+    st.integers(0, 20),  # small amounts: often just what an invoice has open
+    st.lists(st.one_of(PACKABLE_IDS, st.just("absent")), max_size=3),
+)
+def test_a_payment_its_first_invoice_covers_packs_as_the_general_way_does(
+    invoices: dict[str, tuple[int, int, int]], amount: int, named: list[str]
+) -> None:
+    packed = pack_invoices({i: OpenInvoice(*record) for i, record in invoices.items()})
+    assert isinstance(packed, bytes)
+    # an id first that no invoice has changes nothing the payment does, and is never covered
+    assert pay_invoices(packed, amount, tuple(named)) == pay_invoices(
+        packed, amount, ("absent", *named)
+    )
