@@ -211,7 +211,7 @@ class CreditEngine:
             event, to_minor(event.amount, event.currency), instant, utc_day(instant), company,
             warehouse, customer, group, book,
             self.group_totals.get(group.group_id) if group is not None else None,
-            company is None or company.include_open_orders, reference.include_open_orders,
+            company is None or company.include_open_orders, reference.no_open_orders,
             reference.rates,
         )  # fmt: skip
 

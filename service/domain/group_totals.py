@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import MutableSequence
+from collections.abc import Collection, MutableSequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -45,10 +45,11 @@ class GroupTotals:
     ``currency number << 32 | due ordinal``: 16 bytes a due date.
     """
 
-    __slots__ = ("buckets", "due_amounts", "due_keys")
+    __slots__ = ("buckets", "due_amounts", "due_keys", "sums")
 
     def __init__(self) -> None:
         self.buckets: dict[tuple[str, str], list[int]] = {}
+        self.sums: dict[str, list[int]] = {}  # the buckets summed per currency
         self.due_keys = array("q")
         # 64-bit amounts; a group whose sum outgrows them keeps a list of ints instead
         self.due_amounts: MutableSequence[int] = array("q")
@@ -66,8 +67,23 @@ class GroupTotals:
         bucket = self.buckets.get(key)
         if bucket is None:  # the key is shared with the other groups
             bucket = self.buckets[_BUCKET_KEYS.share(key)] = [0, 0]
+            if currency not in self.sums:
+                self.sums[currency] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
+        sums = self.sums[currency]
+        sums[0] += receivable
+        sums[1] += open_orders
+
+    def exposure(self, excluded: Collection[str]) -> dict[str, int]:
+        """Receivables and open orders per ledger currency, leaving out the open orders of
+        the companies in ``excluded`` (those whose exposure counts no open orders)."""
+        found = {ccy: receivable + open_ for ccy, (receivable, open_) in self.sums.items()}
+        if excluded:
+            for (ccy, company_id), (_, open_) in self.buckets.items():
+                if company_id in excluded:
+                    found[ccy] -= open_
+        return found
 
     def add_book(self, book: AccountBook, company_id: str, sign: int) -> None:
         """Count a member's whole book in (``sign`` 1) or out (``sign`` -1) of the group."""

@@ -60,10 +60,36 @@ def floor_minor(value: Decimal) -> int:
 
 
 def raise_by_pct(limit_minor: int, pct: Decimal | None) -> int:
-    """A credit limit raised by a tolerance percentage, floored to minor units."""
+    """A credit limit raised by a tolerance percentage, floored to minor units.
+
+    ``floor(limit × (1 + pct / 100))`` in the decimal context, worked out in integers where
+    the product is exact there (at most 28 digits, the context's precision): the factor is
+    ``coefficient × 10 ** exponent``, kept per percentage."""
     if not pct:
         return limit_minor
+    factor = _TOLERANCE_FACTORS.get(pct)
+    if factor is None:
+        factor = _tolerance_factor(pct)
+    coefficient, divisor = factor
+    product = limit_minor * coefficient
+    if -_EXACT < product < _EXACT:
+        return product // divisor  # floor, as ROUND_FLOOR
     return floor_minor(Decimal(limit_minor) * (1 + pct / 100))
+
+
+_EXACT = 10**28  # a product of fewer digits is exact in the default decimal context
+_TOLERANCE_FACTORS: dict[Decimal, tuple[int, int]] = {}
+
+
+def _tolerance_factor(pct: Decimal) -> tuple[int, int]:
+    """``1 + pct / 100`` as ``(coefficient × 10 ** max(exponent, 0), 10 ** -min(exponent, 0))``."""
+    sign, digits, exponent = (1 + pct / 100).as_tuple()
+    assert isinstance(exponent, int)  # a tolerance is finite
+    coefficient = int("".join(map(str, digits))) * (-1 if sign else 1)
+    factor = (coefficient * 10**exponent, 1) if exponent >= 0 else (coefficient, 10**-exponent)
+    if len(_TOLERANCE_FACTORS) < 1024:  # tolerances are few; bounded all the same
+        _TOLERANCE_FACTORS[pct] = factor
+    return factor
 
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)

@@ -7,7 +7,6 @@ evaluated, so a hold carries every reason that applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -40,7 +39,7 @@ class OrderFacts:
     book: AccountBook
     group_totals: GroupTotals | None  # the group's, if the account is in a known group
     include_open: bool  # whether open orders count in the exposure of the order's company
-    include_open_orders: Callable[[str], bool]  # the same, of any company
+    no_open_orders: frozenset[str]  # the companies whose exposure counts no open orders
     rates: ExchangeRates
 
 
@@ -363,10 +362,7 @@ def _group_exposure(facts: OrderFacts, ccy: str, convert: Converter) -> int | No
     totals = facts.group_totals
     if totals is None:
         return 0
-    per_currency: dict[str, int] = {}
-    for (bucket_ccy, company_id), (receivable, open_orders) in totals.buckets.items():
-        amount = receivable + (open_orders if facts.include_open_orders(company_id) else 0)
-        per_currency[bucket_ccy] = per_currency.get(bucket_ccy, 0) + amount
+    per_currency = totals.exposure(facts.no_open_orders)
     total = 0
     for bucket_ccy in sorted(per_currency):
         converted = convert(per_currency[bucket_ccy], bucket_ccy, ccy)

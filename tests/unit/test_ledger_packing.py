@@ -270,3 +270,29 @@ def test_a_payment_its_first_invoice_covers_packs_as_the_general_way_does(
     assert pay_invoices(packed, amount, tuple(named)) == pay_invoices(
         packed, amount, ("absent", *named)
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["EUR", "USD", "JPY"]),
+            st.sampled_from(["DE01", "US01", "JP01"]),
+            st.integers(-(10**6), 10**6),
+            st.integers(-(10**6), 10**6),
+        ),
+        max_size=20,
+    ),
+    st.sets(st.sampled_from(["DE01", "US01", "JP01", "XX01"])),
+)
+def test_group_exposure_per_currency_is_the_sum_of_its_buckets(
+    changes: list[tuple[str, str, int, int]], no_open_orders: set[str]
+) -> None:
+    totals = GroupTotals()
+    for currency, company_id, receivable, open_orders in changes:
+        totals.add(currency, company_id, receivable, open_orders)
+    expected: dict[str, int] = {}
+    for (currency, company_id), (receivable, open_orders) in totals.buckets.items():
+        counted = receivable + (0 if company_id in no_open_orders else open_orders)
+        expected[currency] = expected.get(currency, 0) + counted
+    assert totals.exposure(frozenset(no_open_orders)) == expected

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from service.domain.money import ExchangeRates, in_utc, utc_day
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.domain.money import ExchangeRates, floor_minor, in_utc, raise_by_pct, utc_day
 
 PLUS_TWO = timezone(timedelta(hours=2))
 
@@ -106,3 +109,19 @@ def test_conversion_rounds_half_to_even() -> None:
     rates.set_rate("EUR", "JPY", Decimal("0.5"), valid, valid)
     at = datetime(2026, 3, 2, tzinfo=UTC)
     assert [rates.convert(m, "EUR", "JPY", at) for m in (100, 300, 500, -300)] == [0, 2, 2, -2]
+
+
+@given(
+    st.one_of(st.integers(-(10**12), 10**12), st.integers(10**25, 10**30)),
+    st.one_of(
+        st.none(),
+        st.sampled_from([Decimal("5"), Decimal("5.0"), Decimal("7.5"), Decimal("0.001")]),
+        st.decimals(min_value=0, max_value=1000, places=3, allow_nan=False),
+        st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False),
+    ),
+)
+def test_a_raised_limit_is_the_decimal_floor_of_limit_times_the_tolerance(
+    limit: int, pct: Decimal | None
+) -> None:
+    expected = limit if not pct else floor_minor(Decimal(limit) * (1 + pct / 100))
+    assert raise_by_pct(limit, pct) == expected
