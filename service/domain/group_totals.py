@@ -45,11 +45,10 @@ class GroupTotals:
     ``currency number << 32 | due ordinal``: 16 bytes a due date.
     """
 
-    __slots__ = ("buckets", "due_amounts", "due_keys", "sums")
+    __slots__ = ("buckets", "due_amounts", "due_keys")
 
     def __init__(self) -> None:
         self.buckets: dict[tuple[str, str], list[int]] = {}
-        self.sums: dict[str, list[int]] = {}  # the buckets summed per currency
         self.due_keys = array("q")
         # 64-bit amounts; a group whose sum outgrows them keeps a list of ints instead
         self.due_amounts: MutableSequence[int] = array("q")
@@ -67,22 +66,16 @@ class GroupTotals:
         bucket = self.buckets.get(key)
         if bucket is None:  # the key is shared with the other groups
             bucket = self.buckets[_BUCKET_KEYS.share(key)] = [0, 0]
-            if currency not in self.sums:
-                self.sums[currency] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
-        sums = self.sums[currency]
-        sums[0] += receivable
-        sums[1] += open_orders
 
     def exposure(self, excluded: Collection[str]) -> dict[str, int]:
         """Receivables and open orders per ledger currency, leaving out the open orders of
         the companies in ``excluded`` (those whose exposure counts no open orders)."""
-        found = {ccy: receivable + open_ for ccy, (receivable, open_) in self.sums.items()}
-        if excluded:
-            for (ccy, company_id), (_, open_) in self.buckets.items():
-                if company_id in excluded:
-                    found[ccy] -= open_
+        found: dict[str, int] = {}
+        for (ccy, company_id), (receivable, open_) in self.buckets.items():
+            counted = receivable if company_id in excluded else receivable + open_
+            found[ccy] = found.get(ccy, 0) + counted
         return found
 
     def add_book(self, book: AccountBook, company_id: str, sign: int) -> None:

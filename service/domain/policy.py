@@ -123,26 +123,26 @@ class Decision:
 def decide_order(facts: OrderFacts) -> Decision:
     """Every hold reason that applies to the order, in CONTRACT.md's order."""
     convert = Converter(facts.rates, facts.instant)
-    order, book = facts.order, facts.book
+    order, customer = facts.order, facts.customer
     # Cash and COD orders extend no credit: they never reach the ledger, so need no rate.
+    on_account = order.payment_type == "on_account"
     ledger_amount = (
-        convert(facts.amount, order.currency, book.currency)
-        if order.payment_type == "on_account"
-        else None
+        convert(facts.amount, order.currency, facts.book.currency) if on_account else None
     )
-    reasons: list[HoldReason] = []
+    reasons = max_order_reasons(facts, convert)
     checks: list[LimitCheck] = []
-    reasons += max_order_reasons(facts, convert)
-    if facts.customer is None:
+    if customer is None:
         reasons.append(HoldReason("NO_CREDIT_PROFILE", "the account has no credit profile yet"))
     else:
-        reasons += status_reasons(facts, facts.customer)
-        reasons += hold_period_reasons(facts, facts.customer)
-        reasons += overdue_reasons(facts, facts.customer, convert)
-        if order.payment_type == "on_account":
-            expiry, checks = limit_checks(facts, facts.customer, convert)
+        reasons += status_reasons(facts, customer)
+        reasons += hold_period_reasons(facts, customer)
+        reasons += overdue_reasons(facts, customer, convert)
+        if on_account:
+            expiry, checks = limit_checks(facts, customer, convert)
             reasons += expiry
-            reasons += [check.reason(_LABELS[check.code]) for check in checks if check.exceeded]
+            for check in checks:
+                if check.exceeded:
+                    reasons.append(check.reason(_LABELS[check.code]))
     if convert.missing:
         reasons += missing_rate_reasons(convert, facts.day)
     if len(reasons) > 1:
