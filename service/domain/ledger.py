@@ -8,7 +8,6 @@ are derived from the member books and kept incrementally in buckets per
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,17 +42,15 @@ from service.domain.packing import (
     unpack_invoices,
     unpack_orders,
 )
+from service.domain.packing import (
+    id_digest as id_digest,  # (callers import it from here)
+)
 
 AccountKey = tuple[str, str]
 
 
 def _digests(raw: bytes) -> set[bytes]:
     return {raw[i : i + 8] for i in range(0, len(raw), 8)}
-
-
-def id_digest(kind: str, business_id: str) -> Digest:
-    """A stable 8-byte digest of a business id (``order``, ``invoice``, ``payment``)."""
-    return hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
 
 
 @dataclass(slots=True)

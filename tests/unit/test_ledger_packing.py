@@ -7,6 +7,7 @@ entries as the plain model, including amounts beyond 64 bits and ids no packing 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -296,3 +297,10 @@ def test_group_exposure_per_currency_is_the_sum_of_its_buckets(
         counted = receivable + (0 if company_id in no_open_orders else open_orders)
         expected[currency] = expected.get(currency, 0) + counted
     assert totals.exposure(frozenset(no_open_orders)) == expected
+
+
+def test_an_id_digest_is_blake2b_of_kind_and_id() -> None:
+    for kind, business_id in [("order", "o-1"), ("invoice", "é-ü 42"), ("payment", ""), ("x", "y")]:
+        expected = hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
+        assert id_digest(kind, business_id) == expected
+        assert id_digest(kind, business_id) == expected  # the seeded hash is not consumed
