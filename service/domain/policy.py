@@ -16,6 +16,7 @@ from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook
 from service.domain.money import ExchangeRates, in_utc, raise_by_pct, to_decimal, to_minor
 from service.domain.outputs import REASON_RANK, HoldReason
+from service.domain.packing import invoice_records
 from service.domain.reference import (
     CompanySettings,
     CustomerProfile,
@@ -214,12 +215,15 @@ def hold_period_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[Ho
         period = customer.controls.hold_period
     if not period:
         return []
+    invoices = facts.book.invoices
+    if invoices is None:
+        return []
     bounds = facts.company.aging_period_days if facts.company else DEFAULT_AGING_PERIOD_DAYS
-    today = facts.day.toordinal()
+    # aged in ``period`` or later = more days past due than the bound the period starts after
+    # (``aging_period(days, bounds) >= period``: the bounds ascend)
+    cutoff = facts.day.toordinal() - bounds[period - 2] if period > 1 else None
     aged = sum(
-        invoice.open_amount
-        for invoice in facts.book.open_invoices()
-        if aging_period(today - invoice.due, bounds) >= period
+        amount for amount, due, _ in invoice_records(invoices) if cutoff is None or due < cutoff
     )
     if aged <= 0:
         return []
