@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,7 @@ from service.domain.events import (
 from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
 from service.domain.membership import Membership
-from service.domain.money import AmountPrecisionError, to_decimal, to_minor
+from service.domain.money import AmountPrecisionError, to_decimal, to_minor, utc_day
 from service.domain.notifications import hold_notifications, managers, review_due
 from service.domain.outputs import (
     DecisionFigures,
@@ -54,7 +54,7 @@ class Outcome:
 
 
 def business_day(event: AccountEvent | CustomerUpserted | GroupUpserted) -> date:
-    return event.occurred_at.astimezone(UTC).date()
+    return utc_day(event.occurred_at)
 
 
 class CreditEngine:
@@ -157,13 +157,14 @@ class CreditEngine:
 
     def _review_due(
         self, event: AccountEvent, book: AccountBook, outcome: Outcome,
-        profile: CustomerProfile | None,
+        profile: CustomerProfile | None, day: date | None = None,
     ) -> Outcome:  # fmt: skip
-        """REVIEW_DUE on the first event of an account on or after its next review date."""
+        """REVIEW_DUE on the first event of an account on or after its next review date
+        (``day``: the event's business day, if known)."""
         due = profile.next_review if profile else None
-        if profile is None or due is None or business_day(event) < due:
-            return outcome
-        if book.review_notified == due:
+        if profile is None or due is None or book.review_notified == due:
+            return outcome  # (notified already: the business day need not be worked out)
+        if (business_day(event) if day is None else day) < due:
             return outcome
         book.review_notified = due
         outcome.outputs.append(
@@ -187,37 +188,38 @@ class CreditEngine:
         digest = id_digest("order", event.order_id)
         if book.has_seen(digest):
             return Outcome(ignored=f"order {event.order_id} already decided")
-        facts = self._facts(event, book)
+        facts = self._facts(event, account, book, event.occurred_at)
         decision = decide_order(facts)
         book.mark_seen(digest)
         if decision.held:
             outputs = self._hold(event, book, decision, facts)
         else:
             outputs = [self._approve(event, book, decision, facts)]
-        return self._review_due(event, book, Outcome(outputs), facts.customer)
+        return self._review_due(event, book, Outcome(outputs), facts.customer, facts.day)
 
-    def _facts(self, event: OrderCreated, book: AccountBook) -> OrderFacts:
+    def _facts(
+        self, event: OrderCreated, account: AccountKey, book: AccountBook, instant: datetime
+    ) -> OrderFacts:
         reference = self.reference
-        customer = reference.customer(event.account)
+        customer = reference.customer(account)
         group = reference.group_of(customer)
-        group_id = group.group_id if group else None
         warehouse = reference.warehouses.get(event.warehouse_id) if event.warehouse_id else None
         if warehouse is not None and warehouse.company_id != event.company_id:
             warehouse = None
-        event_day = business_day(event)
+        company = reference.companies.get(event.company_id)
         return OrderFacts(
-            event, to_minor(event.amount, event.currency), event_day,
-            reference.companies.get(event.company_id), warehouse, customer, group, book,
-            self.group_totals.get(group_id) if group_id else None,
-            lambda days: self.group_overdue(group_id, event_day, days) if group_id else {},
-            reference.include_open_orders, reference.rates,
+            event, to_minor(event.amount, event.currency), instant, utc_day(instant), company,
+            warehouse, customer, group, book,
+            self.group_totals.get(group.group_id) if group is not None else None,
+            company is None or company.include_open_orders, reference.no_open_orders,
+            reference.rates,
         )  # fmt: skip
 
     def _approve(
         self, event: OrderCreated, book: AccountBook, decision: Decision, facts: OrderFacts
     ) -> OrderApproved:
         group_id = facts.group.group_id if facts.group else None
-        include_open = facts.include_open_orders(event.company_id)
+        include_open = facts.include_open
         before = book.exposure(include_open)
         if event.payment_type == "on_account" and decision.ledger_amount is not None:
             receivable, open_ = book.receivable, book.open_order_total
@@ -334,17 +336,20 @@ class CreditEngine:
         post: Callable[[AccountBook, int], dict[int, int]],
     ) -> Outcome:  # fmt: skip
         """Once per business id: the amount in the book's currency, posted, group updated."""
-        book = self.book(event.account, event.currency)
+        account = event.account
+        book = self.book(account, event.currency)
         digest = id_digest(kind, business_id)
         if book.has_seen(digest):
             return Outcome(ignored=f"{kind} {business_id} already posted")
         amount = self._ledger_amount(event.amount, event.currency, book, event)
         book.mark_seen(digest)
-        group_id = self.membership.group_id(event.account)
+        profile = self.reference.customer(account)
+        group = self.reference.group_of(profile)
         receivable, open_ = book.receivable, book.open_order_total
         dues = post(book, amount)  # the change of its open invoices by due date
+        group_id = None if group is None else group.group_id
         self._track_in(group_id, event.company_id, book, receivable, open_, dues)
-        return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
+        return self._review_due(event, book, Outcome(), profile)
 
     # -- reference data --------------------------------------------------------------------
     def _company_upserted(self, event: CompanyUpserted) -> Outcome:

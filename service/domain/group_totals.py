@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import MutableSequence
+from collections.abc import Collection, MutableSequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,15 @@ class GroupTotals:
             bucket = self.buckets[_BUCKET_KEYS.share(key)] = [0, 0]
         bucket[0] += receivable
         bucket[1] += open_orders
+
+    def exposure(self, excluded: Collection[str]) -> dict[str, int]:
+        """Receivables and open orders per ledger currency, leaving out the open orders of
+        the companies in ``excluded`` (those whose exposure counts no open orders)."""
+        found: dict[str, int] = {}
+        for (ccy, company_id), (receivable, open_) in self.buckets.items():
+            counted = receivable if company_id in excluded else receivable + open_
+            found[ccy] = found.get(ccy, 0) + counted
+        return found
 
     def add_book(self, book: AccountBook, company_id: str, sign: int) -> None:
         """Count a member's whole book in (``sign`` 1) or out (``sign`` -1) of the group."""

@@ -8,7 +8,6 @@ are derived from the member books and kept incrementally in buckets per
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +28,6 @@ from service.domain.packing import (
     OpenInvoice,
     PackedInvoices,
     PackedOrders,
-    decode_ids,
     due_changes,
     encode,
     find_digest,
@@ -37,11 +35,15 @@ from service.domain.packing import (
     invoice_records,
     pack_invoices,
     pack_orders,
+    pay_invoices,
     position,
     table_bytes,
     table_end,
     unpack_invoices,
     unpack_orders,
+)
+from service.domain.packing import (
+    id_digest as id_digest,  # (callers import it from here)
 )
 
 AccountKey = tuple[str, str]
@@ -49,11 +51,6 @@ AccountKey = tuple[str, str]
 
 def _digests(raw: bytes) -> set[bytes]:
     return {raw[i : i + 8] for i in range(0, len(raw), 8)}
-
-
-def id_digest(kind: str, business_id: str) -> Digest:
-    """A stable 8-byte digest of a business id (``order``, ``invoice``, ``payment``)."""
-    return hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
 
 
 @dataclass(slots=True)
@@ -377,37 +374,7 @@ class AccountBook:
         changes: dict[int, int] = {}
         packed = self.invoices
         if isinstance(packed, bytes):
-            end = table_end(packed, INVOICE.size)
-            ids = decode_ids(packed[end:])
-            records = INVOICE.iter_unpack(packed[4:end])
-            open_: dict[str, tuple[int, int, int]] = dict(zip(ids, records, strict=True))
-            if len(ids) > 1:  # oldest first: by due date, then id
-                ids = [i for _, i in sorted([(r[1], i) for i, r in open_.items()])]
-            changed = False
-            for invoice_id in (*invoice_ids, *ids) if invoice_ids else ids:
-                if remaining == 0:
-                    break
-                record = open_.get(invoice_id)
-                if record is None:
-                    continue
-                open_amount, due = record[0], record[1]
-                paid = open_amount if open_amount < remaining else remaining
-                remaining -= paid
-                changed = True
-                changes[due] = changes.get(due, 0) - paid
-                if open_amount == paid:
-                    del open_[invoice_id]
-                else:
-                    open_[invoice_id] = (open_amount - paid, record[1], record[2])
-            if not changed:
-                pass  # nothing was paid: the book keeps its packed invoices
-            elif open_:
-                parts = [COUNT.pack(len(open_))]
-                parts += [INVOICE.pack(*record) for record in open_.values()]
-                parts.append(encode(SEP.join(open_)))
-                self.invoices = b"".join(parts)
-            else:
-                self.invoices = None
+            self.invoices, changes, remaining = pay_invoices(packed, amount, invoice_ids)
         elif packed is not None:  # the wide form
             invoices = dict(packed)
             by_age_wide = sorted(invoices.items(), key=lambda item: (item[1].due, item[0]))

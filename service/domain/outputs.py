@@ -9,7 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar, dataclass_transform
+
+_Value = TypeVar("_Value")
+
+
+@dataclass_transform(frozen_default=True)
+def value(cls: type[_Value]) -> type[_Value]:
+    """An immutable value class: frozen for the type checker (assigning a field is an error
+    under ``mypy --strict``) and hashable, but built by a plain ``__init__``. A frozen
+    dataclass sets each field through ``object.__setattr__``: 1.1 us for an ``OrderApproved``
+    against 0.35 us, on every decision."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
 
 # Hold reason codes, in the order CONTRACT.md lists them: reasons are reported in this order.
 REASON_CODES: tuple[str, ...] = (
@@ -28,7 +40,7 @@ NotificationKind = Literal[
 Role = Literal["credit_manager", "group_credit_manager", "credit_analyst"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HoldReason:
     """One reason an order is held, with the figures of the check that failed."""
 
@@ -41,7 +53,7 @@ class HoldReason:
     currency: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DecisionFigures:
     """The binding check of an approval: how much room the order used."""
 
@@ -52,13 +64,13 @@ class DecisionFigures:
     available: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Recipient:
     role: Role
     person: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class OrderApproved:
     event_type: ClassVar[str] = "order_approved"
     event_id: str
@@ -74,7 +86,7 @@ class OrderApproved:
     released_by: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class OrderHeld:
     event_type: ClassVar[str] = "order_held"
     event_id: str
@@ -89,7 +101,7 @@ class OrderHeld:
     decided_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class OrderRejected:
     event_type: ClassVar[str] = "order_rejected"
     event_id: str
@@ -100,7 +112,7 @@ class OrderRejected:
     decided_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CreditNotification:
     event_type: ClassVar[str] = "credit_notification"
     event_id: str

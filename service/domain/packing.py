@@ -7,6 +7,7 @@ as they are (``service.domain.snapshot``).
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -120,6 +121,74 @@ def unpack_invoices(packed: PackedInvoices | None) -> dict[str, OpenInvoice]:
     }
 
 
+def pay_invoices(
+    packed: bytes, amount: int, invoice_ids: tuple[str, ...]
+) -> tuple[bytes | None, dict[int, int], int]:
+    """Pay ``amount`` off packed open invoices: the named ones first, then the oldest by due
+    date, then id. Returns the invoices left, the change by due date, and what is left over.
+
+    A payment that the first invoice it names covers changes that invoice's record only."""
+    if invoice_ids and amount > 0:
+        covered = _pay_named(packed, amount, invoice_ids[0])
+        if covered is not None:
+            return covered
+    end = table_end(packed, INVOICE.size)
+    ids = decode_ids(packed[end:])
+    open_: dict[str, tuple[int, int, int]] = dict(
+        zip(ids, INVOICE.iter_unpack(packed[4:end]), strict=True)
+    )
+    if len(ids) > 1:  # oldest first: by due date, then id
+        ids = [i for _, i in sorted([(r[1], i) for i, r in open_.items()])]
+    remaining, changes = amount, dict[int, int]()
+    for invoice_id in (*invoice_ids, *ids) if invoice_ids else ids:
+        if remaining == 0:
+            break
+        record = open_.get(invoice_id)
+        if record is None:
+            continue
+        open_amount, due = record[0], record[1]
+        paid = open_amount if open_amount < remaining else remaining
+        remaining -= paid
+        changes[due] = changes.get(due, 0) - paid
+        if open_amount == paid:
+            del open_[invoice_id]
+        else:
+            open_[invoice_id] = (open_amount - paid, record[1], record[2])
+    if not changes:
+        return packed, changes, remaining  # nothing was paid: the table stays as it is
+    if not open_:
+        return None, changes, remaining
+    parts = [COUNT.pack(len(open_))]
+    parts += [INVOICE.pack(*record) for record in open_.values()]
+    parts.append(encode(SEP.join(open_)))
+    return b"".join(parts), changes, remaining
+
+
+def _pay_named(
+    packed: bytes, amount: int, invoice_id: str
+) -> tuple[bytes | None, dict[int, int], int] | None:
+    """``pay_invoices`` when the invoice named covers the whole amount, else ``None``."""
+    ids_at = table_end(packed, INVOICE.size)
+    at = position(packed[ids_at:], encode(invoice_id))
+    if at == -1:
+        return None
+    offset = 4 + INVOICE.size * at
+    open_amount, due, issued = INVOICE.unpack_from(packed, offset)
+    if open_amount < amount:
+        return None
+    after = offset + INVOICE.size
+    if open_amount > amount:
+        rest = packed[:offset] + INVOICE.pack(open_amount - amount, due, issued) + packed[after:]
+    elif ids_at == 4 + INVOICE.size:  # its only invoice
+        return None, {due: -amount}, 0
+    else:
+        names = packed[ids_at:].split(NUL)
+        del names[at]
+        count = COUNT.pack((ids_at - 4) // INVOICE.size - 1)
+        rest = b"".join((count, packed[4:offset], packed[after:ids_at], NUL.join(names)))
+    return rest, {due: -amount}, 0
+
+
 def due_changes(before: dict[int, int], after: dict[int, int]) -> dict[int, int]:
     return {due: after.get(due, 0) - before.get(due, 0) for due in before.keys() | after.keys()}
 
@@ -132,6 +201,21 @@ def find_digest(packed: bytes, digest: Digest, stride: int) -> int:
     while at != -1 and at % stride:
         at = find(digest, at + 1)
     return at
+
+
+def id_digest(kind: str, business_id: str) -> Digest:
+    """A stable 8-byte digest of a business id (``order``, ``invoice``, ``payment``): of
+    ``f"{kind}:{business_id}"``, from a hash already fed the kind (a copy costs less than a
+    new hash)."""
+    seeded = _SEEDED.get(kind)
+    if seeded is None:
+        seeded = _SEEDED[kind] = hashlib.blake2b(f"{kind}:".encode(), digest_size=8)
+    digest = seeded.copy()
+    digest.update(business_id.encode())
+    return digest.digest()
+
+
+_SEEDED: dict[str, hashlib.blake2b] = {}  # kind → blake2b fed ``kind:``
 
 
 def id_table(raw: bytes) -> DigestSet:

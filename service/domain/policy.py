@@ -7,16 +7,16 @@ evaluated, so a hold carries every reason that applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from service.domain.events import DEFAULT_AGING_PERIOD_DAYS, OrderCreated, SalesOrderStatus
 from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook
-from service.domain.money import ExchangeRates, raise_by_pct, to_decimal, to_minor
+from service.domain.money import ExchangeRates, in_utc, raise_by_pct, to_decimal, to_minor
 from service.domain.outputs import REASON_RANK, HoldReason
+from service.domain.packing import invoice_records
 from service.domain.reference import (
     CompanySettings,
     CustomerProfile,
@@ -31,36 +31,43 @@ class OrderFacts:
 
     order: OrderCreated
     amount: int  # minor units of the order's currency
+    instant: datetime  # the order's business time
     day: date
     company: CompanySettings | None
     warehouse: WarehouseSettings | None
     customer: CustomerProfile | None
     group: GroupSettings | None
     book: AccountBook
-    group_totals: GroupTotals | None
-    group_overdue: Callable[[int], dict[str, int]]  # allowed days → overdue per currency
-    include_open_orders: Callable[[str], bool]
+    group_totals: GroupTotals | None  # the group's, if the account is in a known group
+    include_open: bool  # whether open orders count in the exposure of the order's company
+    no_open_orders: frozenset[str]  # the companies whose exposure counts no open orders
     rates: ExchangeRates
 
 
-@dataclass(slots=True)
 class Converter:
     """Converts at one instant and remembers every pair it had no rate for."""
 
-    rates: ExchangeRates
-    instant: datetime
-    missing: set[tuple[str, str]] = field(default_factory=set)
+    __slots__ = ("instant", "missing", "rates")
+
+    def __init__(self, rates: ExchangeRates, instant: datetime) -> None:
+        self.rates = rates
+        self.instant = instant
+        self.missing: set[tuple[str, str]] | None = None  # made when a rate is missing
 
     def __call__(self, minor: int, from_ccy: str, to_ccy: str) -> int | None:
         if from_ccy == to_ccy:
             return minor
+        if self.instant.tzinfo is not UTC:  # once: rates are looked up by UTC instant
+            self.instant = in_utc(self.instant)
         converted = self.rates.convert(minor, from_ccy, to_ccy, self.instant)
         if converted is None:
+            if self.missing is None:
+                self.missing = set()
             self.missing.add((from_ccy, to_ccy))
         return converted
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LimitCheck:
     """One limit compared: ``exposure + order > limit`` exceeds it (equal passes)."""
 
@@ -116,29 +123,31 @@ class Decision:
 
 def decide_order(facts: OrderFacts) -> Decision:
     """Every hold reason that applies to the order, in CONTRACT.md's order."""
-    convert = Converter(facts.rates, facts.order.occurred_at)
-    order, book = facts.order, facts.book
+    convert = Converter(facts.rates, facts.instant)
+    order, customer = facts.order, facts.customer
     # Cash and COD orders extend no credit: they never reach the ledger, so need no rate.
+    on_account = order.payment_type == "on_account"
     ledger_amount = (
-        convert(facts.amount, order.currency, book.currency)
-        if order.payment_type == "on_account"
-        else None
+        convert(facts.amount, order.currency, facts.book.currency) if on_account else None
     )
-    reasons: list[HoldReason] = []
+    reasons = max_order_reasons(facts, convert)
     checks: list[LimitCheck] = []
-    reasons += max_order_reasons(facts, convert)
-    if facts.customer is None:
+    if customer is None:
         reasons.append(HoldReason("NO_CREDIT_PROFILE", "the account has no credit profile yet"))
     else:
-        reasons += status_reasons(facts, facts.customer)
-        reasons += hold_period_reasons(facts, facts.customer)
-        reasons += overdue_reasons(facts, facts.customer, convert)
-        if order.payment_type == "on_account":
-            expiry, checks = limit_checks(facts, facts.customer, convert)
+        reasons += status_reasons(facts, customer)
+        reasons += hold_period_reasons(facts, customer)
+        reasons += overdue_reasons(facts, customer, convert)
+        if on_account:
+            expiry, checks = limit_checks(facts, customer, convert)
             reasons += expiry
-            reasons += [check.reason(_LABELS[check.code]) for check in checks if check.exceeded]
-    reasons += missing_rate_reasons(convert, facts.day)
-    reasons.sort(key=lambda reason: REASON_RANK[reason.code])
+            for check in checks:
+                if check.exceeded:
+                    reasons.append(check.reason(_LABELS[check.code]))
+    if convert.missing:
+        reasons += missing_rate_reasons(convert, facts.day)
+    if len(reasons) > 1:
+        reasons.sort(key=lambda reason: REASON_RANK[reason.code])
     return Decision(reasons, checks, ledger_amount)
 
 
@@ -157,6 +166,8 @@ def status_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[HoldRea
     since, whose = controls.status_date, "customer"
     if group is not None and group.sales_order_status is not None:
         status, since, whose = group.sales_order_status, group.status_date, "group"
+    if status is None or status == "yes":  # most accounts: nothing to check
+        return []
     payment, day = facts.order.payment_type, facts.day
     if status == "no":
         return [HoldReason("SALES_BLOCKED", f"{whose} sales order status is no: orders blocked")]
@@ -206,12 +217,15 @@ def hold_period_reasons(facts: OrderFacts, customer: CustomerProfile) -> list[Ho
         period = customer.controls.hold_period
     if not period:
         return []
+    invoices = facts.book.invoices
+    if invoices is None:
+        return []
     bounds = facts.company.aging_period_days if facts.company else DEFAULT_AGING_PERIOD_DAYS
-    today = facts.day.toordinal()
+    # aged in ``period`` or later = more days past due than the bound the period starts after
+    # (``aging_period(days, bounds) >= period``: the bounds ascend)
+    cutoff = facts.day.toordinal() - bounds[period - 2] if period > 1 else None
     aged = sum(
-        invoice.open_amount
-        for invoice in facts.book.open_invoices()
-        if aging_period(today - invoice.due, bounds) >= period
+        amount for amount, due, _ in invoice_records(invoices) if cutoff is None or due < cutoff
     )
     if aged <= 0:
         return []
@@ -248,7 +262,8 @@ def overdue_reasons(
 
 def group_overdue(facts: OrderFacts, group: GroupSettings, convert: Converter) -> int | None:
     """The members' overdue (by the group's days), summed per currency, then converted."""
-    per_currency = facts.group_overdue(group.allowed_overdue_days)
+    totals = facts.group_totals
+    per_currency = {} if totals is None else totals.overdue(facts.day, group.allowed_overdue_days)
     total = 0
     for ccy in sorted(per_currency):
         converted = convert(per_currency[ccy], ccy, group.currency)
@@ -345,7 +360,7 @@ def _account_check(
 
 def _account_exposure(facts: OrderFacts, ccy: str, convert: Converter) -> int | None:
     book = facts.book
-    own = book.exposure(facts.include_open_orders(facts.order.company_id))
+    own = book.exposure(facts.include_open)
     return convert(own, book.currency, ccy)
 
 
@@ -353,10 +368,7 @@ def _group_exposure(facts: OrderFacts, ccy: str, convert: Converter) -> int | No
     totals = facts.group_totals
     if totals is None:
         return 0
-    per_currency: dict[str, int] = {}
-    for (bucket_ccy, company_id), (receivable, open_orders) in totals.buckets.items():
-        amount = receivable + (open_orders if facts.include_open_orders(company_id) else 0)
-        per_currency[bucket_ccy] = per_currency.get(bucket_ccy, 0) + amount
+    per_currency = totals.exposure(facts.no_open_orders)
     total = 0
     for bucket_ccy in sorted(per_currency):
         converted = convert(per_currency[bucket_ccy], bucket_ccy, ccy)

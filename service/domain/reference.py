@@ -261,11 +261,14 @@ class ReferenceBook:
     """
 
     __slots__ = (
-        "applied", "companies", "customers", "groups", "members_by_group", "rates", "warehouses",
+        "applied", "companies", "customers", "groups", "members_by_group", "no_open_orders",
+        "rates", "warehouses",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.companies: dict[str, CompanySettings] = {}
+        # the companies whose exposure leaves open orders out (``include_open_orders`` false)
+        self.no_open_orders: frozenset[str] = frozenset()
         self.warehouses: dict[str, WarehouseSettings] = {}
         self.customers: dict[str, dict[str, CustomerProfile]] = {}
         self.groups: dict[str, GroupSettings] = {}
@@ -313,6 +316,11 @@ class ReferenceBook:
         if current is not None and event.occurred_at < current.as_of:
             return False
         self.companies[event.company_id] = CompanySettings.from_event(event)
+        self.no_open_orders = frozenset(
+            company_id
+            for company_id, company in self.companies.items()
+            if not company.include_open_orders
+        )
         return True
 
     def put_warehouse(self, event: WarehouseUpserted) -> bool:

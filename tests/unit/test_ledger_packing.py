@@ -7,6 +7,7 @@ entries as the plain model, including amounts beyond 64 bits and ids no packing 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from service.domain.group_totals import GroupTotals
 from service.domain.interning import DigestSet
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
+from service.domain.packing import OpenInvoice, pack_invoices, pay_invoices
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 
 DAY0 = date(2026, 3, 2)
@@ -245,3 +247,60 @@ def test_a_book_with_hundreds_of_open_orders_and_invoices_stays_exact() -> None:
     assert (book.receivable, book.open_order_total, book.credit) == (
         plain.receivable, plain.open_total, plain.credit,
     )  # fmt: skip
+
+
+PACKABLE_IDS = st.sampled_from(["i-1", "i-2", "i-10", "é-ü", "z" * 40])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        PACKABLE_IDS,
+        st.tuples(st.integers(1, 6), st.integers(0, 60), st.integers(0, 60)),
+        min_size=1,
+    ),
+    st.integers(0, 20),  # small amounts: often just what an invoice has open
+    st.lists(st.one_of(PACKABLE_IDS, st.just("absent")), max_size=3),
+)
+def test_a_payment_its_first_invoice_covers_packs_as_the_general_way_does(
+    invoices: dict[str, tuple[int, int, int]], amount: int, named: list[str]
+) -> None:
+    packed = pack_invoices({i: OpenInvoice(*record) for i, record in invoices.items()})
+    assert isinstance(packed, bytes)
+    # an id first that no invoice has changes nothing the payment does, and is never covered
+    assert pay_invoices(packed, amount, tuple(named)) == pay_invoices(
+        packed, amount, ("absent", *named)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["EUR", "USD", "JPY"]),
+            st.sampled_from(["DE01", "US01", "JP01"]),
+            st.integers(-(10**6), 10**6),
+            st.integers(-(10**6), 10**6),
+        ),
+        max_size=20,
+    ),
+    st.sets(st.sampled_from(["DE01", "US01", "JP01", "XX01"])),
+)
+def test_group_exposure_per_currency_is_the_sum_of_its_buckets(
+    changes: list[tuple[str, str, int, int]], no_open_orders: set[str]
+) -> None:
+    totals = GroupTotals()
+    for currency, company_id, receivable, open_orders in changes:
+        totals.add(currency, company_id, receivable, open_orders)
+    expected: dict[str, int] = {}
+    for (currency, company_id), (receivable, open_orders) in totals.buckets.items():
+        counted = receivable + (0 if company_id in no_open_orders else open_orders)
+        expected[currency] = expected.get(currency, 0) + counted
+    assert totals.exposure(frozenset(no_open_orders)) == expected
+
+
+def test_an_id_digest_is_blake2b_of_kind_and_id() -> None:
+    for kind, business_id in [("order", "o-1"), ("invoice", "é-ü 42"), ("payment", ""), ("x", "y")]:
+        expected = hashlib.blake2b(f"{kind}:{business_id}".encode(), digest_size=8).digest()
+        assert id_digest(kind, business_id) == expected
+        assert id_digest(kind, business_id) == expected  # the seeded hash is not consumed
