@@ -282,9 +282,9 @@ class CreditProcessor:
                 self.handover.load(partition, key, value)
                 continue
             account = account_of(key)
-            self.engine.put_book(account, book_from_bytes(value))
+            root = self.engine.put_book(account, book_from_bytes(value))
             self.book_home[account] = partition
-            if self.home_of(account) != partition:
+            if self.partition_of(root) != partition:
                 self.dirty.add(account)  # its root moved meanwhile: re-homed at the next flush
             count += 1
         return count

@@ -29,7 +29,7 @@ from service.domain.events import (
 )
 from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
-from service.domain.membership import Membership
+from service.domain.membership import Membership, credit_root
 from service.domain.money import AmountPrecisionError, to_decimal, to_minor, utc_day
 from service.domain.notifications import hold_notifications, managers, review_due
 from service.domain.outputs import (
@@ -101,11 +101,17 @@ class CreditEngine:
             book = self.books[self.reference.account_key(account)] = AccountBook(currency)
         return book
 
-    def put_book(self, account: AccountKey, book: AccountBook) -> None:
-        """Adopt a book (restored from a store, or handed over by another root)."""
+    def put_book(self, account: AccountKey, book: AccountBook) -> str:
+        """Adopt a book (restored from a store, or handed over by another root); returns the
+        account's credit root."""
         self.take_book(account)
-        self.books[self.reference.account_key(account)] = book
-        self._count_in_group(account, book, +1)
+        profile = self.reference.customer(account)
+        self.books[account if profile is None else profile.account] = book
+        group = self.reference.group_of(profile)
+        if group is None:
+            return credit_root(account, None)
+        self.totals_of(group.group_id).add_book(book, account[0], +1)
+        return credit_root(account, group.group_id)
 
     def take_book(self, account: AccountKey) -> AccountBook | None:
         """Remove a book and its share of its group's totals; returns it."""

@@ -8,13 +8,16 @@ entries as the plain model, including amounts beyond 64 bits and ids no packing 
 from __future__ import annotations
 
 import hashlib
+import struct
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.domain import snapshot
 from service.domain.group_totals import GroupTotals
 from service.domain.interning import DigestSet
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
@@ -211,8 +214,36 @@ def test_a_version_1_snapshot_is_still_read() -> None:
     assert book.order_items() == {"o-000000007": 21057}
     assert list(book.invoice_items().values()) == [(50791, 739700, 739670)]
     assert len(book.seen_bytes()) == 32
-    again = book_from_bytes(book_to_bytes(book))  # and written as version 2
-    assert book_to_bytes(again)[:2] == b"[2" and _unordered(again) == _unordered(book)
+    again = book_from_bytes(book_to_bytes(book))  # and written as version 3
+    assert book_to_bytes(again)[:1] == b"\x03" and _unordered(again) == _unordered(book)
+
+
+def test_a_book_packing_cannot_hold_is_written_as_version_2() -> None:
+    """Beyond 64 bits the binary head cannot hold the balance: JSON, read back the same."""
+    book = AccountBook("EUR")
+    book.add_order("o-1", 2**70)
+    written = book_to_bytes(book)
+    assert written[:2] == b"[2"
+    again = book_from_bytes(written)
+    assert again.open_order_total == 2**70 and again.order_items() == {"o-1": 2**70}
+    assert book_to_bytes(again) == written
+
+
+def test_a_version_2_snapshot_is_still_read() -> None:
+    book = AccountBook("USD")
+    book.add_order("o-1", 1250)
+    book.mark_seen(id_digest("order", "o-1"))
+    v2 = snapshot._json(book)
+    assert v2[:2] == b"[2"
+    again = book_from_bytes(v2)
+    assert book_to_bytes(again) == book_to_bytes(book) and again.has_seen(id_digest("order", "o-1"))
+
+
+def test_a_truncated_binary_book_is_refused() -> None:
+    book = AccountBook("USD")
+    book.add_order("o-1", 1250)
+    with pytest.raises((ValueError, struct.error)):
+        book_from_bytes(book_to_bytes(book)[:-3])
 
 
 @settings(max_examples=100, deadline=None)
