@@ -1,5 +1,5 @@
 """A snapshot of the reference table as loaded at start-up, so that a start reads only the
-reference records published since, not the whole table (about 6-9 s per 100k customers). It is
+reference records published since, not the whole table (about 5 s per 100k customers). It is
 kept in the instance's state directory, and published on Kafka for instances that have no
 local state (``snapshot_topic``).
 
