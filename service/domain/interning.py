@@ -76,19 +76,19 @@ class DigestSet:
     def __len__(self) -> int:
         return self._count + self._zero
 
-    def __contains__(self, digest: int) -> bool:
-        if not digest:
-            return self._zero
+    def _slot(self, digest: int) -> int:
+        """Where ``digest`` is, else the free slot where it would go (``digest`` is not 0)."""
         table = self._table
         mask = len(table) - 1
         slot = digest & mask
-        while True:
-            found = table[slot]
-            if found == digest:
-                return True
-            if not found:
-                return False
+        while (found := table[slot]) and found != digest:
             slot = (slot + 1) & mask
+        return slot
+
+    def __contains__(self, digest: int) -> bool:
+        if not digest:
+            return self._zero
+        return self._table[self._slot(digest)] == digest
 
     def add(self, digest: int) -> bool:
         """Add ``digest``; false if it was there already."""
@@ -96,15 +96,9 @@ class DigestSet:
             added, self._zero = not self._zero, True
             return added
         table = self._table
-        mask = len(table) - 1
-        slot = digest & mask
-        while True:
-            found = table[slot]
-            if found == digest:
-                return False
-            if not found:
-                break
-            slot = (slot + 1) & mask
+        slot = self._slot(digest)
+        if table[slot] == digest:
+            return False
         table[slot] = digest
         self._count += 1
         if self._count * 8 > len(table) * 7:
