@@ -16,9 +16,16 @@ position: the offset after the last record applied), then the state as a Python 
 snapshot is ignored, and the table read from the beginning, when the code that wrote it differs
 (any change to the domain, hand-over or processor source), when the topic was deleted and made
 again (another topic id), or when its position is past the topic's end. The file is the
-service's own, in its state directory, written atomically (temporary file, fsync, rename). It is
-read back by an unpickler that builds the domain's and the hand-over's classes and plain
-standard-library values only, and refuses any other name: a snapshot carries data, never code.
+service's own, in its state directory, written atomically (temporary file, fsync, rename).
+
+What reading one can do: it is read back by an unpickler that names the domain's and the
+hand-over's classes and a few immutable standard-library types only, and refuses any other name,
+so a snapshot cannot call a function or import a module. The unpickler never hands the stream a
+class of our own: it hands out a constructor (``_Maker``, immutable) in its place, so a crafted
+snapshot cannot set attributes on a class (pickle's BUILD on a class object would replace a
+method of ``AccountBook`` for the whole process). What a snapshot can do is set the reference
+state, as the reference topic itself can: write access to ``credit.internal.reference-snapshot``
+must be granted exactly as to ``credit.reference`` (README, "Security").
 """
 
 from __future__ import annotations
@@ -31,14 +38,14 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import service
 from service.errors import CreditServiceError
 from service.processor import CreditProcessor
 from service.runtime.restore import bulk_load
 
-FORMAT = 1
+FORMAT = 2  # 2: our classes through _Maker, never NEWOBJ
 FILE_NAME = "reference.snapshot"
 RESAVE_AFTER = 10_000  # reference records applied by a load before a new snapshot is written
 _CODE = ("domain", "handover.py", "processor.py")  # what the pickled state's classes come from
@@ -69,23 +76,46 @@ def code_fingerprint() -> str:
 
 
 class _StatePickler(pickle.Pickler):
-    """Dataclasses as ``(class, field values)``: the default for slotted dataclasses goes
-    through ``dataclasses.fields`` for every object (about 30 us a customer profile)."""
-
-    _fields: ClassVar[dict[type, tuple[str, ...] | None]] = {}
+    """Our own objects as ``(class, arguments[, state])``, which ``_Maker`` rebuilds: a
+    dataclass or named tuple by its fields (the default for slotted dataclasses goes through
+    ``dataclasses.fields`` for every object, about 30 us a customer profile), any other of our
+    classes as a blank instance and its ``__getstate__``. Standard-library values as pickle
+    does them."""
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
-        names = self._fields.get(kind, ())
-        if names == ():
-            names = self._fields[kind] = _init_fields(kind)
+        names = _fields_of(kind)
         if names is None:
-            return NotImplemented
+            if not _own(kind):
+                return NotImplemented
+            return kind, (), obj.__getstate__()
+        if isinstance(obj, tuple):
+            return kind, tuple(obj)
         return kind, tuple(getattr(obj, name) for name in names)
 
 
-def _init_fields(kind: type) -> tuple[str, ...] | None:
-    """The fields of a dataclass that ``__init__`` takes, if it takes them all."""
+def _own(kind: type) -> bool:
+    return kind.__module__.startswith(_OWN)
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields_of(kind: type) -> tuple[str, ...] | None:
+    """The fields a class of ours is built from: a named tuple's, or a dataclass's when
+    ``__init__`` takes them all. ``None``: not built from its fields."""
+    try:
+        return _FIELDS[kind]
+    except KeyError:
+        names = _FIELDS[kind] = _by_fields(kind)
+        return names
+
+
+def _by_fields(kind: type) -> tuple[str, ...] | None:
+    if not _own(kind):
+        return None
+    if issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        return tuple(kind._fields)
     if not dataclasses.is_dataclass(kind):
         return None
     fields = dataclasses.fields(kind)
@@ -98,19 +128,38 @@ _STDLIB = {
     "pydantic_core._pydantic_core": {"TzInfo"}, "builtins": {"set", "frozenset"},
 }  # fmt: skip
 _OWN = ("service.domain.", "service.handover")
+_IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: no attribute of the class can be set
+
+
+class _Maker(tuple[type]):
+    """Stands in a snapshot for a class whose attributes can be set (ours, pydantic's
+    ``TzInfo``), which the stream never gets hold of:
+    calling it builds an instance (from its fields, or blank for BUILD to fill). A tuple with
+    no ``__dict__``: BUILD cannot change it either."""
+
+    __slots__ = ()
+
+    def __call__(self, *fields: Any) -> Any:
+        kind: Any = self[0]
+        if fields or _fields_of(kind) is not None:
+            return kind(*fields)
+        return kind.__new__(kind)
 
 
 class _StateUnpickler(pickle.Unpickler):
-    """Builds only the state's own kinds of object: classes of the domain and the hand-over,
-    and the plain values of the standard library they hold. Any other name in a snapshot
-    (a function to call, a class of the runtime) is refused, so a snapshot can carry data only,
-    wherever it was read from."""
+    """Builds only the state's own kinds of object: classes of the domain and the hand-over
+    (through ``_Maker``), and the plain values of the standard library they hold. Any other
+    name in a snapshot (a function to call, a class of the runtime) is refused, so a snapshot
+    can carry data only, wherever it was read from."""
 
     def find_class(self, module: str, name: str) -> Any:
         if name in _STDLIB.get(module, ()) or (module.startswith(_OWN) and "." not in name):
             found = super().find_class(module, name)
-            if isinstance(found, type) or (module, name) == ("array", "_array_reconstructor"):
-                return found
+            if not isinstance(found, type):
+                if (module, name) == ("array", "_array_reconstructor"):
+                    return found  # a built-in function: nothing of it can be set
+            elif found.__module__ == module:  # defined there, not imported from elsewhere
+                return found if found.__flags__ & _IMMUTABLE_TYPE else _Maker((found,))
         raise pickle.UnpicklingError(f"a reference snapshot may not name {module}.{name}")
 
 

@@ -168,3 +168,39 @@ def test_a_snapshot_that_names_anything_else_is_refused() -> None:
         pickle.Pickler(body).dump(hostile)
         with pytest.raises(snapshot.SnapshotError, match="may not name"):
             snapshot.apply(header + b"\n" + body.getvalue(), processor_for(Settings()))
+
+
+def _with_header(body: bytes) -> bytes:
+    good = snapshot.encode(loaded(list(enumerate(REFERENCE[:50]))), TOPIC, TOPIC_ID)
+    return good.partition(b"\n")[0] + b"\n" + body
+
+
+@pytest.mark.parametrize(
+    ("target", "attribute"),
+    [("service.domain.ledger\nAccountBook", "exposure"),
+     ("pydantic_core._pydantic_core\nTzInfo", "utcoffset")],
+)  # fmt: skip
+def test_a_snapshot_cannot_change_a_class(target: str, attribute: str) -> None:
+    """Pickle's BUILD on a class object would set the class's attributes for the whole
+    process: the unpickler never hands a mutable class to the stream."""
+    import importlib
+
+    module, name = target.split("\n")
+    kind = getattr(importlib.import_module(module), name)
+    before = kind.__dict__.get(attribute)
+    hostile = (b"\x80\x04c" + target.encode() + b"\nN}X" + len(attribute).to_bytes(4, "little")
+               + attribute.encode() + b"cservice.domain.ledger\nAccountBook\ns\x86b.")  # fmt: skip
+    try:
+        with pytest.raises(snapshot.SnapshotError):
+            snapshot.apply(_with_header(hostile), processor_for(Settings()))
+    finally:
+        changed = kind.__dict__.get(attribute) is not before
+        if changed:
+            setattr(kind, attribute, before)
+    assert not changed
+
+
+def test_a_snapshot_cannot_call_a_function_of_ours() -> None:
+    hostile = b"\x80\x04cservice.domain.money\nin_utc\nN\x85R."
+    with pytest.raises(snapshot.SnapshotError, match="may not name"):
+        snapshot.apply(_with_header(hostile), processor_for(Settings()))
