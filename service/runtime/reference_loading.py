@@ -88,6 +88,7 @@ class ReferenceLoading(ABC):
         for source, read in sources:
             started = time.perf_counter()
             payload = read()
+            self._tick()
             header = snapshot.read_header(payload) if payload else None
             if payload is None or not snapshot.usable(header, self.reference.topic, topic_id,
                                                       self.reference.end):  # fmt: skip
@@ -106,7 +107,7 @@ class ReferenceLoading(ABC):
 
     def _published_snapshot(self) -> bytes | None:
         try:
-            return snapshot_topic.fetch(self.settings)
+            return snapshot_topic.fetch(self.settings, self._tick)
         except (KafkaException, snapshot_topic.SnapshotTopicError) as exc:
             log.warning("reference_snapshot_not_fetched", error=str(exc))
             return None
@@ -116,9 +117,10 @@ class ReferenceLoading(ABC):
         started = time.perf_counter()
         try:
             payload = snapshot.encode(self.processor, self.reference.topic, topic_id)
+            self._tick()
             if (local := self._local_snapshot()) is not None:
                 local.write(payload)
-            published = snapshot_topic.publish(self.settings, payload)
+            published = snapshot_topic.publish(self.settings, payload, self._tick)
         except (snapshot.SnapshotError, snapshot_topic.SnapshotTopicError, KafkaException) as exc:
             log.warning("reference_snapshot_not_written", error=str(exc))
             return
@@ -126,13 +128,17 @@ class ReferenceLoading(ABC):
                  bytes=len(payload), records=published,
                  seconds=round(time.perf_counter() - started, 3))  # fmt: skip
 
+    def _tick(self) -> None:
+        """Between steps of a start: the loop is alive, unless SIGTERM came."""
+        if not self.running:
+            raise StopRequested("stopped while loading the reference table")
+        self.health.beat()
+
     def _load_reference(self) -> None:
         """Apply the table up to the end it had at start-up."""
         reported = time.monotonic()
         while not self.reference.caught_up:
-            if not self.running:
-                raise StopRequested("stopped while loading the reference table")
-            self.health.beat()
+            self._tick()
             self._apply_reference(timeout=0.5)
             if time.monotonic() - reported >= PROGRESS_EVERY_S:
                 reported = time.monotonic()

@@ -10,13 +10,19 @@ snapshot only if every chunk it names is there, of that snapshot, and the bytes 
 digest; anything else (a snapshot half written, two instances writing at once, compaction
 midway) is no snapshot, and the table is read in full. What it accepts goes through the same
 checks as a local file (code, topic id, position) and the same data-only unpickler.
+
+Both directions call ``tick`` at least every ``TICK_S`` (the caller beats ``/healthz`` there
+and stops on SIGTERM by raising), and give up with ``SnapshotTopicError`` after ``timeout``
+seconds without progress: a slow or unreachable broker costs a full read of the table, never a
+start that hangs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
@@ -28,7 +34,13 @@ from service.settings import Settings
 CHUNK_BYTES = 512 * 1024  # under the broker's default message.max.bytes (1 MiB)
 MANIFEST = b"manifest"
 SNAPSHOT_HEADER = "credit.snapshot"
+TICK_S = 1.0
 Entry = tuple[bytes | None, str | None]  # value, the snapshot id its header names
+Tick = Callable[[], None]
+
+
+def _no_tick() -> None:
+    return None
 
 
 class SnapshotTopicError(CreditServiceError):
@@ -71,44 +83,65 @@ def assemble(latest: dict[bytes, Entry]) -> bytes | None:
     return payload if snapshot_id(payload) == identity else None
 
 
-def publish(settings: Settings, payload: bytes, timeout: float = 60.0) -> int:
+def publish(settings: Settings, payload: bytes, tick: Tick = _no_tick,
+            timeout: float = 60.0) -> int:  # fmt: skip
     """Produce the snapshot's chunks and manifest; returns the number of records."""
     producer = Producer(common(settings) | {"enable.idempotence": True, "linger.ms": 20})
     failures: list[str] = []
+    delivered = 0
 
-    def delivered(error: KafkaError | None, _: Any) -> None:
+    def on_delivery(error: KafkaError | None, _: Any) -> None:
+        nonlocal delivered
+        delivered += 1
         if error is not None:
             failures.append(str(error))
 
     topic = settings.topics.reference_snapshot
     sent = 0
     for key, value, identity in records(payload):
+        tick()
         producer.produce(topic, value, key, 0, headers=[(SNAPSHOT_HEADER, identity.encode())],
-                         on_delivery=delivered)  # fmt: skip
+                         on_delivery=on_delivery)  # fmt: skip
         producer.poll(0)
         sent += 1
-    if producer.flush(timeout) or failures:
+    progress, last = time.monotonic(), 0
+    while producer.flush(TICK_S) and not failures:
+        tick()
+        if delivered > last:
+            progress, last = time.monotonic(), delivered
+        elif time.monotonic() - progress > timeout:
+            failures.append(f"no delivery for {timeout:.0f} s")
+    if failures or delivered < sent:
         raise SnapshotTopicError(f"reference snapshot not published: {failures[:3]}")
     return sent
 
 
-def fetch(settings: Settings, timeout: float = 30.0) -> bytes | None:
+def fetch(settings: Settings, tick: Tick = _no_tick, timeout: float = 30.0) -> bytes | None:
     """The whole snapshot last published, or ``None``."""
     topic = settings.topics.reference_snapshot
     reader = Consumer(reader_config(settings, "snapshot"))
     try:
+        tick()
         end = reader.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout)[1]
         if end <= 0:
             return None
         reader.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-        return assemble(dict(_read_to(reader, end)))  # the last record of every key
+        return assemble(dict(_read_to(reader, end, tick, timeout)))  # the last of every key
     finally:
         reader.close()
 
 
-def _read_to(reader: Consumer, end: int) -> Iterator[tuple[bytes, Entry]]:
+def _read_to(reader: Consumer, end: int, tick: Tick,
+             timeout: float) -> Iterator[tuple[bytes, Entry]]:  # fmt: skip
+    progress = time.monotonic()
     while True:
-        for message in reader.consume(200, timeout=1.0):
+        tick()
+        messages = reader.consume(200, timeout=TICK_S)
+        if messages:
+            progress = time.monotonic()
+        elif time.monotonic() - progress > timeout:
+            raise SnapshotTopicError(f"reference snapshot: nothing read for {timeout:.0f} s")
+        for message in messages:
             error = message.error()
             if error is not None:
                 if error.code() == KafkaError._PARTITION_EOF:

@@ -3,6 +3,8 @@ only (``service.runtime.snapshot_topic``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from service.runtime import snapshot_topic
@@ -50,3 +52,21 @@ def test_the_newest_snapshot_wins_over_leftover_chunks() -> None:
     log = latest(older) | latest(newer)  # later records of a key replace earlier ones
     assert len(log) > len(latest(newer))
     assert assemble(log) == newer
+
+
+class SilentReader:
+    """A partition that never delivers a record (a broker that stopped answering)."""
+
+    def consume(self, num_messages: int, timeout: float) -> list[object]:
+        return []
+
+
+def test_a_fetch_without_progress_gives_up_and_keeps_ticking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(snapshot_topic, "TICK_S", 0.0)
+    ticks: list[None] = []
+    reader: Any = SilentReader()
+    with pytest.raises(snapshot_topic.SnapshotTopicError, match="nothing read"):
+        list(snapshot_topic._read_to(reader, 10, lambda: ticks.append(None), timeout=0.05))
+    assert len(ticks) >= 2
