@@ -92,6 +92,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--commit-interval-ms", type=int, default=None, help="CREDIT_COMMIT_INTERVAL_MS")
     add("--merge-wait-ms", type=int, default=None, help="CREDIT_MERGE_WAIT_MS")
     add("--seed", type=int, default=11)
+    add("--event-types", default=None,
+        help="comma list: publish only these transaction types (other inputs idle)")  # fmt: skip
     add("--stall-timeout", type=float, default=60.0,
         help="give up when no decision arrives for this long")  # fmt: skip
     add("--py-spy", action="store_true", help="profile the service (phases 1-2) with py-spy")
@@ -146,6 +148,9 @@ def build_workload(args: argparse.Namespace, codec: AvroCodec) -> Workload:
                         events=max(events, 1))  # fmt: skip
     reference = encode_events(codec, reference_events(config))
     transactions = list(transaction_events(config))
+    if args.event_types:
+        kept = {kind.strip() for kind in args.event_types.split(",")}
+        transactions = [e for e in transactions if e["event_type"] in kept]
     decision_ids = [
         f"{e['event_id']}:decision" if e["event_type"] == "order_created" else None
         for e in transactions
