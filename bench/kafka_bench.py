@@ -91,6 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--partitions", type=int, default=None, help="by-root and input partitions")
     add("--commit-interval-ms", type=int, default=None, help="CREDIT_COMMIT_INTERVAL_MS")
     add("--merge-wait-ms", type=int, default=None, help="CREDIT_MERGE_WAIT_MS")
+    add("--quiet-commit-ms", type=int, default=None, help="CREDIT_QUIET_COMMIT_MS (0: off)")
     add("--seed", type=int, default=11)
     add("--event-types", default=None,
         help="comma list: publish only these transaction types (other inputs idle)")  # fmt: skip
@@ -436,6 +437,8 @@ def main(argv: list[str] | None = None) -> None:
         overrides["commit_interval_ms"] = args.commit_interval_ms
     if args.merge_wait_ms is not None:
         overrides["merge_wait_ms"] = args.merge_wait_ms
+    if args.quiet_commit_ms is not None:
+        overrides["quiet_commit_ms"] = args.quiet_commit_ms
     base = Settings().model_copy(update=overrides)
     run_id = f"{time.strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
     work = OUT / f"kafka-{run_id}"

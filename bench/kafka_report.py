@@ -74,7 +74,8 @@ def report(
         f"Python {sys.version.split()[0]}; code: {_code_version()})")  # fmt: skip
     say(f"service        credit-service run, one process; by-root partitions "
         f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
-        f"{base.commit_interval_ms} ms, max batch {base.max_batch}, merge wait "
+        f"{base.commit_interval_ms} ms (quiet {base.quiet_commit_ms} ms), max batch "
+        f"{base.max_batch}, merge wait "
         f"{base.merge_wait_ms} ms, store rocksdb")  # fmt: skip
     if workload is not None:
         cfg = workload.config

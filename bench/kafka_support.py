@@ -118,6 +118,7 @@ class Deployment:
             "CREDIT_HTTP_HOST": s.http_host,
             "CREDIT_HTTP_PORT": str(s.http_port),
             "CREDIT_COMMIT_INTERVAL_MS": str(s.commit_interval_ms),
+            "CREDIT_QUIET_COMMIT_MS": str(s.quiet_commit_ms),
             "CREDIT_MAX_BATCH": str(s.max_batch),
             "CREDIT_MERGE_WAIT_MS": str(s.merge_wait_ms),
             "CREDIT_BY_ROOT_PARTITIONS": str(s.by_root_partitions),

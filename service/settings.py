@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     replication_factor: int = Field(1, ge=1)
     guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     commit_interval_ms: int = Field(100, ge=1)
+    # with no backlog (a read returned less than ``max_batch``), commit sooner: this long after
+    # the last commit, and 4 times as long as that commit took; 0: every interval only
+    quiet_commit_ms: int = Field(20, ge=0)
     max_batch: int = Field(2000, ge=1)
     # how long the producer gathers records before it sends: each send of a partition's queue
     # wakes the client's broker thread with a system call (records of a transaction are

@@ -1,0 +1,29 @@
+"""How long the loop waits between commits (``KafkaRuntime._commit_gap``): the interval with a
+backlog; with none, ``quiet_commit_ms``, stretched to 4 times the last commit's duration and
+never beyond the interval. No broker: the runtime opens no client before ``_start``."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from service.bootstrap import bootstrap
+from service.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("quiet_ms", "backlog", "last_commit_s", "gap_s"),
+    [
+        (20, True, 0.005, 0.100),  # a backlog: large transactions
+        (20, False, 0.001, 0.020),  # quiet, quick commits: soon
+        (20, False, 0.010, 0.040),  # quiet, slower commits: a fifth of the time committing
+        (20, False, 0.050, 0.100),  # never beyond the interval
+        (0, False, 0.001, 0.100),  # turned off
+    ],
+)
+def test_commit_gap(quiet_ms: int, backlog: bool, last_commit_s: float, gap_s: float) -> None:
+    settings = Settings(commit_interval_ms=100, quiet_commit_ms=quiet_ms)
+    runtime = bootstrap(settings).runtime
+    runtime.output = SimpleNamespace(last_commit_seconds=last_commit_s)  # type: ignore[assignment]
+    assert runtime._commit_gap(backlog) == pytest.approx(gap_s)
