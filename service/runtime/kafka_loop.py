@@ -289,7 +289,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             if not self.running:
                 raise StopRequested("stopped while catching up with the reference table")
             self.health.beat()
-            self._apply_reference(timeout=0.1)
+            self._apply_reference(timeout=0.01)  # consume() waits out its timeout
 
     def _route(self, message: Message, event: Any) -> None:
         topic = message.topic() or ""

@@ -139,7 +139,7 @@ class ReferenceLoading(ABC):
         reported = time.monotonic()
         while not self.reference.caught_up:
             self._tick()
-            self._apply_reference(timeout=0.5)
+            self._apply_reference(timeout=0.05)  # consume() waits for a whole batch until then
             if time.monotonic() - reported >= PROGRESS_EVERY_S:
                 reported = time.monotonic()
                 self.metrics.reference_behind.set(self.reference.left_to_load())

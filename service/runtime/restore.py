@@ -65,7 +65,7 @@ def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore]) -> int:
     while pending:
         changes: dict[int, dict[bytes, bytes | None]] = {}
         last: dict[int, int] = {}
-        for message in reader.consume(BATCH, timeout=0.1):
+        for message in reader.consume(BATCH, timeout=0.02):  # waits for BATCH until then
             error, partition, offset = message.error(), message.partition(), message.offset()
             if partition is None or offset is None:
                 continue

@@ -136,7 +136,7 @@ def _read_to(reader: Consumer, end: int, tick: Tick,
     progress = time.monotonic()
     while True:
         tick()
-        messages = reader.consume(200, timeout=TICK_S)
+        messages = reader.consume(200, timeout=min(TICK_S, 0.05))  # it waits for all 200
         if messages:
             progress = time.monotonic()
         elif time.monotonic() - progress > timeout:
