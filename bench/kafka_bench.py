@@ -378,7 +378,9 @@ def latency(
         publisher.start()
         last = time.perf_counter()
         while len(seen_at) < len(index):
-            for _, event, message in watcher.poll(timeout=0.05):
+            # consume() returns when it has 5,000 records or at its timeout: a short one, or
+            # the time a decision is read is late by up to the timeout
+            for _, event, message in watcher.poll(timeout=0.002):
                 if event["event_type"] == "dead_letter":
                     figures.dead_letters += 1
                     continue
