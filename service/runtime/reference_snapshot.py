@@ -18,34 +18,38 @@ snapshot is ignored, and the table read from the beginning, when the code that w
 again (another topic id), or when its position is past the topic's end. The file is the
 service's own, in its state directory, written atomically (temporary file, fsync, rename).
 
-What reading one can do: it is read back by an unpickler that names the domain's and the
-hand-over's classes and a few immutable standard-library types only, and refuses any other name,
-so a snapshot cannot call a function or import a module. The unpickler never hands the stream a
-class of our own: it hands out a constructor (``_Maker``, immutable) in its place, so a crafted
-snapshot cannot set attributes on a class (pickle's BUILD on a class object would replace a
-method of ``AccountBook`` for the whole process). What a snapshot can do is set the reference
-state, as the reference topic itself can: write access to ``credit.internal.reference-snapshot``
-must be granted exactly as to ``credit.reference`` (README, "Security").
+What reading one can do: the pickle names the classes of the reference state and a few
+immutable standard-library types only (``snapshot_pickle``), and what it builds is checked
+(``_checked``: the kinds and attributes of a fresh state, the position of the header) before
+any of it replaces the processor's state. So a snapshot cannot call a function, change a class,
+or leave the state half-replaced. What a snapshot can do is set the reference state, as the
+reference topic itself can: write access to ``credit.internal.reference-snapshot`` must be
+granted exactly as to ``credit.reference`` (README, "Security").
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import pickle
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import service
+from service.domain.group_totals import GroupTotals
+from service.domain.outputs import OutputEvent
+from service.domain.reference import ReferenceBook
 from service.errors import CreditServiceError
 from service.processor import CreditProcessor
+from service.runtime import snapshot_pickle
 from service.runtime.restore import bulk_load
+from service.runtime.snapshot_pickle import StatePickleError
 
-FORMAT = 2  # 2: our classes through _Maker, never NEWOBJ
+FORMAT = 2  # 2: state classes through snapshot_pickle._Maker, never NEWOBJ
 FILE_NAME = "reference.snapshot"
 RESAVE_AFTER = 10_000  # reference records applied by a load before a new snapshot is written
 _CODE = ("domain", "handover.py", "processor.py")  # what the pickled state's classes come from
@@ -75,94 +79,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-class _StatePickler(pickle.Pickler):
-    """Our own objects as ``(class, arguments[, state])``, which ``_Maker`` rebuilds: a
-    dataclass or named tuple by its fields (the default for slotted dataclasses goes through
-    ``dataclasses.fields`` for every object, about 30 us a customer profile), any other of our
-    classes as a blank instance and its ``__getstate__``. Standard-library values as pickle
-    does them."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = type(obj)
-        names = _fields_of(kind)
-        if names is None:
-            if not _own(kind):
-                return NotImplemented
-            return kind, (), obj.__getstate__()
-        if isinstance(obj, tuple):
-            return kind, tuple(obj)
-        return kind, tuple(getattr(obj, name) for name in names)
-
-
-def _own(kind: type) -> bool:
-    return kind.__module__.startswith(_OWN)
-
-
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
-
-
-def _fields_of(kind: type) -> tuple[str, ...] | None:
-    """The fields a class of ours is built from: a named tuple's, or a dataclass's when
-    ``__init__`` takes them all. ``None``: not built from its fields."""
-    try:
-        return _FIELDS[kind]
-    except KeyError:
-        names = _FIELDS[kind] = _by_fields(kind)
-        return names
-
-
-def _by_fields(kind: type) -> tuple[str, ...] | None:
-    if not _own(kind):
-        return None
-    if issubclass(kind, tuple) and hasattr(kind, "_fields"):
-        return tuple(kind._fields)
-    if not dataclasses.is_dataclass(kind):
-        return None
-    fields = dataclasses.fields(kind)
-    return tuple(f.name for f in fields) if all(f.init for f in fields) else None
-
-
-_STDLIB = {
-    "array": {"array", "_array_reconstructor"}, "collections": {"deque"},
-    "datetime": {"date", "datetime", "time", "timedelta", "timezone"}, "decimal": {"Decimal"},
-    "pydantic_core._pydantic_core": {"TzInfo"}, "builtins": {"set", "frozenset"},
-}  # fmt: skip
-_OWN = ("service.domain.", "service.handover")
-_IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: no attribute of the class can be set
-
-
-class _Maker(tuple[type]):
-    """Stands in a snapshot for a class whose attributes can be set (ours, pydantic's
-    ``TzInfo``), which the stream never gets hold of:
-    calling it builds an instance (from its fields, or blank for BUILD to fill). A tuple with
-    no ``__dict__``: BUILD cannot change it either."""
-
-    __slots__ = ()
-
-    def __call__(self, *fields: Any) -> Any:
-        kind: Any = self[0]
-        if fields or _fields_of(kind) is not None:
-            return kind(*fields)
-        return kind.__new__(kind)
-
-
-class _StateUnpickler(pickle.Unpickler):
-    """Builds only the state's own kinds of object: classes of the domain and the hand-over
-    (through ``_Maker``), and the plain values of the standard library they hold. Any other
-    name in a snapshot (a function to call, a class of the runtime) is refused, so a snapshot
-    can carry data only, wherever it was read from."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if name in _STDLIB.get(module, ()) or (module.startswith(_OWN) and "." not in name):
-            found = super().find_class(module, name)
-            if not isinstance(found, type):
-                if (module, name) == ("array", "_array_reconstructor"):
-                    return found  # a built-in function: nothing of it can be set
-            elif found.__module__ == module:  # defined there, not imported from elsewhere
-                return found if found.__flags__ & _IMMUTABLE_TYPE else _Maker((found,))
-        raise pickle.UnpicklingError(f"a reference snapshot may not name {module}.{name}")
-
-
 def _state(processor: CreditProcessor) -> tuple[Any, ...]:
     engine = processor.engine
     return (engine.reference, engine.group_totals, processor.handover, processor.reference_notices)
@@ -174,13 +90,11 @@ def encode(processor: CreditProcessor, topic: str, topic_id: str) -> bytes:
         raise SnapshotError("a reference snapshot is taken before any partition is assigned")
     header = SnapshotHeader(FORMAT, code_fingerprint(), topic, topic_id,
                             processor.handover.position)  # fmt: skip
-    out = io.BytesIO()
-    out.write(json.dumps(dataclasses.asdict(header)).encode() + b"\n")
     try:
-        _StatePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(_state(processor))
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a state it cannot hold
+        body = snapshot_pickle.dump(_state(processor))
+    except (pickle.PicklingError, TypeError, AttributeError, StatePickleError) as exc:
         raise SnapshotError(f"cannot snapshot the reference state: {exc!r}") from exc
-    return out.getvalue()
+    return json.dumps(dataclasses.asdict(header)).encode() + b"\n" + body
 
 
 def read_header(payload: bytes) -> SnapshotHeader | None:
@@ -201,15 +115,20 @@ def usable(header: SnapshotHeader | None, topic: str, topic_id: str, end: int) -
 
 def apply(payload: bytes, processor: CreditProcessor) -> int:
     """Put a snapshot's state into ``processor`` (no partition assigned yet); returns the
-    reference position it reflects. The objects the engine shares are filled, not replaced."""
-    _, _, body = payload.partition(b"\n")
+    reference position it reflects. The objects the engine shares are filled, not replaced,
+    and only once the whole state was read and checked."""
+    line, _, body = payload.partition(b"\n")
+    header = read_header(line)
     try:
         with bulk_load():
-            reference, group_totals, handover, notices = _StateUnpickler(io.BytesIO(body)).load()
-    except Exception as exc:  # a damaged file fails in many ways; nothing was applied yet
+            state = _checked(snapshot_pickle.load(body), processor)
+    except Exception as exc:  # a damaged or crafted snapshot fails in many ways
         raise SnapshotError(f"unreadable reference snapshot: {exc!r}") from exc
+    reference, group_totals, handover, notices = state
+    if header is None or handover.position != header.position:
+        raise SnapshotError("the reference snapshot's state is not at its header's position")
     engine = processor.engine
-    for slot in type(reference).__slots__:
+    for slot in ReferenceBook.__slots__:
         setattr(engine.reference, slot, getattr(reference, slot))
     engine.group_totals.clear()
     engine.group_totals.update(group_totals)
@@ -218,6 +137,32 @@ def apply(payload: bytes, processor: CreditProcessor) -> int:
     processor.reference_notices.clear()
     processor.reference_notices.extend(notices)
     return int(processor.handover.position)
+
+
+def _checked(state: Any, processor: CreditProcessor) -> tuple[Any, ...]:
+    """The loaded state if it has the shape of the processor's: the same kinds of object,
+    holding the same kinds of value in the same attributes (raises ``ValueError``)."""
+    reference, group_totals, handover, notices = state
+    _same_kinds(reference, processor.engine.reference, ReferenceBook.__slots__)
+    _same_kinds(handover, processor.handover, tuple(vars(processor.handover)))
+    if set(vars(handover)) != set(vars(processor.handover)):
+        raise ValueError("the hand-over's attributes differ")
+    if type(group_totals) is not dict or not all(
+        type(k) is str and type(v) is GroupTotals for k, v in group_totals.items()):  # fmt: skip
+        raise ValueError("group totals are not GroupTotals by group id")
+    if type(notices) is not deque or not all(
+        type(n) is tuple and len(n) == 3 and type(n[0]) is int and type(n[1]) is int
+        and isinstance(n[2], OutputEvent) for n in notices):  # fmt: skip
+        raise ValueError("reference notices are not (offset, partition, output)")
+    return reference, group_totals, handover, notices
+
+
+def _same_kinds(loaded: Any, live: Any, names: tuple[str, ...]) -> None:
+    if type(loaded) is not type(live):
+        raise ValueError(f"a {type(loaded).__qualname__} instead of a {type(live).__qualname__}")
+    for name in names:
+        if type(getattr(loaded, name)) is not type(getattr(live, name)):
+            raise ValueError(f"{type(live).__qualname__}.{name} holds another kind of value")
 
 
 class SnapshotFile:

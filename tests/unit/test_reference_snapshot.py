@@ -204,3 +204,68 @@ def test_a_snapshot_cannot_call_a_function_of_ours() -> None:
     hostile = b"\x80\x04cservice.domain.money\nin_utc\nN\x85R."
     with pytest.raises(snapshot.SnapshotError, match="may not name"):
         snapshot.apply(_with_header(hostile), processor_for(Settings()))
+
+
+def _crafted(state: tuple[Any, ...], position: int | None = None) -> bytes:
+    """A snapshot of ``state`` as the writer would pickle it, under a valid header."""
+    import json
+
+    from service.runtime import snapshot_pickle
+
+    good = snapshot.encode(loaded(list(enumerate(REFERENCE[:50]))), TOPIC, TOPIC_ID)
+    header = json.loads(good.partition(b"\n")[0])
+    if position is not None:
+        header["position"] = position
+    return json.dumps(header).encode() + b"\n" + snapshot_pickle.dump(state)
+
+
+def test_a_snapshot_of_another_shape_changes_nothing() -> None:
+    """Whatever a crafted snapshot builds is checked before any of it is put in place: the
+    processor is left as it was, and the error is a ``SnapshotError`` (the table is read)."""
+    from service.domain.reference import ReferenceBook
+    from service.handover import Handover
+
+    source = loaded(list(enumerate(REFERENCE[:50])))
+    reference, totals, handover, notices = snapshot._state(source)
+    partial = ReferenceBook.__new__(ReferenceBook)
+    partial.applied = reference.applied
+    odd_handover = Handover()
+    odd_handover.position = 50
+    odd_handover.applied = dict  # type: ignore[method-assign]  # an attribute of another name
+    shapes = [
+        (partial, totals, handover, notices),  # a book with one slot set
+        (reference, totals, 5, notices),  # no hand-over
+        (reference, totals, handover, 5),  # no notices
+        (reference, {"G1": 5}, handover, notices),
+        (reference, totals, odd_handover, notices),
+        (reference, totals, handover),
+    ]
+    for shape in shapes:
+        fresh = loaded(list(enumerate(REFERENCE[:10])))
+        before = state(fresh)
+        with pytest.raises(snapshot.SnapshotError):
+            snapshot.apply(_crafted(shape), fresh)
+        assert state(fresh) == before
+    with pytest.raises(snapshot.SnapshotError, match="position"):
+        snapshot.apply(
+            _crafted(snapshot._state(source), position=10**12), processor_for(Settings())
+        )
+
+
+def test_only_state_classes_and_only_from_their_fields() -> None:
+    """A class outside the reference state (a policy's converter) is refused, and a state
+    class that is not built from its fields gets no constructor arguments (a 48-byte pickle
+    would otherwise allocate a 1 GiB ``DigestSet``)."""
+    converter = b"\x80\x04cservice.domain.policy\nConverter\nNN\x86R."
+    with pytest.raises(snapshot.SnapshotError, match="may not name"):
+        snapshot.apply(_with_header(converter), processor_for(Settings()))
+    huge = b"\x80\x04cservice.domain.interning\nDigestSet\nJ\x00\x00\x00\x08\x85R."
+    with pytest.raises(snapshot.SnapshotError, match="not built from arguments"):
+        snapshot.apply(_with_header(huge), processor_for(Settings()))
+
+
+def test_the_writer_refuses_an_object_a_snapshot_may_not_hold() -> None:
+    from service.runtime import snapshot_pickle
+
+    with pytest.raises(snapshot_pickle.StatePickleError, match="Settings"):
+        snapshot_pickle.dump((Settings(),))
