@@ -45,6 +45,7 @@ from service.ports import Record, StateStore
 from service.processor import CreditProcessor
 from service.runtime.clients import consumer_config, ensure_topics
 from service.runtime.health import Health
+from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
 from service.runtime.reference_loading import ReferenceLoading, StopRequested
@@ -78,6 +79,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self._next_offsets: dict[tuple[str, int], int] = {}  # after the last record handled
         self._inputs: list[tuple[str, int]] = []  # assigned input partitions
         self._draining: Draining | None = None
+        self.input_lag = InputLag()
         inputs = settings.topics.transaction_inputs()
         self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},
                                     settings.merge_wait_ms / 1000)  # fmt: skip
@@ -236,22 +238,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self.merge.add((topic, message.partition() or 0), key, (message, event, error))
 
     def _has_lag(self, partition: tuple[str, int]) -> bool:
-        """The broker has records of ``partition`` this consumer has not handed out yet
-        (asked when its buffer in the merge is empty). librdkafka gives a partition no
-        position until it hands out a record, so one with no traffic since the assignment is
-        compared from its committed offset (``_recommit_offsets``), else from its log start:
-        an idle input holds nothing back (``tests/integration/test_idle_inputs.py``). Only a
-        partition with no fetch response yet counts as lagging without knowing."""
-        tp = TopicPartition(*partition)
-        watermarks = self.consumer.get_watermark_offsets(tp, cached=True)
-        if watermarks is None or watermarks[1] < 0:
-            return True  # no fetch response yet
-        position = self.consumer.position([tp])[0].offset
-        if position < 0:
-            position = self._next_offsets.get(partition, -1)
-        if position < 0:
-            position = watermarks[0] if watermarks[0] >= 0 else 0
-        return position < watermarks[1]
+        return self.input_lag.has_lag(self.consumer, partition)
 
     def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
         """Handle one record with its coordinates (and, when known, its order, account and
@@ -402,8 +389,11 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self._next_offsets.clear()
         self.merge.clear()
         assignment = self.consumer.assignment()
-        for tp in self.consumer.committed(assignment, timeout=30):
+        committed = self.consumer.committed(assignment, timeout=30)
+        for tp in committed:
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
+        by_root = self.settings.topics.by_root
+        self.input_lag.started(self.consumer, [tp for tp in committed if tp.topic != by_root])
         self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         for partition in sorted(self.stores):
             self.processor.revoke(partition)

@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, TopicPartition
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
 from service.runtime.health import Health
+from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.restore import bulk_load, restore_partitions
 from service.settings import Settings
@@ -42,6 +43,7 @@ class Rebalancing(ABC):
     health: Health
     consumer: Consumer
     merge: EventTimeMerge
+    input_lag: InputLag
     stores: dict[int, StateStore]
     _inputs: list[tuple[str, int]]
     _next_offsets: dict[tuple[str, int], int]
@@ -131,10 +133,13 @@ class Rebalancing(ABC):
         """Commit the committed offsets again in the next transaction. It changes nothing, but
         it asks the transaction coordinator: a zombie that woke up and rejoined the group learns
         at once that it was fenced, instead of holding partitions it cannot commit."""
-        for tp in self.consumer.committed(partitions, timeout=30):
+        committed = self.consumer.committed(partitions, timeout=30)
+        for tp in committed:
             if tp.offset >= 0:
                 self._next_offsets[(tp.topic, tp.partition)] = tp.offset
                 self._pending_offsets = True
+        by_root = self.settings.topics.by_root
+        self.input_lag.started(self.consumer, [tp for tp in committed if tp.topic != by_root])
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.metrics.rebalances.labels("revoked").inc()
@@ -148,6 +153,7 @@ class Rebalancing(ABC):
         for tp in partitions:
             key = (tp.topic, tp.partition)
             self.merge.drop(key)  # not handled yet: the next owner reads them again
+            self.input_lag.forget(key)
             self._next_offsets.pop(key, None)
             if key in self._inputs:
                 self._inputs.remove(key)
