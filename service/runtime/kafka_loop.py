@@ -363,6 +363,10 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             self._backoff()
             return
         log.warning("transaction_aborted", error=str(error))
+        self._abandon_batch()
+
+    def _abandon_batch(self) -> None:
+        """Abort the transaction in hand and go back to the last commit."""
         self.metrics.aborts.inc()
         self._abort()
         self._rewind()

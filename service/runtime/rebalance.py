@@ -20,6 +20,7 @@ from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.restore import bulk_load, restore_partitions
+from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
 
@@ -44,6 +45,7 @@ class Rebalancing(ABC):
     consumer: Consumer
     merge: EventTimeMerge
     input_lag: InputLag
+    output: TransactionalOutput
     stores: dict[int, StateStore]
     _inputs: list[tuple[str, int]]
     _next_offsets: dict[tuple[str, int], int]
@@ -58,6 +60,10 @@ class Rebalancing(ABC):
     @abstractmethod
     def _produce(self, records: list[Record]) -> None:
         """Produce inside the transaction in hand (the runtime's)."""
+
+    @abstractmethod
+    def _abandon_batch(self) -> None:
+        """Abort the transaction in hand and go back to the last commit (the runtime's)."""
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         try:
@@ -146,6 +152,12 @@ class Rebalancing(ABC):
         self._draining = None  # the next assignment drains again
         try:
             self.commit()
+            if self.output.in_transaction or self._pending_offsets:
+                # the commit failed and would be tried again later, with the outputs of the
+                # records of these partitions but not their offsets: the next owner would
+                # decide them again. Nothing of the batch may outlive the assignment.
+                log.warning("commit_failed_during_revoke_aborted")
+                self._abandon_batch()
         except Exception as exc:  # a callback must not raise into the client: keep it
             log.warning("commit_failed_during_revoke", error=str(exc))
             self._fatal = exc

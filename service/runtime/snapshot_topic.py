@@ -99,9 +99,14 @@ def publish(settings: Settings, payload: bytes, tick: Tick = _no_tick,
     topic = settings.topics.reference_snapshot
     sent = 0
     for key, value, identity in records(payload):
-        tick()
-        producer.produce(topic, value, key, 0, headers=[(SNAPSHOT_HEADER, identity.encode())],
-                         on_delivery=on_delivery)  # fmt: skip
+        while True:
+            tick()
+            try:
+                producer.produce(topic, value, key, 0, on_delivery=on_delivery,
+                                 headers=[(SNAPSHOT_HEADER, identity.encode())])  # fmt: skip
+                break
+            except BufferError:  # the client's queue is full: let it deliver some first
+                producer.poll(TICK_S)
         producer.poll(0)
         sent += 1
     progress, last = time.monotonic(), 0
@@ -110,7 +115,7 @@ def publish(settings: Settings, payload: bytes, tick: Tick = _no_tick,
         if delivered > last:
             progress, last = time.monotonic(), delivered
         elif time.monotonic() - progress > timeout:
-            failures.append(f"no delivery for {timeout:.0f} s")
+            failures.append(f"no delivery for {timeout:g} s")
     if failures or delivered < sent:
         raise SnapshotTopicError(f"reference snapshot not published: {failures[:3]}")
     return sent
@@ -122,7 +127,7 @@ def fetch(settings: Settings, tick: Tick = _no_tick, timeout: float = 30.0) -> b
     reader = Consumer(reader_config(settings, "snapshot"))
     try:
         tick()
-        end = reader.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout)[1]
+        end = reader.get_watermark_offsets(TopicPartition(topic, 0), timeout=min(timeout, 5))[1]
         if end <= 0:
             return None
         reader.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
@@ -140,7 +145,7 @@ def _read_to(reader: Consumer, end: int, tick: Tick,
         if messages:
             progress = time.monotonic()
         elif time.monotonic() - progress > timeout:
-            raise SnapshotTopicError(f"reference snapshot: nothing read for {timeout:.0f} s")
+            raise SnapshotTopicError(f"reference snapshot: nothing read for {timeout:g} s")
         for message in messages:
             error = message.error()
             if error is not None:
@@ -155,4 +160,4 @@ def _read_to(reader: Consumer, end: int, tick: Tick,
 
 
 def _text(value: Any) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
