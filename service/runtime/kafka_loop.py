@@ -49,6 +49,7 @@ from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
 from service.runtime.reference_loading import ReferenceLoading, StopRequested
+from service.runtime.restore import beating
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 
@@ -401,7 +402,8 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         for partition in sorted(self.stores):
             self.processor.revoke(partition)
-            self.processor.assign(partition, self.stores[partition].items())
+            self.processor.assign(partition, beating(self.stores[partition].items(),
+                                                     self.health.beat))  # fmt: skip
         self._pending_offsets = False
 
     def _on_error(self, error: KafkaError) -> None:

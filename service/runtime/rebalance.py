@@ -19,7 +19,7 @@ from service.processor import CreditProcessor
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
-from service.runtime.restore import bulk_load, restore_partitions
+from service.runtime.restore import beating, bulk_load, restore_partitions
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
@@ -81,10 +81,10 @@ class Rebalancing(ABC):
         self.metrics.restoring.set(len(mine))
         stores = {partition: self._open_store(partition) for partition in mine}
         with bulk_load():
-            restored = restore_partitions(self.settings, stores)
+            restored = restore_partitions(self.settings, stores, self.health.beat)
             self.metrics.restored.inc(restored)
             for partition, store in stores.items():
-                books = self.processor.assign(partition, store.items())
+                books = self.processor.assign(partition, beating(store.items(), self.health.beat))
                 self.stores[partition] = store
                 self._produce(self.processor.pending_reference_notices(partition))
                 self.metrics.restoring.dec()

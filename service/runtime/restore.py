@@ -8,8 +8,9 @@ offset never runs ahead of the committed changelog. One reader serves all partit
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
@@ -19,6 +20,7 @@ from service.runtime.clients import reader_config
 from service.settings import Settings
 
 BATCH = 10_000
+T = TypeVar("T")
 
 
 class RestoreError(CreditServiceError):
@@ -42,8 +44,11 @@ def bulk_load() -> Iterator[None]:
         gc.freeze()
 
 
-def restore_partitions(settings: Settings, stores: Mapping[int, StateStore]) -> int:
-    """Bring every store up to the end of its changelog partition; returns records applied."""
+def restore_partitions(settings: Settings, stores: Mapping[int, StateStore],
+                       tick: Callable[[], None] = lambda: None) -> int:  # fmt: skip
+    """Bring every store up to the end of its changelog partition; returns records applied.
+    ``tick`` is called between reads (the runtime beats ``/healthz`` there: a large restore
+    must not look like a stuck loop)."""
     if not stores:
         return 0
     topic = settings.topics.changelog
@@ -54,15 +59,17 @@ def restore_partitions(settings: Settings, stores: Mapping[int, StateStore]) -> 
             TopicPartition(topic, p, OFFSET_BEGINNING if at is None else at + 1)
             for p, at in starts.items()
         ])  # fmt: skip
-        return _read_to_end(reader, stores)
+        return _read_to_end(reader, stores, tick)
     finally:
         reader.close()
 
 
-def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore]) -> int:
+def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore],
+                 tick: Callable[[], None]) -> int:  # fmt: skip
     pending = set(stores)
     applied = 0
     while pending:
+        tick()
         changes: dict[int, dict[bytes, bytes | None]] = {}
         last: dict[int, int] = {}
         for message in reader.consume(BATCH, timeout=0.02):  # waits for BATCH until then
@@ -82,6 +89,14 @@ def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore]) -> int:
             stores[partition].write(changes.get(partition, {}), offset)
             applied += len(changes.get(partition, {}))
     return applied
+
+
+def beating(items: Iterable[T], beat: Callable[[], None], every: int = 50_000) -> Iterator[T]:
+    """``items``, calling ``beat`` every ``every`` of them (loading a large store)."""
+    for count, item in enumerate(items, start=1):
+        if count % every == 0:
+            beat()
+        yield item
 
 
 def restore_partition(settings: Settings, partition: int, store: StateStore) -> int:
