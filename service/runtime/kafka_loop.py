@@ -397,8 +397,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         committed = self.consumer.committed(assignment, timeout=30)
         for tp in committed:
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
-        by_root = self.settings.topics.by_root
-        self.input_lag.started(self.consumer, [tp for tp in committed if tp.topic != by_root])
+        self._inputs_start(committed)
         self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         for partition in sorted(self.stores):
             self.processor.revoke(partition)

@@ -144,6 +144,10 @@ class Rebalancing(ABC):
             if tp.offset >= 0:
                 self._next_offsets[(tp.topic, tp.partition)] = tp.offset
                 self._pending_offsets = True
+        self._inputs_start(committed)
+
+    def _inputs_start(self, committed: list[TopicPartition]) -> None:
+        """The input partitions among ``committed`` start from those offsets (``input_lag``)."""
         by_root = self.settings.topics.by_root
         self.input_lag.started(self.consumer, [tp for tp in committed if tp.topic != by_root])
 

@@ -49,7 +49,7 @@ from service.runtime import snapshot_pickle
 from service.runtime.restore import bulk_load
 from service.runtime.snapshot_pickle import StatePickleError
 
-FORMAT = 2  # 2: state classes through snapshot_pickle._Maker, never NEWOBJ
+FORMAT = 2  # 2: state classes through snapshot_pickle's stand-ins, never NEWOBJ
 FILE_NAME = "reference.snapshot"
 RESAVE_AFTER = 10_000  # reference records applied by a load before a new snapshot is written
 _CODE = ("domain", "handover.py", "processor.py")  # what the pickled state's classes come from
