@@ -281,7 +281,7 @@ class CreditProcessor:
             if key in BOOKKEEPING_KEYS:
                 self.handover.load(partition, key, value)
                 continue
-            account = account_of(key)
+            account = self.engine.reference.account_key(account_of(key))  # the shared tuple
             root = self.engine.put_book(account, book_from_bytes(value))
             self.book_home[account] = partition
             if self.partition_of(root) != partition:
@@ -330,7 +330,7 @@ class CreditProcessor:
             return
         if home in self.owned:
             self._change(flush, home, key, book_to_bytes(book))
-            self.book_home[account] = home
+            self.book_home[self.engine.reference.account_key(account)] = home  # shared tuple
             return
         self.engine.take_book(account)
         self.metrics.handover("handoff")
