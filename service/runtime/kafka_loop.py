@@ -74,6 +74,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self.stores: dict[int, StateStore] = {}
         self.running = True
         self._pending_offsets = False
+        self._last_commit_seconds = 0.0  # how long the last commit took
         self._fatal: BaseException | None = None  # raised in a client callback, re-raised here
         self._uncommitted: dict[int, dict[bytes, bytes | None]] = {}
         self._outage = False
@@ -187,7 +188,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         quiet = self.settings.quiet_commit_ms / 1000
         if backlog or not quiet:
             return interval
-        return min(interval, max(quiet, 4 * self.output.last_commit_seconds))
+        return min(interval, max(quiet, 4 * self._last_commit_seconds))
 
     def _close(self) -> None:
         """Close what was opened (``start`` may have stopped half-way)."""
@@ -331,7 +332,8 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             return
         except SystemError as exc:  # a client callback failed after a fatal error
             raise FencedError(f"stopped: {self._fatal or exc}") from exc
-        self.metrics.commit_seconds.observe(time.perf_counter() - started)
+        self._last_commit_seconds = time.perf_counter() - started
+        self.metrics.commit_seconds.observe(self._last_commit_seconds)
         self._persist()
 
     def _persist(self) -> None:

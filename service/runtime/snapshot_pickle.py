@@ -4,10 +4,11 @@ A snapshot may come from Kafka, where whoever can write the snapshot topic can p
 So reading one builds the classes the reference state is made of (``STATE_CLASSES``) and a few
 standard-library types, nothing else, and:
 - never hands the stream a class whose attributes can be set (ours, pydantic's ``TzInfo``), so
-  BUILD cannot replace a method of a class: it gets a stand-in that builds instances, a fresh
-  ``functools.partial`` of a class built from its fields (made in C: a tenth faster to load than
-  ``_Maker``; BUILD on it can only point it at another callable the stream already has, and it
-  is gone with the load), else ``_Maker``, immutable;
+  BUILD cannot replace a method of a class: it gets a stand-in that builds instances. A class
+  built from arguments (a state class from its fields, ``TzInfo`` from its offset) gets a fresh
+  ``functools.partial`` of it (made in C, fast to call; BUILD on it can only point it at another
+  callable the stream already has, and it is gone with the load); a state class built blank
+  gets ``_Maker``, immutable;
 - calls a class with arguments only if it is built from its fields (a dataclass, a named
   tuple), as the writer does: no ``__init__`` of another class runs on a stream's arguments;
 - refuses every other name: no function is called, no module imported but ours.
@@ -87,8 +88,8 @@ def _by_fields(kind: type) -> tuple[str, ...] | None:
 
 
 class _StatePickler(pickle.Pickler):
-    """State classes as ``(class, fields)`` or ``(class, (), state)``, which ``_Maker``
-    rebuilds (also cheaper: the default for slotted dataclasses goes through
+    """State classes as ``(class, fields)`` or ``(class, (), state)``, which the stand-ins
+    rebuild (also cheaper: the default for slotted dataclasses goes through
     ``dataclasses.fields`` for every object, about 30 us a customer profile). Standard-library
     values as pickle does them; any other object of ours is refused."""
 
@@ -106,17 +107,14 @@ class _StatePickler(pickle.Pickler):
 
 
 class _Maker(tuple[type]):
-    """Stands in the stream for a class whose attributes can be set: calling it builds an
-    instance, from its fields or blank for BUILD to fill. A tuple with no ``__dict__``: BUILD
-    cannot change it either."""
+    """Stands in the stream for a state class built blank: calling it makes an instance for
+    BUILD to fill. A tuple with no ``__dict__``: BUILD cannot change it either."""
 
     __slots__ = ()
 
     def __call__(self, *fields: Any) -> Any:
         kind: Any = self[0]
-        if _fields_of(kind) is not None or not _allowed(kind):  # TzInfo(seconds), as pickled
-            return kind(*fields)
-        if fields:  # the writer passes no arguments to the other state classes
+        if fields:  # the writer passes no arguments to these classes
             raise pickle.UnpicklingError(f"{kind.__qualname__} is not built from arguments")
         return kind.__new__(kind)
 
@@ -131,7 +129,7 @@ class _StateUnpickler(pickle.Unpickler):
             elif found.__module__ == module:  # defined there, not imported from elsewhere
                 if found.__flags__ & _IMMUTABLE_TYPE:
                     return found
-                if _fields_of(found) is not None:  # one per name and load (see above)
-                    return functools.partial(found)
-                return _Maker((found,))
+                if _allowed(found) and _fields_of(found) is None:
+                    return _Maker((found,))
+                return functools.partial(found)  # one per name and load (see above)
         raise pickle.UnpicklingError(f"a reference snapshot may not name {module}.{name}")

@@ -7,7 +7,6 @@ instance fences its zombie, and how this one recovers when librdkafka wedges aft
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +25,6 @@ class TransactionalOutput:
         self._generation = 0
         self.in_transaction = False
         self.changelog_offsets: dict[int, int] = {}  # the last offset delivered per partition
-        self.last_commit_seconds = 0.0  # how long the last commit took
         self.producer = self._new_producer()
 
     def _new_producer(self) -> Producer:
@@ -86,20 +84,18 @@ class TransactionalOutput:
         """Steps 2 and 3: the input offsets into the transaction, then commit it.
         ``commit_transaction`` delivers what is still queued (and serves the delivery reports)
         before it commits: the offsets go out while the last records are in flight."""
-        started = time.perf_counter()
         if not self.exactly_once:
             self.producer.flush(30)
             if positions:
                 consumer.commit(offsets=positions, asynchronous=False)
-        else:
-            self.begin()
-            if positions:
-                self.producer.send_offsets_to_transaction(
-                    positions, consumer.consumer_group_metadata(), 30
-                )
-            self.producer.commit_transaction(30)
-            self.in_transaction = False
-        self.last_commit_seconds = time.perf_counter() - started
+            return
+        self.begin()
+        if positions:
+            self.producer.send_offsets_to_transaction(
+                positions, consumer.consumer_group_metadata(), 30
+            )
+        self.producer.commit_transaction(30)
+        self.in_transaction = False
 
     def abort(self) -> None:
         if self.in_transaction:

@@ -4,8 +4,6 @@ never beyond the interval. No broker: the runtime opens no client before ``_star
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from service.bootstrap import bootstrap
@@ -25,5 +23,5 @@ from service.settings import Settings
 def test_commit_gap(quiet_ms: int, backlog: bool, last_commit_s: float, gap_s: float) -> None:
     settings = Settings(commit_interval_ms=100, quiet_commit_ms=quiet_ms)
     runtime = bootstrap(settings).runtime
-    runtime.output = SimpleNamespace(last_commit_seconds=last_commit_s)  # type: ignore[assignment]
+    runtime._last_commit_seconds = last_commit_s
     assert runtime._commit_gap(backlog) == pytest.approx(gap_s)

@@ -22,7 +22,6 @@ class Output:
     def __init__(self) -> None:
         self.in_transaction, self.aborts, self.commits = True, 0, 0
         self.changelog_offsets: dict[int, int] = {}
-        self.last_commit_seconds = 0.0
 
     def produce(self, records: list[Any]) -> None:
         self.in_transaction = self.in_transaction or bool(records)
