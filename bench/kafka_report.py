@@ -145,13 +145,19 @@ def report(
              f"{res.applied:,} records applied"],
             ["store → memory (processor.assign)", f"{res.assign_seconds:.1f} s",
              f"{res.books / res.assign_seconds if res.assign_seconds else 0:,.0f} books/s",
-             f"{res.books:,} books ({res.groups:,} groups summed), "
-             f"+{res.memory_bytes / 2**20:,.0f} MiB ({res.memory_bytes / max(res.books, 1):,.0f} "
-             f"B/book)"],
+             f"{res.books:,} books, +{res.memory_bytes / 2**20:,.0f} MiB "
+             f"({res.memory_bytes / max(res.books, 1):,.0f} B/book)"],
             ["first processor.flush() after assign", f"{res.flush_seconds:.1f} s", "",
              f"{res.flush_records:,} changelog records"],
             ["(setup) books produced to changelog", f"{res.produce_seconds:.1f} s", "", ""],
         ]  # fmt: skip
+        if res.decode_seconds:
+            rows.insert(2, [
+                "(after ready) first use of every book", f"{res.decode_seconds:.1f} s",
+                f"{res.books / res.decode_seconds:,.0f} books/s",
+                f"decoded, {res.groups:,} groups summed, +{res.decoded_memory_bytes / 2**20:,.0f} "
+                f"MiB; spread over the first event of each root",
+            ])  # fmt: skip
         if (ref := res.reference) is not None:
             rows += [
                 ["reference table → memory, first start", f"{ref.load_seconds:.1f} s",

@@ -30,9 +30,8 @@ from service.codec import AvroCodec
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
 from service.domain.ledger import AccountBook
-from service.domain.membership import credit_root
 from service.domain.outputs import CreditNotification, OutputEvent
-from service.domain.reference import AccountKey
+from service.domain.reference import AccountKey, credit_root
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 from service.errors import PoisonMessageError
 from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
@@ -86,6 +85,7 @@ class CreditProcessor:
         self.watermarks: dict[int, int] = {}
         self.dirty_watermarks: set[int] = set()
         self.handover = Handover()
+        self._root_homes: dict[str, int] = {}  # while assigning: group roots' partitions
         self._position_header: tuple[int, tuple[str, bytes]] = (-1, (REFERENCE_HEADER, b""))
         # by-root value -> the validated event it was serialised from (``_by_root_event``)
         self._routed: dict[bytes, Any] = {}
@@ -212,7 +212,7 @@ class CreditProcessor:
             account, arriving = account_of(key), book_from_bytes(value)
         except (ValueError, TypeError, KeyError) as exc:
             raise PoisonMessageError(f"unreadable handoff: {exc}") from exc
-        present = self.engine.books.get(account)
+        present = self.engine.present_book(account)
         self.engine.put_book(account, merge_books(present, arriving) if present else arriving)
         self.dirty.add(account)
 
@@ -237,7 +237,7 @@ class CreditProcessor:
             if new_root != old_root:
                 self.handover.moved(old_root, new_root, self.partition_of(old_root),
                                     self.partition_of(new_root), self.owned)  # fmt: skip
-        self.dirty.update(a for a in affected if a in self.engine.books)
+        self.dirty.update(a for a in affected if self.engine.has_book(a))
         publish: list[OutputEvent] = []
         for output in outcome.outputs:
             partition = self._notice_partition(output)
@@ -274,6 +274,7 @@ class CreditProcessor:
         """Adopt a partition's books and watermark from its store; returns the book count."""
         self.owned.add(partition)
         count = 0
+        adopt, book_home, homes = self.engine.adopt_stored, self.book_home, self._root_homes
         for key, value in stored:
             if key == WATERMARK_KEY:
                 self.watermarks[partition] = int(value)
@@ -281,12 +282,17 @@ class CreditProcessor:
             if key in BOOKKEEPING_KEYS:
                 self.handover.load(partition, key, value)
                 continue
-            account = self.engine.reference.account_key(account_of(key))  # the shared tuple
-            root = self.engine.put_book(account, book_from_bytes(value))
-            self.book_home[account] = partition
-            if self.partition_of(root) != partition:
+            account, root = adopt(account_of(key), value)  # kept undecoded until used
+            book_home[account] = partition
+            home = homes.get(root)
+            if home is None:
+                home = self.partition_of(root)
+                if root.startswith("G:"):  # shared by the group's members
+                    homes[root] = home
+            if home != partition:
                 self.dirty.add(account)  # its root moved meanwhile: re-homed at the next flush
             count += 1
+        homes.clear()
         return count
 
     def revoke(self, partition: int) -> None:
@@ -320,7 +326,7 @@ class CreditProcessor:
         return flush
 
     def _flush_book(self, account: AccountKey, flush: Flush) -> None:
-        book = self.engine.books.get(account)
+        book = self.engine.present_book(account)
         home, previous = self.home_of(account), self.book_home.get(account)
         key = book_key(account)
         if previous is not None and previous != home:

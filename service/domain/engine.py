@@ -29,7 +29,7 @@ from service.domain.events import (
 )
 from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook, HeldOrder, id_digest
-from service.domain.membership import Membership, credit_root
+from service.domain.membership import Membership
 from service.domain.money import AmountPrecisionError, to_decimal, to_minor, utc_day
 from service.domain.notifications import hold_notifications, managers, review_due
 from service.domain.outputs import (
@@ -41,7 +41,8 @@ from service.domain.outputs import (
     OutputEvent,
 )
 from service.domain.policy import Decision, OrderFacts, decide_order
-from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook
+from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook, credit_root
+from service.domain.stored_books import StoredBooks
 from service.errors import InvalidEventError
 
 
@@ -64,7 +65,9 @@ class CreditEngine:
         self.reference = ReferenceBook()
         self.books: dict[AccountKey, AccountBook] = {}
         self.group_totals: dict[str, GroupTotals] = {}
-        self.membership = Membership(self.reference, self.books, self.group_totals)
+        # books restored from a store, decoded when first used (``service.domain.stored_books``)
+        self.stored = StoredBooks(self.reference, self.books, self.totals_of)
+        self.membership = Membership(self.reference, self.books, self.group_totals, self.stored)
         self._handlers: dict[str, Callable[[Any], Outcome]] = {
             "order_created": self._order_created,
             "invoice_posted": self._invoice_posted,
@@ -90,6 +93,8 @@ class CreditEngine:
     def book(self, account: AccountKey, event_currency: str | None = None) -> AccountBook:
         """The account's book, opened in the customer's (else company's, else event's) currency."""
         book = self.books.get(account)
+        if book is None and self.stored.payloads:
+            book = self.stored.load(account)
         if book is None:
             profile = self.reference.customer(account)
             company = self.reference.companies.get(account[0])
@@ -100,6 +105,23 @@ class CreditEngine:
                 raise InvalidEventError(f"no currency known for account {account}")
             book = self.books[self.reference.account_key(account)] = AccountBook(currency)
         return book
+
+    def present_book(self, account: AccountKey) -> AccountBook | None:
+        """The account's book if it has one (a stored one is loaded)."""
+        book = self.books.get(account)
+        if book is None and self.stored.payloads:
+            return self.stored.load(account)
+        return book
+
+    def has_book(self, account: AccountKey) -> bool:
+        return account in self.books or account in self.stored.payloads
+
+    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
+        """Adopt a book restored from a store, as its bytes: it is decoded when first used
+        (``StoredBooks``); returns the account's shared key tuple and its credit root."""
+        if account in self.books:
+            self.take_book(account)
+        return self.stored.adopt(account, payload)
 
     def put_book(self, account: AccountKey, book: AccountBook) -> str:
         """Adopt a book (restored from a store, or handed over by another root); returns the
@@ -114,9 +136,11 @@ class CreditEngine:
         return credit_root(account, group.group_id)
 
     def take_book(self, account: AccountKey) -> AccountBook | None:
-        """Remove a book and its share of its group's totals; returns it."""
+        """Remove a book and its share of its group's totals; returns it (None for none, or
+        for a stored book, dropped undecoded: it was counted nowhere)."""
         book = self.books.get(account)
         if book is None:
+            self.stored.drop(account)
             return None
         self._count_in_group(account, book, -1)
         del self.books[account]
@@ -135,8 +159,14 @@ class CreditEngine:
 
     def group_overdue(self, group_id: str, day: date, allowed_days: int) -> dict[str, int]:
         """The members' overdue amounts per ledger currency, from the group's due dates."""
-        totals = self.group_totals.get(group_id)
+        totals = self.loaded_totals(group_id)
         return {} if totals is None else totals.overdue(day, allowed_days)
+
+    def loaded_totals(self, group_id: str) -> GroupTotals | None:
+        """A group's totals to read: complete, its stored members loaded first."""
+        if group_id in self.stored.groups:
+            self.stored.load_group(group_id)
+        return self.group_totals.get(group_id)
 
     def _tracked(
         self, account: AccountKey, book: AccountBook, receivable: int, open_: int,
@@ -216,7 +246,7 @@ class CreditEngine:
         return OrderFacts(
             event, to_minor(event.amount, event.currency), instant, utc_day(instant), company,
             warehouse, customer, group, book,
-            self.group_totals.get(group.group_id) if group is not None else None,
+            self.loaded_totals(group.group_id) if group is not None else None,
             company is None or company.include_open_orders, reference.no_open_orders,
             reference.rates,
         )  # fmt: skip
@@ -274,7 +304,7 @@ class CreditEngine:
         return [held, *notices]
 
     def _order_cancelled(self, event: OrderCancelled) -> Outcome:
-        book = self.books.get(event.account)
+        book = self.present_book(event.account)
         if book is None:
             return Outcome(ignored=f"cancel of unknown or closed order {event.order_id}")
         receivable, open_ = book.receivable, book.open_order_total
@@ -285,7 +315,7 @@ class CreditEngine:
         return self._review_due(event, book, Outcome(), self.reference.customer(event.account))
 
     def _hold_released(self, event: HoldReleased) -> Outcome:
-        book = self.books.get(event.account)
+        book = self.present_book(event.account)
         held = book.held(event.order_id) if book is not None else None
         if book is None or held is None:
             return Outcome(ignored=f"release of unknown or not held order {event.order_id}")
@@ -310,7 +340,7 @@ class CreditEngine:
         )
 
     def _hold_rejected(self, event: HoldRejected) -> Outcome:
-        book = self.books.get(event.account)
+        book = self.present_book(event.account)
         if book is None or not book.drop_hold(event.order_id):
             return Outcome(ignored=f"reject of unknown or not held order {event.order_id}")
         rejected = OrderRejected(

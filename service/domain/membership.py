@@ -14,30 +14,28 @@ from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook
 from service.domain.notifications import cod_conflict, same_account_elsewhere
 from service.domain.outputs import CreditNotification
-from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook
+from service.domain.reference import AccountKey, CustomerProfile, ReferenceBook, credit_root
+from service.domain.stored_books import StoredBooks
 
 if TYPE_CHECKING:
     from service.domain.engine import Outcome
     from service.domain.events import CustomerUpserted, GroupUpserted
 
 
-def credit_root(account: AccountKey, group_id: str | None) -> str:
-    """The key that owns an account's balances: ``G:<group>`` or ``A:<company>:<customer>``."""
-    return f"G:{group_id}" if group_id is not None else f"A:{account[0]}:{account[1]}"
-
-
 class Membership:
-    __slots__ = ("books", "group_totals", "reference")
+    __slots__ = ("books", "group_totals", "reference", "stored")
 
     def __init__(
         self,
         reference: ReferenceBook,
         books: dict[AccountKey, AccountBook],
         group_totals: dict[str, GroupTotals],
+        stored: StoredBooks,
     ) -> None:
         self.reference = reference
         self.books = books
         self.group_totals = group_totals
+        self.stored = stored
 
     def group_id(self, account: AccountKey) -> str | None:
         """The known group the account is a member of, if any."""
@@ -69,6 +67,7 @@ class Membership:
             event, self.reference.new_account_key(account, current)
         )
         old_group = self.group_id(account)
+        self.stored.load(account)  # counted in the group it may leave, before it moves
         self.reference.put_customer(profile)
         new_group = self.group_id(account)
         notices: list[CreditNotification] = []
@@ -104,6 +103,9 @@ class Membership:
             return Outcome(ignored="older than the group record held")
         if not self.reference.first_delivery(event.event_id):
             return Outcome(ignored="group record already applied")
+        if current is None:  # its members join: each counted where it is now, then moved
+            for account in self.reference.members(event.group_id):
+                self.stored.load(account)
         self.reference.put_group(event)
         members = self.reference.members(event.group_id)
         joins: list[CreditNotification] = []

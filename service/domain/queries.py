@@ -69,7 +69,7 @@ def account_position(engine: CreditEngine, account: AccountKey, day: date) -> Cr
     """The account's exposure against its own limit (else the company default), in that
     limit's currency; ``LookupError`` when a rate needed to compare them is missing."""
     reference = engine.reference
-    book = engine.books.get(account) or AccountBook(_currency(engine, account))
+    book = engine.present_book(account) or AccountBook(_currency(engine, account))
     exposure = book.exposure(reference.include_open_orders(account[0]))
     profile = reference.customer(account)
     limit = profile.own_limit(day) if profile else None
@@ -91,7 +91,7 @@ def group_position(engine: CreditEngine, group_id: str, day: date) -> CreditPosi
     if group is None:
         return None
     instant = datetime.combine(day, time.max, tzinfo=UTC)
-    totals = engine.group_totals.get(group_id)
+    totals = engine.loaded_totals(group_id)
     per_currency: dict[str, int] = {}  # summed before converting, as the group check does
     for (ccy, company_id), (receivable, open_orders) in totals.buckets.items() if totals else ():
         amount = receivable + (
@@ -121,6 +121,7 @@ def held_orders(
     """The release inquiry of SX.e: with a customer, every hold of that customer whoever the
     manager; with only a manager, every hold recorded with that manager."""
     entries = []
+    engine.stored.load_all()
     for (company, customer), book in sorted(engine.books.items()):
         if not book.holds:
             continue
@@ -145,7 +146,7 @@ def aged_balances(engine: CreditEngine, group_id: str, day: date) -> AgedGroup |
     instant = datetime.combine(day, time.max, tzinfo=UTC)
     members, total, complete = [], [0] * 5, True
     for account in engine.reference.members(group_id):
-        book = engine.books.get(account)
+        book = engine.present_book(account)
         if book is None:
             continue
         company = engine.reference.companies.get(account[0])
@@ -182,6 +183,7 @@ def manager_audit(engine: CreditEngine, update: bool = False) -> list[AuditFindi
     """Holds whose recorded manager differs from the customer's current one (SX.e audit
     report); ``update=True`` rewrites them to the current manager."""
     findings = []
+    engine.stored.load_all()
     for account, book in sorted(engine.books.items()):
         if not book.holds:
             continue

@@ -253,6 +253,11 @@ class CustomerProfile:
         return None if base is None else base + self.secured
 
 
+def credit_root(account: AccountKey, group_id: str | None) -> str:
+    """The key that owns an account's balances: ``G:<group>`` or ``A:<company>:<customer>``."""
+    return f"G:{group_id}" if group_id is not None else f"A:{account[0]}:{account[1]}"
+
+
 class ReferenceBook:
     """Every reference record, plus the group membership index.
 

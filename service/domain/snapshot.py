@@ -8,7 +8,8 @@ orders and open invoices and the id log exactly as the book holds them, each aft
 restore reads every book. A book that packing cannot hold (an amount beyond 64 bits, a table
 kept in its wide form) is written as version 2: JSON arrays with dates as ordinals and the packed
 tables in base64. Versions 1 (tables as JSON objects) and 2 are still read. Group totals are not
-stored: they are derived by summing the member books when state is restored.
+stored: they are derived by summing the member books as those are first used after a
+restore (``service.domain.stored_books``).
 
 Versions before this one cannot read version 3: roll a deployment forward, not back.
 """

@@ -173,8 +173,9 @@ def test_the_new_group_waits_for_the_members_book_before_deciding() -> None:
     settle(a, b)
     assert decisions(b.decided)[s.last_order_id or ""] == "order_held"
     assert new in b.processor.engine.group_totals
-    assert b.processor.engine.books[("C1", "X")].exposure(True) == 90_000
-    assert ("C1", "X") not in a.processor.engine.books
+    moved = b.processor.engine.present_book(("C1", "X"))
+    assert moved is not None and moved.exposure(True) == 90_000
+    assert not a.processor.engine.has_book(("C1", "X"))
     assert all(not any(b) for b in a.processor.engine.group_totals[old].buckets.values())
 
 
@@ -239,7 +240,8 @@ def test_waiting_survives_a_restart_of_the_new_owner() -> None:
     settle(a, reborn)
     assert decisions(reborn.decided) == {expected[0].order_id: expected[0].event_type}  # type: ignore[union-attr]
     # the order decided before the restart was not decided again; its book is as replay's
-    assert reborn.processor.engine.books[("C1", other)].exposure(True) == 500
+    book = reborn.processor.engine.present_book(("C1", other))
+    assert book is not None and book.exposure(True) == 500
 
 
 def test_a_chain_of_moves_waits_for_the_book_at_every_hop() -> None:
@@ -341,7 +343,7 @@ def test_records_read_again_after_a_restart_are_skipped_unless_they_were_parked(
     assert reborn.processor.parked_floor(2) == 5
     book = Record(TOPICS.by_root, b"b\x1fC1\x1fY", b"ignored", 2, [("credit.kind", b"handoff")])
     assert reborn.processor.process(2, 7, book.key, book.value, book.headers).outputs == []
-    assert reborn.processor.engine.books.get(("C1", "Y")) is None  # skipped: not even read
+    assert reborn.processor.engine.present_book(("C1", "Y")) is None  # skipped: not even read
     order = s.build("order_created", order_id="o-parked", company_id="C1", customer_id="Y",
                     amount="10", currency="EUR", payment_type="on_account")  # fmt: skip
     value = INPUT_EVENT.validate_python(order).model_dump_json().encode()
