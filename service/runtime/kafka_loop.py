@@ -19,7 +19,9 @@ What a crash between steps leaves behind:
 - between 3 and 4: everything is committed but the local stores lag behind. On restart the
   store's changelog offset is older, so restore replays the changelog tail after it; entries
   are whole-book upserts keyed by account, so replaying them twice is harmless.
-- after 4: nothing is lost and nothing is pending.
+- after 4: the stores write without RocksDB's write-ahead log (as Kafka Streams' do), so a
+  crash before RocksDB flushed its memory table takes the store back to an earlier batch,
+  with that batch's changelog offset: the case above, replayed from there.
 The offsets committed for a by-root partition stop before its first parked record
 (``service.handover``); its store says which later records were applied, so reading them again
 after a crash applies nothing twice.

@@ -8,7 +8,9 @@ offset never runs ahead of the committed changelog. One reader serves all partit
 from __future__ import annotations
 
 import gc
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -20,6 +22,7 @@ from service.runtime.clients import reader_config
 from service.settings import Settings
 
 BATCH = 10_000
+WRITES_AHEAD = 8  # batches handed to the writer thread and not written yet, at most
 T = TypeVar("T")
 
 
@@ -66,29 +69,46 @@ def restore_partitions(settings: Settings, stores: Mapping[int, StateStore],
 
 def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore],
                  tick: Callable[[], None]) -> int:  # fmt: skip
+    """Read every partition to its end. Each batch goes to its stores on a writer thread
+    (RocksDB writes let go of the GIL), in order, while the next batch is read."""
     pending = set(stores)
     applied = 0
-    while pending:
-        tick()
-        changes: dict[int, dict[bytes, bytes | None]] = {}
-        last: dict[int, int] = {}
-        for message in reader.consume(BATCH, timeout=0.02):  # waits for BATCH until then
-            error, partition, offset = message.error(), message.partition(), message.offset()
-            if partition is None or offset is None:
-                continue
-            if error is not None:
-                if error.code() != KafkaError._PARTITION_EOF:
-                    raise RestoreError(f"changelog read failed: {error}")
-                pending.discard(partition)
-                continue
-            key = message.key()
-            if key is not None:
-                changes.setdefault(partition, {})[key] = message.value()
-            last[partition] = offset
-        for partition, offset in last.items():
-            stores[partition].write(changes.get(partition, {}), offset)
-            applied += len(changes.get(partition, {}))
+    with ThreadPoolExecutor(1, thread_name_prefix="restore-writer") as writer:
+        writes: deque[Future[None]] = deque()
+        while pending:
+            tick()
+            changes, last = _next_batch(reader, pending)
+            for partition, offset in last.items():
+                batch = changes.get(partition, {})
+                writes.append(writer.submit(stores[partition].write, batch, offset))
+                applied += len(batch)
+            while writes and (writes[0].done() or len(writes) > WRITES_AHEAD):
+                writes.popleft().result()  # raises what the write raised
+        while writes:
+            writes.popleft().result()
     return applied
+
+
+def _next_batch(reader: Consumer, pending: set[int],
+                ) -> tuple[dict[int, dict[bytes, bytes | None]], dict[int, int]]:  # fmt: skip
+    """Up to ``BATCH`` changelog records: the changes and the last offset per partition; a
+    partition read to its end leaves ``pending``."""
+    changes: dict[int, dict[bytes, bytes | None]] = {}
+    last: dict[int, int] = {}
+    for message in reader.consume(BATCH, timeout=0.02):  # waits for BATCH until then
+        error, partition, offset = message.error(), message.partition(), message.offset()
+        if partition is None or offset is None:
+            continue
+        if error is not None:
+            if error.code() != KafkaError._PARTITION_EOF:
+                raise RestoreError(f"changelog read failed: {error}")
+            pending.discard(partition)
+            continue
+        key = message.key()
+        if key is not None:
+            changes.setdefault(partition, {})[key] = message.value()
+        last[partition] = offset
+    return changes, last
 
 
 def beating(items: Iterable[T], beat: Callable[[], None], every: int = 50_000) -> Iterator[T]:

@@ -4,13 +4,15 @@ restore keeps ``/healthz`` alive)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
 from confluent_kafka import Producer
 
 from service.runtime.clients import ensure_topics
 from service.runtime.restore import beating, restore_partitions
-from service.stores import InMemoryStateStore
+from service.stores import InMemoryStateStore, StateStoreError
 from tests.contract.harness import isolated_settings
 
 
@@ -38,3 +40,20 @@ def test_loading_a_store_beats_every_so_many_books() -> None:
     beats: list[None] = []
     assert list(beating(range(10), lambda: beats.append(None), every=3)) == list(range(10))
     assert len(beats) == 3
+
+
+class _FullDisk(InMemoryStateStore):
+    def write(self, changes: Mapping[bytes, bytes | None], changelog_offset: int) -> None:
+        raise StateStoreError("no space left on device")
+
+
+def test_a_store_that_cannot_be_written_fails_the_restore(bootstrap_servers: str,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    """Stores are written on a writer thread; what a write raises reaches the caller."""
+    settings = isolated_settings(bootstrap_servers, tmp_path)
+    ensure_topics(settings)
+    producer = Producer({"bootstrap.servers": bootstrap_servers})
+    producer.produce(settings.topics.changelog, b"v", b"k", 0)
+    producer.flush(30)
+    with pytest.raises(StateStoreError, match="no space left"):
+        restore_partitions(settings, {0: _FullDisk()})
