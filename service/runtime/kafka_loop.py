@@ -51,7 +51,6 @@ from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
 from service.runtime.reference_loading import ReferenceLoading, StopRequested
-from service.runtime.restore import beating
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 
@@ -391,23 +390,6 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self.health.set_connected(False)
         self.health.beat()
         time.sleep(min(self.settings.retry_backoff_max_s, 1.0))
-
-    def _rewind(self) -> None:
-        """Back to the last commit: committed offsets, and books from the local stores."""
-        self._uncommitted.clear()
-        self._next_offsets.clear()
-        self.merge.clear()
-        assignment = self.consumer.assignment()
-        committed = self.consumer.committed(assignment, timeout=30)
-        for tp in committed:
-            self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
-        self._inputs_start(committed)
-        self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
-        for partition in sorted(self.stores):
-            self.processor.revoke(partition)
-            self.processor.assign(partition, beating(self.stores[partition].items(),
-                                                     self.health.beat))  # fmt: skip
-        self._pending_offsets = False
 
     def _on_error(self, error: KafkaError) -> None:
         log.warning("kafka_error", error=str(error), fatal=error.fatal())

@@ -1,4 +1,5 @@
-"""Partitions coming and going: restore what is assigned, commit before giving anything up.
+"""Partitions coming and going: restore what is assigned, commit before giving anything up,
+and go back to the last commit after an aborted transaction (``_rewind``).
 
 ``KafkaRuntime`` inherits this; it is kept apart so that the loop reads on its own.
 """
@@ -50,6 +51,7 @@ class Rebalancing(ABC):
     _inputs: list[tuple[str, int]]
     _next_offsets: dict[tuple[str, int], int]
     _pending_offsets: bool
+    _uncommitted: dict[int, dict[bytes, bytes | None]]
     _fatal: BaseException | None
     _draining: Draining | None
 
@@ -176,6 +178,23 @@ class Rebalancing(ABC):
             if tp.topic == self.settings.topics.by_root and tp.partition in self.stores:
                 self.processor.revoke(tp.partition)
                 self.stores.pop(tp.partition).close()
+
+    def _rewind(self) -> None:
+        """Back to the last commit: committed offsets, and books from the local stores."""
+        self._uncommitted.clear()
+        self._next_offsets.clear()
+        self.merge.clear()
+        assignment = self.consumer.assignment()
+        committed = self.consumer.committed(assignment, timeout=30)
+        for tp in committed:
+            self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
+        self._inputs_start(committed)
+        self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
+        for partition in sorted(self.stores):
+            self.processor.revoke(partition)
+            self.processor.assign(partition, beating(self.stores[partition].items(),
+                                                     self.health.beat))  # fmt: skip
+        self._pending_offsets = False
 
     def _open_store(self, partition: int) -> StateStore:
         if self.settings.store == "memory":
