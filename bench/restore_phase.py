@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import cProfile
 import gc
+import inspect
 import io
 import os
 import pstats
@@ -68,6 +69,8 @@ class Restore:
     # 0 for code that decodes at assign
     decode_seconds: float = 0.0
     decoded_memory_bytes: int = 0
+    # a new node: ``processor.assign`` of what the restore read (0: it read the stores back)
+    fresh_assign_seconds: float = 0.0
 
 
 _DAY0 = date(2026, 3, 2)
@@ -181,11 +184,24 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
     load = load_average()
     stores = {p: RocksDBStateStore(work / "restore" / f"by-root-{p}") for p in range(partitions)}
     try:
+        # a new node's stores start empty: newer service code adopts their books from what the
+        # restore read (``rebalance._assign``), a restart's from the store
+        keeps = (
+            args.restore_api == "partitions"
+            and "kept" in inspect.signature(restore_module.restore_partitions).parameters
+        )  # type: ignore[attr-defined, unused-ignore]
+        kept: dict[int, dict[bytes, bytes | None]] = {p: {} for p in stores}
 
         def restore_all() -> int:
+            if keeps:
+                return int(restore_module.restore_partitions(settings, stores, kept=kept))  # type: ignore[attr-defined, unused-ignore]
             if args.restore_api == "partitions":  # one reader for all (newer service code)
                 return int(restore_module.restore_partitions(settings, stores))  # type: ignore[attr-defined, unused-ignore]
             return sum(restore_module.restore_partition(settings, p, s) for p, s in stores.items())
+
+        def adopt_read() -> int:  # the new node's books: from what the restore read
+            present = restore_module.present  # type: ignore[attr-defined, unused-ignore]
+            return sum(processor.assign(p, present(kept.pop(p))) for p in list(kept))
 
         # as the service restores (``rebalance._assign``): inside ``bulk_load`` where it has one
         bulk_load = getattr(restore_module, "bulk_load", contextlib.nullcontext)
@@ -198,13 +214,22 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
             applied = _profiled(args.profile_restore, profiles, "changelog → store", restore_all)
             restored = time.perf_counter() - started
             log(f"restore: changelog → store {restored:.1f} s; loading the stores")
+            fresh_assigned, memory = 0.0, None
             gc.collect()
-            before = _rss_bytes()
+            before = _rss_bytes()  # the memory the first assignment takes
+            if keeps:
+                started = time.perf_counter()
+                _profiled(args.profile_restore, profiles, "read → memory (new node)", adopt_read)
+                fresh_assigned = time.perf_counter() - started
+                gc.collect()
+                memory = _rss_bytes() - before
+                for partition in stores:  # the restart's turn: from the stores
+                    processor.revoke(partition)
             started = time.perf_counter()
             books = _profiled(args.profile_restore, profiles, "store → memory", assign_all)
             assigned = time.perf_counter() - started
         gc.collect()
-        memory = _rss_bytes() - before
+        memory = _rss_bytes() - before if memory is None else memory
         log(f"restore: store → memory {assigned:.1f} s; first flush after assign")
         started = time.perf_counter()
         flush = _profiled(args.profile_restore, profiles, "first flush", processor.flush)
@@ -219,4 +244,4 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
     return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
                    books, memory, flushed, flush_records, f"{load}→{load_average()}",
                    f"restore_{args.restore_api}", profiles, None, grouped, decoded,
-                   decoded_memory)  # fmt: skip
+                   decoded_memory, fresh_assigned)  # fmt: skip

@@ -20,7 +20,7 @@ from service.processor import CreditProcessor
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
-from service.runtime.restore import beating, bulk_load, restore_partitions
+from service.runtime.restore import Changes, beating, bulk_load, present, restore_partitions
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 from service.stores import InMemoryStateStore, RocksDBStateStore
@@ -82,11 +82,17 @@ class Rebalancing(ABC):
         self.health.set_ready(False)
         self.metrics.restoring.set(len(mine))
         stores = {partition: self._open_store(partition) for partition in mine}
+        # a store that starts empty (a new node) gets its books from what restore read
+        fresh: dict[int, Changes] = {
+            partition: {} for partition, store in stores.items() if store.changelog_offset() is None
+        }
         with bulk_load():
-            restored = restore_partitions(self.settings, stores, self.health.beat)
+            restored = restore_partitions(self.settings, stores, self.health.beat, fresh)
             self.metrics.restored.inc(restored)
             for partition, store in stores.items():
-                books = self.processor.assign(partition, beating(store.items(), self.health.beat))
+                read = fresh.pop(partition, None)
+                entries = store.items() if read is None else present(read)
+                books = self.processor.assign(partition, beating(entries, self.health.beat))
                 self.stores[partition] = store
                 self._produce(self.processor.pending_reference_notices(partition))
                 self.metrics.restoring.dec()

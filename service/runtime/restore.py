@@ -24,6 +24,7 @@ from service.settings import Settings
 BATCH = 10_000
 WRITES_AHEAD = 8  # batches handed to the writer thread and not written yet, at most
 T = TypeVar("T")
+Changes = dict[bytes, bytes | None]  # key → value; None: a tombstone
 
 
 class RestoreError(CreditServiceError):
@@ -48,10 +49,13 @@ def bulk_load() -> Iterator[None]:
 
 
 def restore_partitions(settings: Settings, stores: Mapping[int, StateStore],
-                       tick: Callable[[], None] = lambda: None) -> int:  # fmt: skip
+                       tick: Callable[[], None] = lambda: None,
+                       kept: Mapping[int, Changes] | None = None) -> int:  # fmt: skip
     """Bring every store up to the end of its changelog partition; returns records applied.
     ``tick`` is called between reads (the runtime beats ``/healthz`` there: a large restore
-    must not look like a stuck loop)."""
+    must not look like a stuck loop). ``kept`` names partitions whose store started empty,
+    each with a dict that receives every change read (the last per key, ``None`` for a
+    tombstone), so that their books are taken from it instead of being read back."""
     if not stores:
         return 0
     topic = settings.topics.changelog
@@ -62,13 +66,13 @@ def restore_partitions(settings: Settings, stores: Mapping[int, StateStore],
             TopicPartition(topic, p, OFFSET_BEGINNING if at is None else at + 1)
             for p, at in starts.items()
         ])  # fmt: skip
-        return _read_to_end(reader, stores, tick)
+        return _read_to_end(reader, stores, tick, kept or {})
     finally:
         reader.close()
 
 
 def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore],
-                 tick: Callable[[], None]) -> int:  # fmt: skip
+                 tick: Callable[[], None], kept: Mapping[int, Changes]) -> int:  # fmt: skip
     """Read every partition to its end. Each batch goes to its stores on a writer thread
     (RocksDB writes let go of the GIL), in order, while the next batch is read."""
     pending = set(stores)
@@ -80,6 +84,8 @@ def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore],
             changes, last = _next_batch(reader, pending)
             for partition, offset in last.items():
                 batch = changes.get(partition, {})
+                if partition in kept:
+                    kept[partition].update(batch)
                 writes.append(writer.submit(stores[partition].write, batch, offset))
                 applied += len(batch)
             while writes and (writes[0].done() or len(writes) > WRITES_AHEAD):
@@ -90,10 +96,10 @@ def _read_to_end(reader: Consumer, stores: Mapping[int, StateStore],
 
 
 def _next_batch(reader: Consumer, pending: set[int],
-                ) -> tuple[dict[int, dict[bytes, bytes | None]], dict[int, int]]:  # fmt: skip
+                ) -> tuple[dict[int, Changes], dict[int, int]]:  # fmt: skip
     """Up to ``BATCH`` changelog records: the changes and the last offset per partition; a
     partition read to its end leaves ``pending``."""
-    changes: dict[int, dict[bytes, bytes | None]] = {}
+    changes: dict[int, Changes] = {}
     last: dict[int, int] = {}
     for message in reader.consume(BATCH, timeout=0.02):  # waits for BATCH until then
         error, partition, offset = message.error(), message.partition(), message.offset()
@@ -109,6 +115,11 @@ def _next_batch(reader: Consumer, pending: set[int],
             changes.setdefault(partition, {})[key] = message.value()
         last[partition] = offset
     return changes, last
+
+
+def present(changes: Changes) -> Iterator[tuple[bytes, bytes]]:
+    """The entries of ``changes`` that are not tombstones: a store's items."""
+    return ((key, value) for key, value in changes.items() if value is not None)
 
 
 def beating(items: Iterable[T], beat: Callable[[], None], every: int = 50_000) -> Iterator[T]:

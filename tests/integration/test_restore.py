@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Producer
 
 from service.runtime.clients import ensure_topics
-from service.runtime.restore import beating, restore_partitions
+from service.runtime.restore import Changes, beating, present, restore_partitions
 from service.stores import InMemoryStateStore, StateStoreError
 from tests.contract.harness import isolated_settings
 
@@ -27,13 +27,16 @@ def test_the_changelog_is_restored_with_ticks(bootstrap_servers: str, tmp_path: 
     producer.flush(30)
     stores = {0: InMemoryStateStore(), 1: InMemoryStateStore()}
     ticks: list[None] = []
-    applied = restore_partitions(settings, stores, lambda: ticks.append(None))
+    kept: dict[int, Changes] = {0: {}}  # partition 0 as a new node's: books from what was read
+    applied = restore_partitions(settings, stores, lambda: ticks.append(None), kept)
     assert 1000 <= applied <= 3001  # the changes of one read are applied per key
     assert len(ticks) >= 2
     restored = {k: v for store in stores.values() for k, v in store.items()}
     assert len(restored) == 999 and b"k0" not in restored
     assert restored[b"k999"] == b"v2999"
     assert stores[0].changelog_offset() == 1500 and stores[1].changelog_offset() == 1499
+    assert len(kept[0]) == 500 and kept[0][b"k0"] is None  # the tombstone, kept as one
+    assert list(kept) == [0] and dict(present(kept[0])) == dict(stores[0].items())
 
 
 def test_loading_a_store_beats_every_so_many_books() -> None:
