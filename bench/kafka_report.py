@@ -147,17 +147,17 @@ def report(
              f"{res.applied:,} records applied"],
             ["store → memory (processor.assign; a restart)", f"{res.assign_seconds:.1f} s",
              f"{res.books / res.assign_seconds if res.assign_seconds else 0:,.0f} books/s",
-             f"{res.books:,} books" + ("" if res.fresh_assign_seconds else memory)],
+             f"{res.books:,} books{memory}"],
             ["first processor.flush() after assign", f"{res.flush_seconds:.1f} s", "",
              f"{res.flush_records:,} changelog records"],
             ["(setup) books produced to changelog", f"{res.produce_seconds:.1f} s", "", ""],
         ]  # fmt: skip
         if res.fresh_assign_seconds:
-            rows.insert(1, [
+            rows.insert(2, [
                 "read → memory (processor.assign; a new node)",
                 f"{res.fresh_assign_seconds:.1f} s",
                 f"{res.books / res.fresh_assign_seconds:,.0f} books/s",
-                f"the books the restore read, not read back from the stores{memory}",
+                "what the restore read; timed after the restart's row, its books revoked",
             ])  # fmt: skip
         if res.decode_seconds:
             rows.insert(len(rows) - 2, [

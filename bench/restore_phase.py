@@ -185,7 +185,8 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
     stores = {p: RocksDBStateStore(work / "restore" / f"by-root-{p}") for p in range(partitions)}
     try:
         # a new node's stores start empty: newer service code adopts their books from what the
-        # restore read (``rebalance._assign``), a restart's from the store
+        # restore read (``rebalance._assign``), a restart's from the store. Both are timed
+        # here: the restart first, then (its books revoked) the new node's
         keeps = (
             args.restore_api == "partitions"
             and "kept" in inspect.signature(restore_module.restore_partitions).parameters
@@ -214,22 +215,22 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
             applied = _profiled(args.profile_restore, profiles, "changelog → store", restore_all)
             restored = time.perf_counter() - started
             log(f"restore: changelog → store {restored:.1f} s; loading the stores")
-            fresh_assigned, memory = 0.0, None
             gc.collect()
-            before = _rss_bytes()  # the memory the first assignment takes
-            if keeps:
-                started = time.perf_counter()
-                _profiled(args.profile_restore, profiles, "read → memory (new node)", adopt_read)
-                fresh_assigned = time.perf_counter() - started
-                gc.collect()
-                memory = _rss_bytes() - before
-                for partition in stores:  # the restart's turn: from the stores
-                    processor.revoke(partition)
+            before = _rss_bytes()
             started = time.perf_counter()
             books = _profiled(args.profile_restore, profiles, "store → memory", assign_all)
             assigned = time.perf_counter() - started
+            gc.collect()
+            memory = _rss_bytes() - before
+            fresh_assigned = 0.0
+            if keeps:  # then the new node's turn, in memory the restart's books gave back
+                for partition in stores:
+                    processor.revoke(partition)
+                gc.collect()
+                started = time.perf_counter()
+                _profiled(args.profile_restore, profiles, "read → memory (new node)", adopt_read)
+                fresh_assigned = time.perf_counter() - started
         gc.collect()
-        memory = _rss_bytes() - before if memory is None else memory
         log(f"restore: store → memory {assigned:.1f} s; first flush after assign")
         started = time.perf_counter()
         flush = _profiled(args.profile_restore, profiles, "first flush", processor.flush)

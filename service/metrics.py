@@ -44,6 +44,11 @@ class PrometheusMetrics:
                                 registry=r)  # fmt: skip
         self.restoring = Gauge("credit_restoring_partitions", "Partitions being restored",
                                registry=r)  # fmt: skip
+        self.books_undecoded = Gauge(
+            "credit_books_undecoded",
+            "Restored account books not decoded yet (each is, at its credit root's first event)",
+            registry=r,
+        )  # fmt: skip
         self.dead_letters = Counter("credit_dead_letters_total", "Records sent to dead letter",
                                     ["topic"], registry=r)  # fmt: skip
         self.rebalances = Counter("credit_rebalances_total", "Partition assignment changes",

@@ -139,6 +139,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             return
         self.health.set_connected(True)
         self.metrics.reference_behind.set(behind)
+        self.metrics.books_undecoded.set(len(self.processor.engine.stored))
         self.health.set_caught_up(behind == 0)
         for tp in self.consumer.assignment():
             position = self.consumer.position([tp])[0].offset

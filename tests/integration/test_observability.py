@@ -21,6 +21,7 @@ EXPECTED_METRICS = [
     "credit_transaction_commit_seconds_bucket", "credit_transaction_aborts_total",
     "credit_restore_records_total", "credit_restoring_partitions", "credit_dead_letters_total",
     "credit_rebalances_total", "credit_ready", "credit_reference_behind_records",
+    "credit_books_undecoded",
 ]  # fmt: skip
 BOUNDED_LABELS = {"topic", "event_type", "outcome", "reason", "partition", "kind", "le"}
 
