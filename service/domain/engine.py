@@ -66,7 +66,7 @@ class CreditEngine:
         self.books: dict[AccountKey, AccountBook] = {}
         self.group_totals: dict[str, GroupTotals] = {}
         # books restored from a store, decoded when first used (``service.domain.stored_books``)
-        self.stored = StoredBooks(self.reference, self.books, self.totals_of)
+        self.stored = StoredBooks(self.reference, self.put_book)
         self.membership = Membership(self.reference, self.books, self.group_totals, self.stored)
         self._handlers: dict[str, Callable[[Any], Outcome]] = {
             "order_created": self._order_created,
@@ -92,9 +92,7 @@ class CreditEngine:
     # -- state access ----------------------------------------------------------------------
     def book(self, account: AccountKey, event_currency: str | None = None) -> AccountBook:
         """The account's book, opened in the customer's (else company's, else event's) currency."""
-        book = self.books.get(account)
-        if book is None and self.stored.payloads:
-            book = self.stored.load(account)
+        book = self.present_book(account)
         if book is None:
             profile = self.reference.customer(account)
             company = self.reference.companies.get(account[0])

@@ -27,7 +27,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from service.domain.group_totals import GroupTotals
 from service.domain.ledger import AccountBook
 from service.domain.reference import AccountKey, ReferenceBook, credit_root
 from service.domain.snapshot import book_from_bytes
@@ -39,13 +38,13 @@ class StoredBookError(CreditServiceError):
 
 
 class StoredBooks:
-    __slots__ = ("books", "groups", "payloads", "reference", "totals_of")
+    __slots__ = ("groups", "payloads", "put_book", "reference")
 
     def __init__(
-        self, reference: ReferenceBook, books: dict[AccountKey, AccountBook],
-        totals_of: Callable[[str], GroupTotals],
-    ) -> None:  # fmt: skip
-        self.reference, self.books, self.totals_of = reference, books, totals_of
+        self, reference: ReferenceBook, put_book: Callable[[AccountKey, AccountBook], str]
+    ) -> None:
+        """``put_book``: the engine's, which keeps a book and counts it in its group."""
+        self.reference, self.put_book = reference, put_book
         self.payloads: dict[AccountKey, bytes] = {}
         # groups that may still have a stored member (a hint: loading one finds them)
         self.groups: set[str] = set()
@@ -81,11 +80,7 @@ class StoredBooks:
             book = book_from_bytes(payload)
         except (ValueError, TypeError, KeyError, IndexError, struct.error) as exc:
             raise StoredBookError(f"stored book of {account} cannot be read: {exc}") from exc
-        profile = self.reference.customer(account)
-        self.books[account if profile is None else profile.account] = book
-        group = self.reference.group_of(profile)
-        if group is not None:
-            self.totals_of(group.group_id).add_book(book, account[0], +1)
+        self.put_book(account, book)
         return book
 
     def load_group(self, group_id: str) -> None:
