@@ -85,7 +85,6 @@ class CreditProcessor:
         self.watermarks: dict[int, int] = {}
         self.dirty_watermarks: set[int] = set()
         self.handover = Handover()
-        self._root_homes: dict[str, int] = {}  # while assigning: group roots' partitions
         self._position_header: tuple[int, tuple[str, bytes]] = (-1, (REFERENCE_HEADER, b""))
         # by-root value -> the validated event it was serialised from (``_by_root_event``)
         self._routed: dict[bytes, Any] = {}
@@ -274,7 +273,8 @@ class CreditProcessor:
         """Adopt a partition's books and watermark from its store; returns the book count."""
         self.owned.add(partition)
         count = 0
-        adopt, book_home, homes = self.engine.adopt_stored, self.book_home, self._root_homes
+        adopt, book_home = self.engine.adopt_stored, self.book_home
+        homes: dict[str, int] = {}  # a group root's partition, shared by its members
         for key, value in stored:
             if key == WATERMARK_KEY:
                 self.watermarks[partition] = int(value)
@@ -287,12 +287,11 @@ class CreditProcessor:
             home = homes.get(root)
             if home is None:
                 home = self.partition_of(root)
-                if root.startswith("G:"):  # shared by the group's members
+                if root.startswith("G:"):
                     homes[root] = home
             if home != partition:
                 self.dirty.add(account)  # its root moved meanwhile: re-homed at the next flush
             count += 1
-        homes.clear()
         return count
 
     def revoke(self, partition: int) -> None:

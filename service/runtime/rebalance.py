@@ -51,7 +51,7 @@ class Rebalancing(ABC):
     _inputs: list[tuple[str, int]]
     _next_offsets: dict[tuple[str, int], int]
     _pending_offsets: bool
-    _uncommitted: dict[int, dict[bytes, bytes | None]]
+    _uncommitted: dict[int, Changes]
     _fatal: BaseException | None
     _draining: Draining | None
 
