@@ -54,7 +54,7 @@ class RocksDBStateStore:
 
     def __init__(self, path: Path) -> None:
         if (path / "CURRENT").exists():  # the earlier layout: restored from the changelog
-            shutil.rmtree(path)
+            self.wipe(path)
         path.mkdir(parents=True, exist_ok=True)
         try:
             self._db = Rdict(str(path / "raw"), Options(raw_mode=True))

@@ -56,10 +56,7 @@ class StoredBooks:
         """Keep ``payload`` as ``account``'s book (the caller took any book it had); returns
         the account's shared key tuple and its credit root."""
         profile = self.reference.customer(account)
-        if profile is None:
-            self.payloads[account] = payload
-            return account, credit_root(account, None)
-        shared = profile.account
+        shared = account if profile is None else profile.account  # the indexes' key tuple
         self.payloads[shared] = payload
         group = self.reference.group_of(profile)
         if group is None:
