@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 KAFKA := deploy/kafka/kafka.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck unit integration test bench bench-kafka demo replay-example \
+.PHONY: help install lint typecheck unit integration test bench bench-stages bench-kafka demo replay-example \
         kafka-fetch kafka-start kafka-stop kafka-clean clean
 
 help: ## list the targets
@@ -46,6 +46,9 @@ replay-example: $(STAMP) ## replay the example event file to stdout
 
 bench: $(STAMP) ## engine benchmark: 100k accounts, 1M events, one core
 	$(BIN)/python -m bench.replay_bench
+
+bench-stages: $(STAMP) ## µs per event of each stage of the service's processing core, no broker
+	$(BIN)/python -m bench.hop_costs
 
 bench-kafka: $(STAMP) kafka-fetch ## service benchmark on the local broker
 	$(KAFKA) start && trap '$(KAFKA) stop' EXIT && \

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.kafka_floor import Floor, measure, transaction_records
 from bench.kafka_report import report
 from bench.kafka_support import (
     Deployment,
@@ -454,18 +455,21 @@ def main(argv: list[str] | None = None) -> None:
             f"{len(workload.transactions):,} transaction events encoded in "
             f"{workload.seconds:.1f} s")  # fmt: skip
     phases: list[Throughput] = []
+    floors: list[Floor] = []
     lat = None
     if workload is not None:
         if "throughput" in args.phases:
             phases = [throughput(args, base, run_id, work, codec, workload, guarantee)
                       for guarantee in args.guarantees]  # fmt: skip
+            carried = transaction_records(workload.transactions[: args.backlog])
+            floors = [measure(base, run_id, work, g, carried) for g in args.guarantees]
         if "latency" in args.phases:
             lat = latency(args, base, run_id, work, codec, workload)
     res = restore(args, base, run_id, work) if "restore" in args.phases else None
     if not args.keep:
         for state in work.glob("state-*"):
             shutil.rmtree(state, ignore_errors=True)
-    report(args, base, workload, phases, lat, res, time.perf_counter() - began)
+    report(args, base, workload, phases, floors, lat, res, time.perf_counter() - began)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from bench.kafka_bench import Latency, ServiceFigures, Throughput, Workload
+    from bench.kafka_floor import Floor
     from bench.restore_phase import Restore
 
 
@@ -60,7 +61,7 @@ def _commit_cell(figures: ServiceFigures) -> str:
 
 def report(
     args: argparse.Namespace, base: Settings, workload: Workload | None,
-    phases: list[Throughput],
+    phases: list[Throughput], floors: list[Floor],
     lat: Latency | None, res: Restore | None, total: float,
 ) -> None:  # fmt: skip
     out: list[str] = []
@@ -106,6 +107,7 @@ def report(
                   "≈events/s", "service CPU", "dec/CPU-s", "commits × mean", "peak RSS", "load",
                   "note"]  # fmt: skip
         out.extend(_table(header, rows))
+        _floor_lines(out, phases, floors)
     if lat is not None:
         say("")
         say("2. Latency: produced (handed to the producer) → decision read read_committed")
@@ -206,6 +208,23 @@ def report(
     say("")
     say(f"total bench time {total:.0f} s")
     print("\n".join(out), flush=True)
+
+
+def _floor_lines(out: list[str], phases: list[Throughput], floors: list[Floor]) -> None:
+    """The same backlog through a loop of only the Kafka calls (``bench.kafka_floor``)."""
+    if not floors:
+        return
+    out.extend(["", "   the floor: the same transaction events through both hops as bytes, with "
+                "only the Kafka calls (bench.kafka_floor, in the bench process)"])  # fmt: skip
+    service = {t.guarantee: t.events / t.seconds for t in phases if t.seconds}
+    rows = []
+    for f in floors:
+        share = service.get(f.guarantee, 0.0) / f.per_second if f.per_second else 0.0
+        per_event = 1e6 / f.per_second if f.per_second else 0.0
+        rows.append([f.guarantee, f"{f.per_second:,.0f}", f"{per_event:.1f} µs",
+                     f"{f.cpu_seconds:.1f} s", str(f.commits), f"{share:.0%}"])  # fmt: skip
+    header = ["guarantee", "events/s", "wall per event", "CPU", "commits", "service / floor"]
+    out.extend("   " + line for line in _table(header, rows))
 
 
 def _profile_lines(out: list[str], title: str, figures: ServiceFigures) -> None:

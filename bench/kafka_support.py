@@ -34,6 +34,7 @@ from service.publish import input_topic, native, record_key
 from service.runtime.clients import ensure_topics
 from service.settings import Settings, Topics
 
+CHECKOUT = Path(__file__).resolve().parents[1]
 TOPIC_RACES: list[str] = []  # deployments whose ensure_topics failed right after creating
 
 DEFAULT_TOPICS = Topics()
@@ -228,17 +229,15 @@ class ServiceProcess:
 
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
-        script = Path(sys.executable).with_name("credit-service")
-        self.command = (
-            [str(script), "run"]
-            if script.exists()
-            else [sys.executable, "-c", "from service.cli import app; app()", "run"]
-        )
+        # the service of this checkout (``python -c`` puts its working directory first on
+        # the path), not whatever the environment's ``credit-service`` script would import:
+        # so that a worktree of an older commit measures its own code
+        self.command = [sys.executable, "-c", "from service.cli import app; app()", "run"]
         self._log = deployment.log_path.open("wb")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             self.command, env=deployment.environment(), stdout=self._log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=CHECKOUT,
         )  # fmt: skip
         self.pid = self.process.pid
 
