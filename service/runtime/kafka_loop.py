@@ -217,6 +217,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         if self._fatal is not None:  # set by a rebalance callback during that call
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
         self._drained()
+        inputs = False
         for message in messages:
             if message.error() is not None:
                 log.warning("consume_error", error=str(message.error()))
@@ -224,6 +225,9 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
                 self._in_context(message, None, None)
             else:
                 self._buffer(message)
+                inputs = True
+        if inputs:
+            self._reference_before_inputs()
         if self._draining is not None:  # inputs read before the pause wait in the merge
             return len(messages)
         released = self.merge.release(self._inputs, self._has_lag, time.monotonic())
@@ -272,15 +276,6 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self._observe(step.outputs, time.perf_counter() - started)
         self._produce(self.processor.encode_outputs(step.outputs))
         self._produce(step.records)
-
-    def _catch_up_reference(self, position: int) -> None:
-        """A by-root record's sender had applied reference data up to ``position``: so must
-        this instance before it acts on the record (``service.handover``)."""
-        while self.processor.handover.position < position:
-            if not self.running:
-                raise StopRequested("stopped while catching up with the reference table")
-            self.health.beat()
-            self._apply_reference(timeout=0.01)  # consume() waits out its timeout
 
     def _route(self, message: Message, event: Any) -> None:
         topic = message.topic() or ""

@@ -5,6 +5,10 @@ a snapshot on when there is a usable one (``reference_snapshot``): the instance'
 the one published on Kafka (``snapshot_topic``). A start that applied many records writes a
 new snapshot to both. Meanwhile the loop stays alive for ``/healthz``, SIGTERM
 stops the load, and progress is logged and shown in ``credit_reference_behind_records``.
+
+In the loop the table is applied as it comes, and caught up with first where order matters:
+before inputs are routed (what was published before them), and before a by-root record is
+decided (what its sender had applied).
 """
 
 from __future__ import annotations
@@ -157,3 +161,28 @@ class ReferenceLoading(ABC):
                 self._dead_letter(message, exc)
             finally:
                 structlog.contextvars.clear_contextvars()
+
+    def _reference_before_inputs(self) -> None:
+        """Inputs just read were published after every reference record the topic holds now:
+        apply those first, so that a membership change published before an order is in
+        effect when the order is routed (both may carry the same event time). Waits at most
+        ``CREDIT_MERGE_WAIT_MS`` for the reference reader."""
+        end = self.reference.end_now()
+        deadline = time.monotonic() + self.settings.merge_wait_ms / 1000
+        while not self.reference.read_to(end):
+            if not self.running:
+                raise StopRequested("stopped while catching up with the reference table")
+            if time.monotonic() > deadline:
+                log.warning("reference_behind_inputs", end=end)
+                return
+            self.health.beat()
+            self._apply_reference(timeout=0.01)
+
+    def _catch_up_reference(self, position: int) -> None:
+        """A by-root record's sender had applied reference data up to ``position``: so must
+        this instance before it acts on the record (``service.handover``)."""
+        while self.processor.handover.position < position:
+            if not self.running:
+                raise StopRequested("stopped while catching up with the reference table")
+            self.health.beat()
+            self._apply_reference(timeout=0.01)  # consume() waits out its timeout

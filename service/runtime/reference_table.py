@@ -29,6 +29,9 @@ class ReferenceTable:
         self._consumer = Consumer(reader_config(settings, "reference"))
         self.end = self._consumer.get_watermark_offsets(TopicPartition(self.topic, self.PARTITION),
                                                         timeout=30)[1]  # fmt: skip
+        # a client that never fetches: the reader's own requests queue behind its fetch, which
+        # waits up to ``fetch.wait.max.ms`` on an idle topic
+        self._ends_client = Consumer(reader_config(settings, "reference-end"))
         self._ends = {self.PARTITION: self.end}
         self._positions = {self.PARTITION: 0}
 
@@ -55,6 +58,15 @@ class ReferenceTable:
             for p, position in self._positions.items()
         )  # fmt: skip
 
+    def end_now(self) -> int:
+        """The topic's end as the broker says it now (a round trip, not the cached figure)."""
+        return int(self._ends_client.get_watermark_offsets(
+            TopicPartition(self.topic, self.PARTITION), timeout=10, cached=False)[1])  # fmt: skip
+
+    def read_to(self, end: int) -> bool:
+        """Every record before offset ``end`` was read (and handed to the caller)."""
+        return self._positions[self.PARTITION] >= end
+
     def poll(self, max_records: int = 5000, timeout: float = 0.0) -> Iterator[Message]:
         """Reference records read so far, in partition order."""
         for message in self._consumer.consume(max_records, timeout):
@@ -72,3 +84,4 @@ class ReferenceTable:
 
     def close(self) -> None:
         self._consumer.close()
+        self._ends_client.close()
