@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -169,20 +170,23 @@ class ReferenceLoading(ABC):
         ``CREDIT_MERGE_WAIT_MS`` for the reference reader."""
         end = self.reference.end_now()
         deadline = time.monotonic() + self.settings.merge_wait_ms / 1000
-        while not self.reference.read_to(end):
-            if not self.running:
-                raise StopRequested("stopped while catching up with the reference table")
-            if time.monotonic() > deadline:
-                log.warning("reference_behind_inputs", end=end)
-                return
-            self.health.beat()
-            self._apply_reference(timeout=0.01)
+        if not self._apply_reference_until(lambda: self.reference.read_to(end), deadline):
+            log.warning("reference_behind_inputs", end=end)
 
     def _catch_up_reference(self, position: int) -> None:
         """A by-root record's sender had applied reference data up to ``position``: so must
         this instance before it acts on the record (``service.handover``)."""
-        while self.processor.handover.position < position:
+        if self.processor.handover.position < position:
+            self._apply_reference_until(lambda: self.processor.handover.position >= position)
+
+    def _apply_reference_until(self, done: Callable[[], bool], deadline: float | None = None,
+                               ) -> bool:  # fmt: skip
+        """Apply reference records until ``done()``; false if ``deadline`` came first."""
+        while not done():
             if not self.running:
                 raise StopRequested("stopped while catching up with the reference table")
+            if deadline is not None and time.monotonic() > deadline:
+                return False
             self.health.beat()
             self._apply_reference(timeout=0.01)  # consume() waits out its timeout
+        return True

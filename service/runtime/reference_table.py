@@ -52,11 +52,7 @@ class ReferenceTable:
 
     def behind(self) -> int:
         """Records between what was read and the current end of the topic."""
-        return sum(
-            max(self._consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=10)[1]
-                - position, 0)
-            for p, position in self._positions.items()
-        )  # fmt: skip
+        return max(self.end_now() - self._positions[self.PARTITION], 0)
 
     def end_now(self) -> int:
         """The topic's end as the broker says it now (a round trip, not the cached figure)."""
