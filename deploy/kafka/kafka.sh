@@ -215,7 +215,12 @@ format_storage() {
   fi
   # A cluster id is a Kafka Uuid: 16 random bytes in URL-safe base64 without padding.
   local cluster_id
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # Like Kafka's Uuid.randomUuid, never one that starts with '-': the formatter would take it
+  # for an option (1 start in 64 failed so).
+  cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   local out
   if ! out="$("$JAVA" -Dlog4j2.configurationFile="$LOG4J_CONF" -Dkafka.logs.dir="$LOGS" \
     -cp "$LIBS/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" --standalone 2>&1)"; then
