@@ -42,7 +42,6 @@ import shutil
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,7 @@ from bench.kafka_support import (
     encode_events,
     load_average,
     log,
+    new_run,
     quantile,
     topic_retries,
 )
@@ -443,9 +443,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.quiet_commit_ms is not None:
         overrides["quiet_commit_ms"] = args.quiet_commit_ms
     base = Settings().model_copy(update=overrides)
-    run_id = f"{time.strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    work = OUT / f"kafka-{run_id}"
-    work.mkdir(parents=True, exist_ok=True)
+    run_id, work = new_run(OUT)
     codec = codec_for(base)
     log(f"run {run_id}: logs in {work}")
     workload = None

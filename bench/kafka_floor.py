@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from bench.kafka_support import (
     delete_topics,
     load_average,
     log,
+    new_run,
     topic_retries,
 )
 from service.bootstrap import codec_for
@@ -175,9 +175,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("KAFKA_BOOTSTRAP_SERVERS is not set: start deploy/kafka/kafka.sh and set it")
     overrides = {"commit_interval_ms": args.commit_interval_ms} if args.commit_interval_ms else {}
     base = Settings().model_copy(update=overrides)
-    run_id = f"{time.strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    work = OUT / f"kafka-{run_id}"
-    work.mkdir(parents=True, exist_ok=True)
+    run_id, work = new_run(OUT)
     workload = build_workload(args, codec_for(base))
     records = transaction_records(workload.transactions[: args.backlog])
     orders = sum(1 for d in workload.decision_ids[: args.backlog] if d is not None)

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,14 @@ def encode_events(codec: AvroCodec, events: Iterable[dict[str, Any]]) -> list[En
         value = codec.encode(topic, native(event))
         out.append(Encoded(_FIELD_OF[topic], record_key(event).encode(), value))
     return out
+
+
+def new_run(out: Path) -> tuple[str, Path]:
+    """A run id (time and a random suffix) and its own directory under ``out``."""
+    run_id = f"{time.strftime('%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    work = out / f"kafka-{run_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    return run_id, work
 
 
 def load_average() -> str:

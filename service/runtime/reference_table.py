@@ -32,7 +32,6 @@ class ReferenceTable:
         # a client that never fetches: the reader's own requests queue behind its fetch, which
         # waits up to ``fetch.wait.max.ms`` on an idle topic
         self._ends_client = Consumer(reader_config(settings, "reference-end"))
-        self._ends = {self.PARTITION: self.end}
         self._positions = {self.PARTITION: 0}
 
     def begin(self, at: int = 0) -> None:
@@ -44,11 +43,11 @@ class ReferenceTable:
     @property
     def caught_up(self) -> bool:
         """Read up to the end seen at start-up: the instance may become ready."""
-        return all(self._positions[p] >= end for p, end in self._ends.items())
+        return self.read_to(self.end)
 
     def left_to_load(self) -> int:
         """Records between what was read and the end seen at start-up."""
-        return sum(max(end - self._positions[p], 0) for p, end in self._ends.items())
+        return max(self.end - self._positions[self.PARTITION], 0)
 
     def behind(self) -> int:
         """Records between what was read and the current end of the topic."""
