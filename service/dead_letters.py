@@ -21,7 +21,7 @@ import typer
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 from service.errors import CreditServiceError
-from service.runtime.clients import common, reader_config
+from service.runtime.clients import common, reader_config, take
 from service.settings import Settings
 
 REPUBLISHED_FROM = "credit.republished-from"
@@ -78,7 +78,7 @@ def read_dead_letters(settings: Settings, timeout: float = 10.0) -> Iterator[Dea
         pending = {p for p, end in ends.items() if end > 0}
         reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
         while pending:
-            for message in reader.consume(500, timeout=1.0):
+            for message in take(reader, 500, 1.0):
                 error, partition = message.error(), message.partition() or 0
                 if error is not None:
                     if error.code() != KafkaError._PARTITION_EOF:

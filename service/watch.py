@@ -10,6 +10,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from service.codec import AvroCodec
+from service.runtime.clients import take
 from service.settings import Settings
 
 
@@ -32,7 +33,7 @@ class OutputWatcher:
         self, timeout: float = 0.2, max_records: int = 5000
     ) -> Iterator[tuple[str, dict[str, Any], Any]]:
         """``(topic, decoded event, message)``; dead letters are passed through raw."""
-        for message in self._consumer.consume(max_records, timeout):
+        for message in take(self._consumer, max_records, timeout):
             error = message.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from confluent_kafka import KafkaException, TopicCollection
+from confluent_kafka import Consumer, KafkaException, Message, TopicCollection
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from service.errors import ConfigurationError
@@ -39,6 +39,21 @@ def producer_config(settings: Settings) -> dict[str, Any]:
     if settings.guarantee == "exactly_once":
         config |= {"transactional.id": settings.transactional_id, "transaction.timeout.ms": 60_000}
     return config
+
+
+def take(consumer: Consumer, max_records: int, timeout: float) -> list[Message]:
+    """Up to ``max_records`` records: those fetched already, at once; with none, the first to
+    arrive within ``timeout`` seconds and what came with it. ``Consumer.consume(n, timeout)``
+    waits out its whole timeout unless ``n`` records come, even at a partition's end, so a
+    record read by it waited the timeout on every hop; ``poll`` returns with the first one."""
+    messages: list[Message] = consumer.consume(max_records, 0)
+    if messages or timeout <= 0:
+        return messages
+    first = consumer.poll(timeout)
+    if first is None:
+        return []
+    rest: list[Message] = consumer.consume(max_records - 1, 0) if max_records > 1 else []
+    return [first, *rest]
 
 
 def reader_config(settings: Settings, purpose: str) -> dict[str, Any]:

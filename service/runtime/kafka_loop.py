@@ -45,7 +45,7 @@ from service.handover import reference_position
 from service.logs import bind_record, record_context, reset_record
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
-from service.runtime.clients import consumer_config, ensure_topics
+from service.runtime.clients import consumer_config, ensure_topics, take
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
@@ -55,6 +55,7 @@ from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
+POLL_WAIT_S = 0.02  # the longest a poll waits for input (the loop beats between polls)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -173,7 +174,9 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
                 self._check_lag()
                 checked = time.monotonic()
             self._apply_reference(timeout=0.0)
-            backlog = self._consume_batch() >= self.settings.max_batch
+            due = started + self._commit_gap(False) - time.monotonic()  # a quiet commit
+            wait = min(POLL_WAIT_S, max(due, 0.0))
+            backlog = self._consume_batch(wait) >= self.settings.max_batch
             if self._fatal is not None:
                 raise FencedError(f"stopped: {self._fatal}") from self._fatal
             if time.monotonic() - started >= self._commit_gap(backlog):
@@ -210,10 +213,10 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
     def _produce(self, records: list[Record]) -> None:
         self.output.produce(records)
 
-    def _consume_batch(self) -> int:
+    def _consume_batch(self, wait: float) -> int:
         """By-root records are decided as they come; inputs wait in the event-time merge.
-        Returns how many records were read."""
-        messages = self.consumer.consume(self.settings.max_batch, timeout=0.02)
+        Waits up to ``wait`` seconds for the first record; returns how many were read."""
+        messages = take(self.consumer, self.settings.max_batch, wait)
         if self._fatal is not None:  # set by a rebalance callback during that call
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
         self._drained()

@@ -144,7 +144,7 @@ class ReferenceLoading(ABC):
         reported = time.monotonic()
         while not self.reference.caught_up:
             self._tick()
-            self._apply_reference(timeout=0.05)  # consume() waits for a whole batch until then
+            self._apply_reference(timeout=0.05)
             if time.monotonic() - reported >= PROGRESS_EVERY_S:
                 reported = time.monotonic()
                 self.metrics.reference_behind.set(self.reference.left_to_load())
@@ -188,5 +188,5 @@ class ReferenceLoading(ABC):
             if deadline is not None and time.monotonic() > deadline:
                 return False
             self.health.beat()
-            self._apply_reference(timeout=0.01)  # consume() waits out its timeout
+            self._apply_reference(timeout=0.01)
         return True

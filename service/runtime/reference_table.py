@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import structlog
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
-from service.runtime.clients import reader_config
+from service.runtime.clients import reader_config, take
 from service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -64,7 +64,7 @@ class ReferenceTable:
 
     def poll(self, max_records: int = 5000, timeout: float = 0.0) -> Iterator[Message]:
         """Reference records read so far, in partition order."""
-        for message in self._consumer.consume(max_records, timeout):
+        for message in take(self._consumer, max_records, timeout):
             error, partition, offset = message.error(), message.partition(), message.offset()
             if partition is None or offset is None:
                 continue

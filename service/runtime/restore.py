@@ -18,7 +18,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 
 from service.errors import CreditServiceError
 from service.ports import StateStore
-from service.runtime.clients import reader_config
+from service.runtime.clients import reader_config, take
 from service.settings import Settings
 
 BATCH = 10_000
@@ -101,7 +101,7 @@ def _next_batch(reader: Consumer, pending: set[int],
     partition read to its end leaves ``pending``."""
     changes: dict[int, Changes] = {}
     last: dict[int, int] = {}
-    for message in reader.consume(BATCH, timeout=0.02):  # waits for BATCH until then
+    for message in take(reader, BATCH, 0.02):
         error, partition, offset = message.error(), message.partition(), message.offset()
         if partition is None or offset is None:
             continue

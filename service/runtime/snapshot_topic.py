@@ -28,7 +28,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 from service.errors import CreditServiceError
-from service.runtime.clients import common, reader_config
+from service.runtime.clients import common, reader_config, take
 from service.settings import Settings
 
 CHUNK_BYTES = 512 * 1024  # under the broker's default message.max.bytes (1 MiB)
@@ -141,7 +141,7 @@ def _read_to(reader: Consumer, end: int, tick: Tick,
     progress = time.monotonic()
     while True:
         tick()
-        messages = reader.consume(200, timeout=min(TICK_S, 0.05))  # it waits for all 200
+        messages = take(reader, 200, min(TICK_S, 0.05))
         if messages:
             progress = time.monotonic()
         elif time.monotonic() - progress > timeout:

@@ -60,6 +60,9 @@ class SilentReader:
     def consume(self, num_messages: int, timeout: float) -> list[object]:
         return []
 
+    def poll(self, timeout: float) -> None:
+        return None
+
 
 def test_a_fetch_without_progress_gives_up_and_keeps_ticking(
     monkeypatch: pytest.MonkeyPatch,
