@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--commit-interval-ms", type=int, default=None, help="CREDIT_COMMIT_INTERVAL_MS")
     add("--merge-wait-ms", type=int, default=None, help="CREDIT_MERGE_WAIT_MS")
     add("--quiet-commit-ms", type=int, default=None, help="CREDIT_QUIET_COMMIT_MS (0: off)")
+    add(
+        "--direct-decisions",
+        choices=("on", "off"),
+        default=None,
+        help="CREDIT_DIRECT_DECISIONS: inputs decided where read when they may be (default on)",
+    )
     add("--seed", type=int, default=11)
     add("--event-types", default=None,
         help="comma list: publish only these transaction types (other inputs idle)")  # fmt: skip
@@ -220,6 +226,9 @@ def _finish(service: ServiceProcess, figures: ServiceFigures, spy: PySpy | None)
     handover = samples.get("credit_handover_records_total", 0.0)
     if handover:
         figures.note += f" {handover:.0f} hand-over records;"
+    direct = samples.get('credit_input_paths_total{path="direct"}', 0.0)
+    routed = samples.get('credit_input_paths_total{path="by_root"}', 0.0)
+    figures.note += f" inputs {direct:,.0f} decided where read, {routed:,.0f} routed;"
     return figures
 
 
@@ -442,6 +451,8 @@ def main(argv: list[str] | None = None) -> None:
         overrides["merge_wait_ms"] = args.merge_wait_ms
     if args.quiet_commit_ms is not None:
         overrides["quiet_commit_ms"] = args.quiet_commit_ms
+    if args.direct_decisions is not None:
+        overrides["direct_decisions"] = args.direct_decisions == "on"
     base = Settings().model_copy(update=overrides)
     run_id, work = new_run(OUT)
     codec = codec_for(base)

@@ -76,8 +76,8 @@ def report(
     say(f"service        credit-service run, one process; by-root partitions "
         f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
         f"{base.commit_interval_ms} ms (quiet {base.quiet_commit_ms} ms), max batch "
-        f"{base.max_batch}, merge wait "
-        f"{base.merge_wait_ms} ms, store rocksdb")  # fmt: skip
+        f"{base.max_batch}, merge wait {base.merge_wait_ms} ms, direct decisions "
+        f"{'on' if base.direct_decisions else 'off'}, store rocksdb")  # fmt: skip
     if workload is not None:
         cfg = workload.config
         say(f"workload       service.loadgen seed {cfg.seed}: {cfg.accounts:,} accounts, "

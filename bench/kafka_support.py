@@ -131,6 +131,7 @@ class Deployment:
             "CREDIT_QUIET_COMMIT_MS": str(s.quiet_commit_ms),
             "CREDIT_MAX_BATCH": str(s.max_batch),
             "CREDIT_MERGE_WAIT_MS": str(s.merge_wait_ms),
+            "CREDIT_DIRECT_DECISIONS": str(s.direct_decisions).lower(),
             "CREDIT_BY_ROOT_PARTITIONS": str(s.by_root_partitions),
             "CREDIT_INPUT_PARTITIONS": str(s.input_partitions),
             "CREDIT_LOG_LEVEL": s.log_level,
@@ -271,7 +272,8 @@ class ServiceProcess:
             )
 
     def metrics(self) -> dict[str, float]:
-        """The Prometheus samples, summed over labels: ``{name: value}``."""
+        """The Prometheus samples, summed over labels (``{name: value}``), and each one as it
+        is (``{'name{labels}': value}``)."""
         try:
             with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as response:
                 text = response.read().decode()
@@ -279,9 +281,11 @@ class ServiceProcess:
             return {}
         totals: dict[str, float] = collections.defaultdict(float)
         for line in text.splitlines():
-            match = re.match(r"^([a-z_]+)(?:\{[^}]*\})? ([-+0-9.eE]+|NaN)$", line)
-            if match and match.group(2) != "NaN":
-                totals[match.group(1)] += float(match.group(2))
+            match = re.match(r"^([a-z_]+)(\{[^}]*\})? ([-+0-9.eE]+|NaN)$", line)
+            if match and match.group(3) != "NaN":
+                totals[match.group(1)] += float(match.group(3))
+                if match.group(2):
+                    totals[match.group(1) + match.group(2)] = float(match.group(3))
         return dict(totals)
 
     def memory_kib(self) -> dict[str, int]:

@@ -60,6 +60,11 @@ class PrometheusMetrics:
             "By-root records of membership hand-overs: handoff, barrier, forwarded, parked",
             ["kind"], registry=r,
         )  # fmt: skip
+        self.input_paths = Counter(
+            "credit_input_paths_total",
+            "Input events decided where they were read (direct) or routed to the by-root topic",
+            ["path"], registry=r,
+        )  # fmt: skip
         self.ready = Gauge("credit_ready", "1 when assigned, restored and caught up",
                            registry=r)  # fmt: skip
 
@@ -107,6 +112,9 @@ class PrometheusMetrics:
     def handover(self, kind: str) -> None:
         self._count(self.handover_records, kind)
 
+    def input_path(self, path: str) -> None:
+        self._count(self.input_paths, path)
+
 
 class NullMetrics:
     """The in-memory runtime's metrics: the same calls, nothing recorded."""
@@ -130,4 +138,7 @@ class NullMetrics:
         pass
 
     def handover(self, kind: str) -> None:
+        pass
+
+    def input_path(self, path: str) -> None:
         pass

@@ -48,5 +48,7 @@ class Metrics(Protocol):
 
     def handover(self, kind: str) -> None: ...
 
+    def input_path(self, path: str) -> None: ...
+
     def flush(self) -> None:
         """Counts gathered per event reach the metrics (the runtime calls it per commit)."""

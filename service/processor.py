@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,16 +125,42 @@ class CreditProcessor:
         return Record(self.topics.dead_letter, key, value, None, headers)
 
     # -- stage 1: route --------------------------------------------------------------------
+    def take_input(self, event: Any, headers: list[tuple[str, bytes]],
+                   clear: Callable[[int, bytes], bool]) -> Step:  # fmt: skip
+        """Stage 1, and stage 2 at once where it may be: an input event whose root's partition
+        this instance owns is decided here when nothing of its root there is still on its way
+        through the by-root topic (``clear(partition, root)``, the runtime's to say) and the
+        root does not wait for a hand-over; any other is routed. Either way the event comes
+        after every earlier record of its root (read before it, or routed ahead of it)."""
+        root = self._input_root(event)
+        home = self.partition_of(root)
+        step = Step()
+        if (home in self.owned and clear(home, root.encode())
+                and not self.handover.must_park(root, home)):  # fmt: skip
+            self.metrics.input_path("direct")
+            self._decide_event(event, step)
+        else:
+            self.metrics.input_path("by_root")
+            step.records.append(self._by_root_record(event, root, home, headers))
+        return step
+
     def route(self, event: Any, headers: list[tuple[str, bytes]]) -> Record:
+        """Stage 1 only: the event re-keyed to its root on the by-root topic."""
+        root = self._input_root(event)
+        return self._by_root_record(event, root, self.partition_of(root), headers)
+
+    def _input_root(self, event: Any) -> str:
         if event.event_type not in TRANSACTION_TYPES:
             raise PoisonMessageError(f"{event.event_type} does not belong on a transaction topic")
-        root = self.engine.membership.root_of(event.account)
+        return self.engine.membership.root_of(event.account)
+
+    def _by_root_record(self, event: Any, root: str, home: int,
+                        headers: list[tuple[str, bytes]]) -> Record:  # fmt: skip
         headers = [(KIND, b"event"), self._position(), *headers]
         value = event.__pydantic_serializer__.to_json(event)  # = model_dump_json().encode()
         if len(self._routed) < ROUTED_LIMIT:  # else read back first: validated when it comes
             self._routed[value] = event
-        return Record(self.topics.by_root, root.encode(), value, self.partition_of(root),
-                      headers)  # fmt: skip
+        return Record(self.topics.by_root, root.encode(), value, home, headers)
 
     def _position(self) -> tuple[str, bytes]:
         position = self.handover.position
@@ -180,12 +206,15 @@ class CreditProcessor:
             self.metrics.handover("parked")
             self.handover.park(root, partition, record)
         else:
-            outcome = self.engine.handle(event)
-            if outcome.ignored:  # a repeat or an unknown order: the book did not change
-                self.metrics.event_ignored(event.event_type)
-            else:
-                self.dirty.add(event.account)
-            step.outputs += outcome.outputs
+            self._decide_event(event, step)
+
+    def _decide_event(self, event: TransactionEvent, step: Step) -> None:
+        outcome = self.engine.handle(event)
+        if outcome.ignored:  # a repeat or an unknown order: the book did not change
+            self.metrics.event_ignored(event.event_type)
+        else:
+            self.dirty.add(event.account)
+        step.outputs += outcome.outputs
 
     def _by_root_event(self, value: bytes | None) -> Any:
         """The event of a by-root value. One this instance routed is the validated event it

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     session_timeout_ms: int = Field(10_000, ge=1000)
     merge_wait_ms: int = Field(500, ge=0)  # how long an input partition with lag holds others
     drain_timeout_ms: int = Field(5000, ge=0)  # inputs wait this long at most after assignment
+    # an input event whose root's by-root partition is this instance's is decided where it is
+    # read, when nothing there must come before it (``runtime/by_root_progress.py``)
+    direct_decisions: bool = True
     # a start that applied this many reference records writes a local snapshot of the table
     reference_snapshot_after: int = Field(10_000, ge=1)
     reference_snapshots: bool = True  # and a start reads the snapshot, then the records after it

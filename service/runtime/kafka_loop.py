@@ -5,7 +5,9 @@ no group) and the group consumer (transaction inputs and the internal by-root to
 ``commit_interval_ms`` (sooner when there is no backlog: ``_commit_gap``) it commits one Kafka
 transaction, in this order (Kafka Streams EOS v2):
 
-1. produce the outputs, the by-root records and the changelog entries of changed books;
+1. produce the outputs, the by-root records and the changelog entries of changed books (an
+   input decided where it is read has its outputs in the transaction that commits its input
+   offset; one routed to its root, in the transaction that commits the by-root offset);
 2. ``send_offsets_to_transaction`` with the group consumer's positions;
 3. ``commit_transaction``;
 4. then write the changes to the local stores, with the changelog offsets they reflect.
@@ -37,20 +39,20 @@ import time
 from typing import Any
 
 import structlog
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
-from service.errors import CreditServiceError, PoisonMessageError
-from service.handover import reference_position
-from service.logs import bind_record, record_context, reset_record
+from service.errors import CreditServiceError
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
+from service.runtime.by_root_progress import ByRootProgress
 from service.runtime.clients import consumer_config, ensure_topics, take
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
-from service.runtime.reference_loading import ReferenceLoading, StopRequested
+from service.runtime.record_handling import RecordHandling
+from service.runtime.reference_loading import StopRequested
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
 
@@ -67,7 +69,7 @@ class FencedError(CreditServiceError):
     """Another producer with our transactional id, or a newer group generation, took over."""
 
 
-class KafkaRuntime(Rebalancing, ReferenceLoading):
+class KafkaRuntime(Rebalancing, RecordHandling):
     def __init__(self, settings: Settings, processor: CreditProcessor, metrics: Any,
                  health: Health) -> None:  # fmt: skip
         self.settings, self.processor = settings, processor
@@ -84,6 +86,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self._inputs: list[tuple[str, int]] = []  # assigned input partitions
         self._draining: Draining | None = None
         self.input_lag = InputLag()
+        self.by_root_progress = ByRootProgress()
         inputs = settings.topics.transaction_inputs()
         self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},
                                     settings.merge_wait_ms / 1000)  # fmt: skip
@@ -231,6 +234,8 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
                 inputs = True
         if inputs:
             self._reference_before_inputs()
+        if self.by_root_progress.needed:
+            self._by_root_positions()
         if self._draining is not None:  # inputs read before the pause wait in the merge
             return len(messages)
         released = self.merge.release(self._inputs, self._has_lag, time.monotonic())
@@ -238,76 +243,15 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
             self._in_context(message, event, error)
         return len(messages)
 
-    def _buffer(self, message: Message) -> None:
-        topic, offset = message.topic() or "", message.offset() or 0
-        event, error = None, None
-        try:
-            event = self.processor.decode(topic, message.value())
-        except PoisonMessageError as exc:
-            error = exc
-        key = self.merge.key(topic, offset, event.occurred_at if event else None)
-        self.merge.add((topic, message.partition() or 0), key, (message, event, error))
+    def _by_root_positions(self) -> None:
+        """How far the by-root partitions not read to their ends yet are (``reached``)."""
+        by_root = self.settings.topics.by_root
+        waiting = [TopicPartition(by_root, p) for p in self.by_root_progress.needed]
+        for tp in self.consumer.position(waiting):
+            self.by_root_progress.reached(tp.partition, tp.offset)
 
     def _has_lag(self, partition: tuple[str, int]) -> bool:
         return self.input_lag.has_lag(self.consumer, partition)
-
-    def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
-        """Handle one record with its coordinates (and, when known, its order, account and
-        root) on every log line (``service.logs.bind_record``: rendered only when logged)."""
-        token = bind_record(message, event, error is not None)
-        try:
-            if error is not None:
-                raise error
-            if event is None:
-                self._decide(message)
-            else:
-                self._route(message, event)
-        except PoisonMessageError as exc:
-            self._dead_letter(message, exc, record_context(message, event, error is not None))
-        finally:
-            reset_record(token)
-            self._next_offsets[(message.topic() or "", message.partition() or 0)] = (
-                message.offset() or 0) + 1  # fmt: skip
-            self._pending_offsets = True
-
-    def _decide(self, message: Message) -> None:
-        headers: list[tuple[str, bytes]] = message.headers() or []  # type: ignore[assignment]
-        self._catch_up_reference(reference_position(headers))
-        started = time.perf_counter()
-        step = self.processor.process(message.partition() or 0, message.offset() or 0,
-                                      message.key(), message.value(), headers)  # fmt: skip
-        self._observe(step.outputs, time.perf_counter() - started)
-        self._produce(self.processor.encode_outputs(step.outputs))
-        self._produce(step.records)
-
-    def _route(self, message: Message, event: Any) -> None:
-        topic = message.topic() or ""
-        self.metrics.event_in(topic, event.event_type)
-        source = [("source.topic", topic.encode()),
-                  ("source.partition", str(message.partition()).encode()),
-                  ("source.offset", str(message.offset()).encode())]  # fmt: skip
-        record = self.processor.route(event, source)
-        self._produce([record])
-
-    def _observe(self, outputs: list[Any], seconds: float) -> None:
-        decided = None
-        for output in outputs:
-            if output.event_type == "order_approved":
-                self.metrics.decision("approved", [], seconds)
-                decided = output
-            elif output.event_type == "order_held":
-                self.metrics.decision("held", [r.code for r in output.reasons], seconds)
-                decided = output
-        if decided is not None:  # the gauge keeps the last one only
-            self.metrics.event_time_lag.set(time.time() - decided.decided_at.timestamp())
-
-    def _dead_letter(
-        self, message: Message, error: Exception, context: dict[str, Any] | None = None
-    ) -> None:
-        log.warning("dead_letter", error=str(error), **(context or {}))
-        self._produce([self.processor.dead_letter(
-            message.topic() or "", message.partition() or 0, message.offset() or 0,
-            message.key(), message.value(), error)])  # fmt: skip
 
     # -- commit ----------------------------------------------------------------------------
     def commit(self) -> None:
@@ -335,6 +279,7 @@ class KafkaRuntime(Rebalancing, ReferenceLoading):
         self._last_commit_seconds = time.perf_counter() - started
         self.metrics.commit_seconds.observe(self._last_commit_seconds)
         self._persist()
+        self.by_root_progress.prune(self.output.by_root_delivered)
 
     def _persist(self) -> None:
         """Step 4: the stores take the committed changes, with their changelog offsets."""

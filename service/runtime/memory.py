@@ -79,11 +79,19 @@ class InMemoryRuntime:
         released = merge.release([], lambda partition: False, now=0.0)
         for topic, offset, record, event, error in released:
             if error is None:
-                self._emit([self.processor.route(event, [])])
+                step = self.processor.take_input(event, [], self._clear)
+                self._emit(self.processor.encode_outputs(step.outputs))
+                self._emit(step.records)
             else:
                 self._emit([self.processor.dead_letter(topic, 0, offset, record.key, record.value,
                                                        error)])  # fmt: skip
         return bool(released)
+
+    def _clear(self, partition: int, root: bytes) -> bool:
+        """Decide inputs here while every by-root record written is read (all partitions are
+        this runtime's): what was routed ahead must be decided first."""
+        by_root = self.settings.topics.by_root
+        return self.settings.direct_decisions and self._read[by_root] == len(self.log[by_root])
 
     def _reference(self, topic: str, offset: int, record: Record) -> None:
         event = self.processor.decode(topic, record.value)

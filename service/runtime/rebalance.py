@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
+from service.runtime.by_root_progress import ByRootProgress
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
@@ -46,6 +47,7 @@ class Rebalancing(ABC):
     consumer: Consumer
     merge: EventTimeMerge
     input_lag: InputLag
+    by_root_progress: ByRootProgress
     output: TransactionalOutput
     stores: dict[int, StateStore]
     _inputs: list[tuple[str, int]]
@@ -113,10 +115,10 @@ class Rebalancing(ABC):
         by_root = self.settings.topics.by_root
         owned = [TopicPartition(by_root, partition) for partition in sorted(self.processor.owned)]
         ends = {}
-        for tp in self.consumer.committed(owned, timeout=30):
-            low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
-            if max(tp.offset, low) < high:  # records to read after the committed offset
-                ends[tp.partition] = high
+        committed = self.consumer.committed(owned, timeout=30)
+        for partition, (start, end) in self._by_root_start(committed).items():
+            if start < end:  # records to read after the committed offset
+                ends[partition] = end
         inputs = [TopicPartition(tp.topic, tp.partition) for tp in partitions
                   if tp.topic != by_root]  # fmt: skip
         deadline = time.monotonic() + self.settings.drain_timeout_ms / 1000
@@ -142,6 +144,17 @@ class Rebalancing(ABC):
             if draining.inputs:
                 self.consumer.resume(draining.inputs)
             self._draining = None
+
+    def _by_root_start(self, committed: list[TopicPartition]) -> dict[int, tuple[int, int]]:
+        """Where reading each owned by-root partition starts (its committed offset, else its
+        log start) and its end now: inputs are decided directly only once it is read that
+        far (``by_root_progress``)."""
+        span = {}
+        for tp in committed:
+            low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
+            span[tp.partition] = (max(tp.offset, low), high)
+            self.by_root_progress.start(tp.partition, *span[tp.partition])
+        return span
 
     def _recommit_offsets(self, partitions: list[TopicPartition]) -> None:
         """Commit the committed offsets again in the next transaction. It changes nothing, but
@@ -182,6 +195,7 @@ class Rebalancing(ABC):
             if key in self._inputs:
                 self._inputs.remove(key)
             if tp.topic == self.settings.topics.by_root and tp.partition in self.stores:
+                self.by_root_progress.forget(tp.partition)
                 self.processor.revoke(tp.partition)
                 self.stores.pop(tp.partition).close()
 
@@ -195,6 +209,8 @@ class Rebalancing(ABC):
         for tp in committed:
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
         self._inputs_start(committed)
+        by_root = self.settings.topics.by_root
+        self._by_root_start([tp for tp in committed if tp.topic == by_root])
         self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         for partition in sorted(self.stores):
             self.processor.revoke(partition)

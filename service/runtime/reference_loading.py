@@ -46,6 +46,9 @@ class ReferenceLoading(ABC):
     health: Health
     running: bool
     reference: ReferenceTable
+    # the table was applied to its end after the last inputs were read (else they may be
+    # routed, not decided here: the by-root topic gives the table more time)
+    reference_current = False
 
     @abstractmethod
     def _produce(self, records: list[Record]) -> None:
@@ -170,7 +173,9 @@ class ReferenceLoading(ABC):
         ``CREDIT_MERGE_WAIT_MS`` for the reference reader."""
         end = self.reference.end_now()
         deadline = time.monotonic() + self.settings.merge_wait_ms / 1000
-        if not self._apply_reference_until(lambda: self.reference.read_to(end), deadline):
+        self.reference_current = self._apply_reference_until(
+            lambda: self.reference.read_to(end), deadline)  # fmt: skip
+        if not self.reference_current:
             log.warning("reference_behind_inputs", end=end)
 
     def _catch_up_reference(self, position: int) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from service.ports import Record
+from service.runtime.by_root_progress import RootKey
 from service.runtime.clients import producer_config
 from service.settings import Settings
 
@@ -25,6 +26,10 @@ class TransactionalOutput:
         self._generation = 0
         self.in_transaction = False
         self.changelog_offsets: dict[int, int] = {}  # the last offset delivered per partition
+        # by-root records produced in the open transaction, and the last offset delivered, by
+        # partition and key (a root's name: ``by_root_progress``)
+        self.by_root_open: set[RootKey] = set()
+        self.by_root_delivered: dict[RootKey, int] = {}
         self.producer = self._new_producer()
 
     def _new_producer(self) -> Producer:
@@ -44,6 +49,7 @@ class TransactionalOutput:
         """A new generation; the open transaction of the old one is aborted by the broker."""
         self.producer = self._new_producer()
         self.in_transaction = False
+        self.by_root_open.clear()
 
     def begin(self) -> None:
         if self.exactly_once and not self.in_transaction:
@@ -53,9 +59,14 @@ class TransactionalOutput:
     def produce(self, records: list[Record]) -> None:
         if records:
             self.begin()
-        changelog = self.settings.topics.changelog
+        topics = self.settings.topics
         for record in records:
-            delivered = self._changelog_delivered if record.topic == changelog else None
+            delivered = None
+            if record.topic == topics.changelog:
+                delivered = self._changelog_delivered
+            elif record.topic == topics.by_root and record.partition is not None:
+                self.by_root_open.add((record.partition, record.key or b""))
+                delivered = self._by_root_delivered
             self._produce_one(record, delivered)
 
     def _produce_one(self, record: Record, on_delivery: Any) -> None:
@@ -80,6 +91,12 @@ class TransactionalOutput:
             known = self.changelog_offsets.get(partition, -1)
             self.changelog_offsets[partition] = max(known, offset)
 
+    def _by_root_delivered(self, error: KafkaError | None, message: Message) -> None:
+        partition, offset = message.partition(), message.offset()
+        if error is None and partition is not None and offset is not None:
+            key = (partition, message.key() or b"")
+            self.by_root_delivered[key] = max(self.by_root_delivered.get(key, -1), offset)
+
     def commit(self, positions: list[TopicPartition], consumer: Any) -> None:
         """Steps 2 and 3: the input offsets into the transaction, then commit it.
         ``commit_transaction`` delivers what is still queued (and serves the delivery reports)
@@ -88,6 +105,7 @@ class TransactionalOutput:
             self.producer.flush(30)
             if positions:
                 consumer.commit(offsets=positions, asynchronous=False)
+            self.by_root_open.clear()
             return
         self.begin()
         if positions:
@@ -96,11 +114,13 @@ class TransactionalOutput:
             )
         self.producer.commit_transaction(30)
         self.in_transaction = False
+        self.by_root_open.clear()  # their offsets were delivered, in ``by_root_delivered``
 
     def abort(self) -> None:
         if self.in_transaction:
             self.producer.abort_transaction(30)
             self.in_transaction = False
+            self.by_root_open.clear()
 
     def close(self) -> None:
         """Deliver what is queued; a fenced producer has nothing left to deliver."""

@@ -37,8 +37,8 @@ class Harness(Protocol):
 
 
 class MemoryHarness:
-    def __init__(self) -> None:
-        self.settings = Settings(by_root_partitions=4)
+    def __init__(self, direct_decisions: bool = True) -> None:
+        self.settings = Settings(by_root_partitions=4, direct_decisions=direct_decisions)
         self.runtime = bootstrap_in_memory(self.settings)
 
     def start(self) -> None:

@@ -24,13 +24,13 @@ TOPIC_ORDER = [
 
 
 def _harness(request: pytest.FixtureRequest, tmp_path: Path, start: bool) -> Harness:
-    if request.param == "memory":
-        return MemoryHarness()
+    if request.param.startswith("memory"):  # every input decided directly, or routed
+        return MemoryHarness(direct_decisions=request.param == "memory")
     bootstrap = request.getfixturevalue("bootstrap_servers")
     return KafkaHarness(bootstrap, tmp_path / "state", start=start)
 
 
-RUNTIMES = ["memory", pytest.param("kafka", marks=pytest.mark.kafka)]
+RUNTIMES = ["memory", "memory-by-root", pytest.param("kafka", marks=pytest.mark.kafka)]
 
 
 @pytest.fixture(params=RUNTIMES)

@@ -21,9 +21,9 @@ EXPECTED_METRICS = [
     "credit_transaction_commit_seconds_bucket", "credit_transaction_aborts_total",
     "credit_restore_records_total", "credit_restoring_partitions", "credit_dead_letters_total",
     "credit_rebalances_total", "credit_ready", "credit_reference_behind_records",
-    "credit_books_undecoded",
+    "credit_books_undecoded", "credit_input_paths_total",
 ]  # fmt: skip
-BOUNDED_LABELS = {"topic", "event_type", "outcome", "reason", "partition", "kind", "le"}
+BOUNDED_LABELS = {"topic", "event_type", "outcome", "reason", "partition", "kind", "path", "le"}
 
 
 def test_metrics_and_health_endpoints(bootstrap_servers: str, tmp_path: Path) -> None:
@@ -43,6 +43,8 @@ def test_metrics_and_health_endpoints(bootstrap_servers: str, tmp_path: Path) ->
         assert re.search(rf"^# TYPE {name.removesuffix('_bucket')} ", text, re.M), name
     assert re.search(r'^credit_decisions_total\{outcome="held"\} [1-9]', text, re.M)
     assert re.search(r'^credit_decisions_total\{outcome="approved"\} [1-9]', text, re.M)
+    # one instance owns every by-root partition: inputs are decided where they are read
+    assert re.search(r'^credit_input_paths_total\{path="direct"\} [1-9]', text, re.M)
     labels = set(re.findall(r"(\w+)=\"", text))
     assert labels <= BOUNDED_LABELS, labels - BOUNDED_LABELS
     assert "customer" not in text.lower().replace("customer_upserted", "")

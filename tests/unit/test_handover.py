@@ -59,12 +59,18 @@ class Cluster:
 class HandoverCounts(NullMetrics):
     def __init__(self) -> None:
         self.kinds: Counter[str] = Counter()
+        self.paths: Counter[str] = Counter()
 
     def handover(self, kind: str) -> None:
         self.kinds[kind] += 1
 
+    def input_path(self, path: str) -> None:
+        self.paths[path] += 1
+
 
 class Instance:
+    direct = False  # inputs decided where they are read when they may be (``path`` below)
+
     def __init__(self, cluster: Cluster, owned: list[int],
                  committed: dict[int, int] | None = None) -> None:  # fmt: skip
         self.cluster = cluster
@@ -91,12 +97,24 @@ class Instance:
             self.applied += 1
 
     def route(self, event: dict[str, Any]) -> None:
-        """This instance's view of the root picks the by-root partition."""
-        self.cluster.append([self.processor.route(INPUT_EVENT.validate_python(event), [])])
+        """This instance's view of the root picks the by-root partition, or decides it here."""
+        validated = INPUT_EVENT.validate_python(event)
+        if not self.direct:
+            self.cluster.append([self.processor.route(validated, [])])
+            return
+        step = self.processor.take_input(validated, [], self.clear)
+        self.decided += step.outputs
+        self.cluster.append(step.records)
 
-    def consume(self, partition: int) -> None:
-        """Every record of ``partition`` written so far, in order (new ones wait)."""
-        records = self.cluster.by_root[partition][self.read[partition] :]
+    def clear(self, partition: int, root: bytes) -> bool:
+        """As the Kafka runtime asks: the reference table applied to its end, and nothing of
+        the partition left to read."""
+        return (self.applied == len(self.cluster.reference)
+                and self.read[partition] == len(self.cluster.by_root[partition]))  # fmt: skip
+
+    def consume(self, partition: int, upto: int | None = None) -> None:
+        """Every record of ``partition`` written so far (before offset ``upto``), in order."""
+        records = self.cluster.by_root[partition][self.read[partition] : upto]
         for offset, record in enumerate(records, start=self.read[partition]):
             self.apply_reference(max(self.applied, reference_position(record.headers)))
             step = self.processor.process(partition, offset, record.key, record.value,
@@ -119,6 +137,13 @@ class Instance:
             for partition in sorted(self.read):
                 self.consume(partition)
             self.commit()
+
+
+@pytest.fixture(autouse=True, params=["by_root", "direct"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: inputs always routed, and decided where read when they may be."""
+    monkeypatch.setattr(Instance, "direct", request.param == "direct")
+    return str(request.param)
 
 
 def settle(*instances: Instance) -> None:
@@ -198,6 +223,33 @@ def test_a_root_keeps_its_order_while_it_waits() -> None:
     # the bookkeeping is back to rest: nothing parked, offsets committed to the end
     assert b.parked == 3 and b.processor.parked_floor(2) is None
     assert b.committed == b.read
+
+
+def test_an_input_comes_after_the_record_of_its_root_still_to_be_read(path: str) -> None:
+    """The hand-over and the barrier are read, so the root no longer waits, but an order of
+    the root that was routed while it waited is still to be read: the next order must not
+    overtake it (``clear``), or the first would be decided on the second's exposure."""
+    s, cluster, a, b, _old, new = two_groups_on_two_instances()
+    s.customer("X", group=new)
+    cluster.reference.append(s.inputs[-1])
+    a.apply_reference()
+    a.commit()  # X's book and the barrier go to partition 2 before B has read the move
+    b.apply_reference()
+    expected = [s.order("Y", 50)[0].event_type]  # 950 with X's 900: approved
+    ids = [s.last_order_id or ""]
+    b.route(s.inputs[-1])  # B has not read the barrier: the root waits, the order is routed
+    b.consume(2, upto=len(cluster.by_root[2]) - 1)  # the hand-over and the barrier only
+    assert not b.processor.handover.must_park(f"G:{new}", 2)
+    expected.append(s.order("Y", 60)[0].event_type)  # 1,010: held
+    ids.append(s.last_order_id or "")
+    b.route(s.inputs[-1])
+    settle(a, b)
+    assert [decisions(b.decided)[i] for i in ids] == expected == ["order_approved", "order_held"]
+    assert b.metrics.paths["direct"] == 0  # (each order was routed)
+    if path == "direct":
+        s.order("Y", 1)
+        b.route(s.inputs[-1])  # everything read: now it is decided at once
+        assert b.metrics.paths["direct"] == 1
 
 
 def test_a_record_routed_by_an_instance_behind_is_forwarded_to_the_new_root() -> None:

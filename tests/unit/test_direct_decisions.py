@@ -1,0 +1,142 @@
+"""Input events decided where they are read, without the by-root hop: when a partition is
+clear (``runtime/by_root_progress.py``), what ``CreditProcessor.take_input`` does with it, and
+reads that return with the first record (``runtime/clients.take``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.bootstrap import processor_for
+from service.domain.events import INPUT_EVENT
+from service.processor import CreditProcessor
+from service.runtime.by_root_progress import ByRootProgress
+from service.runtime.clients import take
+from service.settings import Settings
+from tests.unit.test_by_root_hop import ORDER
+
+NONE: set[tuple[int, bytes]] = set()
+R, OTHER = b"G:north", b"G:south"
+
+
+def test_a_partition_is_clear_once_read_past_what_it_held() -> None:
+    progress = ByRootProgress()
+    assert not progress.clear(0, R, NONE, {})  # never assigned: the read position is unknown
+    progress.start(0, 5, 8)  # committed offset 5, three records after it
+    assert not progress.clear(0, R, NONE, {})
+    progress.handled(0, 7)
+    assert progress.clear(0, R, NONE, {})
+    progress.forget(0)
+    assert not progress.clear(0, R, NONE, {})
+    progress.start(3, 0, 0)  # an empty partition is clear from the start
+    assert progress.clear(3, R, NONE, {})
+
+
+def test_an_end_after_a_commit_marker_is_reached_by_the_consumer_position() -> None:
+    progress = ByRootProgress()
+    progress.start(2, 0, 2)  # a barrier at offset 0, its transaction's commit marker at 1
+    progress.handled(2, 0)
+    assert not progress.clear(2, R, NONE, {})  # the marker is never handed out
+    progress.reached(2, 1)
+    assert not progress.clear(2, R, NONE, {})
+    progress.reached(2, 2)
+    assert progress.clear(2, R, NONE, {}) and not progress.needed
+
+
+def test_a_root_waits_for_its_own_records_sent_ahead_and_only_for_those() -> None:
+    progress = ByRootProgress()
+    progress.start(0, 5, 5)
+    assert not progress.clear(0, R, {(0, R)}, {})  # routed in the open transaction
+    assert progress.clear(0, OTHER, {(0, R)}, {})  # another root of the partition goes on
+    assert not progress.clear(1, R, NONE, {})  # partition 1 is not read at all
+    delivered = {(0, R): 8, (0, OTHER): 6, (2, R): 3}  # committed; 2 is not owned
+    assert not progress.clear(0, R, NONE, delivered)
+    progress.handled(0, 6)
+    assert progress.clear(0, OTHER, NONE, delivered)  # read back
+    assert not progress.clear(0, R, NONE, delivered)
+    progress.prune(delivered)
+    assert delivered == {(0, R): 8}  # read back, or not this instance's to read: forgotten
+    progress.handled(0, 8)
+    assert progress.clear(0, R, NONE, delivered)
+    progress.prune(delivered)
+    assert delivered == {}
+
+
+def order(processor: CreditProcessor) -> tuple[Any, int]:
+    event = INPUT_EVENT.validate_python(ORDER)
+    return event, processor.home_of(event.account)
+
+
+def test_an_input_of_an_owned_clear_partition_is_decided_at_once() -> None:
+    processor = processor_for(Settings())
+    event, home = order(processor)
+    processor.assign(home, iter(()))
+    asked: list[int] = []
+    step = processor.take_input(event, [], lambda p, root: asked.append(p) is None)
+    assert asked == [home]
+    # NO_CREDIT_PROFILE: the hold and its notification
+    assert [o.event_type for o in step.outputs] == ["order_held", "credit_notification"]
+    assert step.records == [] and event.account in processor.dirty
+
+
+def test_an_input_is_routed_when_its_partition_is_not_clear_or_not_owned() -> None:
+    processor = processor_for(Settings())
+    event, home = order(processor)
+    step = processor.take_input(event, [], lambda p, root: True)  # the partition is not owned
+    assert step.outputs == [] and [r.partition for r in step.records] == [home]
+    processor.assign(home, iter(()))
+    step = processor.take_input(event, [("source.topic", b"t")], lambda p, root: False)
+    assert step.outputs == [] and [r.partition for r in step.records] == [home]
+    assert ("source.topic", b"t") in step.records[0].headers
+    assert not processor.dirty
+
+
+def test_an_input_whose_root_waits_for_a_hand_over_is_routed_to_be_parked() -> None:
+    processor = processor_for(Settings())
+    event, home = order(processor)
+    processor.assign(home, iter(()))
+    root = processor.engine.membership.root_of(event.account)
+    processor.handover.parked.setdefault(home, {})[root] = []  # earlier records of it parked
+    step = processor.take_input(event, [], lambda p, root: True)
+    assert step.outputs == [] and [r.partition for r in step.records] == [home]
+
+
+class Reader:
+    """A consumer's two read calls, over records already fetched or still to come."""
+
+    def __init__(self, fetched: list[str], coming: list[str]) -> None:
+        self.fetched, self.coming = fetched, coming
+        self.calls: list[tuple[str, int, float]] = []
+
+    def consume(self, num_messages: int, timeout: float) -> list[str]:
+        self.calls.append(("consume", num_messages, timeout))
+        taken, self.fetched = self.fetched[:num_messages], self.fetched[num_messages:]
+        return taken
+
+    def poll(self, timeout: float) -> str | None:
+        """The first record to come; the others arrive with it."""
+        self.calls.append(("poll", 1, timeout))
+        if not self.coming:
+            return None
+        first, self.fetched, self.coming = self.coming[0], self.coming[1:], []
+        return first
+
+
+def test_a_read_hands_out_what_was_fetched_without_waiting() -> None:
+    reader: Any = Reader(["a", "b", "c"], ["x"])
+    assert take(reader, 2, 0.5) == ["a", "b"]
+    assert reader.calls == [("consume", 2, 0)]
+
+
+def test_a_read_with_nothing_fetched_returns_with_the_first_record_to_come() -> None:
+    reader: Any = Reader([], ["c0", "c1", "c2"])
+    assert take(reader, 5, 0.5) == ["c0", "c1", "c2"]
+    assert reader.calls == [("consume", 5, 0), ("poll", 1, 0.5), ("consume", 4, 0)]
+    assert take(reader, 5, 0.5) == []
+    assert take(reader, 5, 0) == []  # no wait at all: nothing is polled
+    assert reader.calls[-1] == ("consume", 5, 0)
+
+
+def test_a_read_of_one_record_polls_for_that_one_only() -> None:
+    reader: Any = Reader([], ["c0", "c1"])
+    assert take(reader, 1, 0.5) == ["c0"]
+    assert reader.calls == [("consume", 1, 0), ("poll", 1, 0.5)]
