@@ -4,13 +4,15 @@
 
 Takes ``bench.kafka_bench``'s workload (the same Avro records it publishes) and runs the
 processing core of ``credit-service run`` over it in this process, in batches of
-``CREDIT_MAX_BATCH`` with a flush per batch, as the Kafka loop does: hop 1 (decode, validate,
-route to the by-root topic) and hop 2 (read the by-root record back, decide, encode the
-outputs), then the changelog records of the books each batch changed. Each stage is timed
-around its own calls; the credit rules (``CreditEngine.handle``) are timed apart from the
-rest of hop 2. What this leaves out is the Kafka loop itself (consume and produce calls, the
-event-time merge, offsets, log context, commits): ``bench.kafka_floor`` measures a loop of
-only those calls on the broker, and ``make bench-kafka`` the whole service.
+``CREDIT_MAX_BATCH`` with a flush per batch, as the Kafka loop does, both ways side by side:
+every event through the by-root hop (hop 1: decode, validate, route to the by-root topic;
+hop 2: read the by-root record back, decide, encode the outputs), and every event decided
+where it is read (decode, validate, decide, encode); then the changelog records of the books
+each batch changed. Each stage is timed around its own calls; the credit rules
+(``CreditEngine.handle``) are timed apart from the rest. What this leaves out is the Kafka
+loop itself (consume and produce calls, the event-time merge, offsets, log context, commits):
+``bench.kafka_floor`` measures a loop of only those calls on the broker, and
+``make bench-kafka`` the whole service.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ STAGES = (
     ("validate", "hop 1: dict → validated event (pydantic)"),
     ("route", "hop 1: root, by-root record (JSON value, headers)"),
     ("read_back", "hop 2: by-root record → event, hand-over checks"),
-    ("rules", "hop 2: CreditEngine.handle (the credit rules)"),
-    ("encode", "hop 2: outputs → Avro records"),
+    ("take", "decided where read: root, ownership, clear?"),
+    ("rules", "CreditEngine.handle (the credit rules)"),
+    ("encode", "outputs → Avro records"),
     ("flush", "per batch: changed books → changelog records"),
 )
 
@@ -69,7 +72,7 @@ def prepare(args: argparse.Namespace) -> tuple[Settings, CreditProcessor, Worklo
 
 
 def run(args: argparse.Namespace, settings: Settings, processor: CreditProcessor,
-        workload: Workload) -> tuple[StageClock, int, int]:  # fmt: skip
+        workload: Workload, direct: bool) -> tuple[StageClock, int, int]:  # fmt: skip
     codec = processor.codec
     clock = StageClock()
     engine = processor.engine
@@ -92,6 +95,14 @@ def run(args: argparse.Namespace, settings: Settings, processor: CreditProcessor
                 processor.apply_reference(event, offset)
                 offset += 1
                 continue
+            if direct:  # one instance owns every partition, nothing is on its way
+                before = clock.seconds["rules"]
+                step = clock.time("take", processor.take_input, event, [], _always)
+                clock.seconds["take"] -= clock.seconds["rules"] - before
+                clock.time("encode", processor.encode_outputs, step.outputs)
+                decisions += _decisions(step.outputs)
+                events += 1
+                continue
             routed.append(clock.time("route", processor.route, event, []))
         for number, by_root in enumerate(routed):
             before = clock.seconds["rules"]
@@ -100,24 +111,40 @@ def run(args: argparse.Namespace, settings: Settings, processor: CreditProcessor
                               by_root.headers)  # fmt: skip
             clock.seconds["read_back"] -= clock.seconds["rules"] - before
             clock.time("encode", processor.encode_outputs, step.outputs)
-            decisions += sum(o.event_type in ("order_approved", "order_held")
-                             for o in step.outputs)  # fmt: skip
+            decisions += _decisions(step.outputs)
             events += 1
         clock.time("flush", processor.flush)
     return clock, events, decisions
 
 
+def _always(partition: int, root: bytes) -> bool:
+    return True
+
+
+def _decisions(outputs: list[Any]) -> int:
+    return sum(o.event_type in ("order_approved", "order_held") for o in outputs)
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Both paths side by side, each on a fresh processor: every event routed through the
+    by-root topic, and every event decided where it is read."""
     args = parse_args(["--phases", "throughput", *(argv or [])])
-    clock, events, decisions = run(args, *prepare(args))
-    total = sum(clock.seconds.values())
+    paths = {"by-root hop": False, "decided where read": True}
+    runs = {name: run(args, *prepare(args), direct=direct) for name, direct in paths.items()}
+    events, decisions = next(iter(runs.values()))[1:]
     print(f"\nprocessing core, no broker: {events:,} transaction events ({decisions:,} "
           f"decisions), {args.accounts:,} accounts; µs per event by stage")  # fmt: skip
+    print(f"  {'':<52}" + "".join(f"{name:>20}" for name in runs))
     for stage, what in STAGES:
-        seconds = clock.seconds[stage]
-        print(f"  {what:<52}{seconds / events * 1e6:>7.1f} µs  {seconds / total:>5.0%}")
-    print(f"  {'all stages':<52}{total / events * 1e6:>7.1f} µs  → "
-          f"{decisions / total:,.0f} decisions/s on one core before any Kafka call")  # fmt: skip
+        cells = [clock.seconds[stage] / count * 1e6 for clock, count, _ in runs.values()]
+        print(f"  {what:<52}" + "".join(f"{cell:>17.1f} µs" for cell in cells))
+    totals = [sum(clock.seconds.values()) for clock, _, _ in runs.values()]
+    cells = [total / count * 1e6 for total, (_, count, _) in zip(totals, runs.values(),
+                                                                 strict=True)]  # fmt: skip
+    print(f"  {'all stages':<52}" + "".join(f"{cell:>17.1f} µs" for cell in cells))
+    rates = [d / total for total, (_, _, d) in zip(totals, runs.values(), strict=True)]
+    print(f"  {'decisions/s on one core before any Kafka call':<52}"
+          + "".join(f"{rate:>20,.0f}" for rate in rates))  # fmt: skip
 
 
 if __name__ == "__main__":

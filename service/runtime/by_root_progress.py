@@ -5,8 +5,9 @@ decided at once, in the transaction that commits its input offset, instead of go
 by-root topic (a produce, a commit, a fetch: one more transaction to wait for, and a second
 decode). It may only when every record that must come before it has been applied here:
 
-- the records its partition held when the partition was assigned, or when a batch was rewound:
-  another instance may have routed earlier events of the same accounts there (``needed``);
+- the records its partition held when the partition was assigned (another instance may have
+  routed earlier events of the same accounts there), and after an aborted batch the records
+  read before, which are applied again (``needed``);
 - the records of its root that this instance produced there itself (the events of a root
   that waited for a hand-over, forwarded records): in the open transaction
   (``TransactionalOutput.by_root_open``), or delivered at an offset
@@ -41,8 +42,14 @@ class ByRootProgress:
         if end > at:
             self.needed[partition] = end
 
+    def rewound(self, partition: int, at: int, position: int) -> None:
+        """Reading goes back to ``at``; what was read up to ``position`` (the consumer's, before
+        the seek) is applied again, from the restored books, and comes first."""
+        self.start(partition, at, max(position, self.needed.get(partition, 0)))
+
     def handled(self, partition: int, offset: int) -> None:
-        self.read[partition] = offset + 1
+        if partition in self.read:  # (a partition started: its end is known)
+            self.read[partition] = offset + 1
         if self.needed:
             self.reached(partition, offset + 1)
 

@@ -214,7 +214,14 @@ class KafkaRuntime(Rebalancing, RecordHandling):
 
     # -- the loop --------------------------------------------------------------------------
     def _produce(self, records: list[Record]) -> None:
-        self.output.produce(records)
+        """Inside the open transaction; a producer in a fatal state (fenced: a newer instance
+        with this id) stops the loop, even before its error callback has been served."""
+        try:
+            self.output.produce(records)
+        except KafkaException as exc:
+            if exc.args[0].fatal():
+                raise FencedError(f"stopped: {exc.args[0]}") from exc
+            raise
 
     def _consume_batch(self, wait: float) -> int:
         """By-root records are decided as they come; inputs wait in the event-time merge.

@@ -115,10 +115,12 @@ class Rebalancing(ABC):
         by_root = self.settings.topics.by_root
         owned = [TopicPartition(by_root, partition) for partition in sorted(self.processor.owned)]
         ends = {}
-        committed = self.consumer.committed(owned, timeout=30)
-        for partition, (start, end) in self._by_root_start(committed).items():
-            if start < end:  # records to read after the committed offset
-                ends[partition] = end
+        for tp in self.consumer.committed(owned, timeout=30):
+            low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
+            start = max(tp.offset, low)
+            self.by_root_progress.start(tp.partition, start, high)  # inputs wait for these too
+            if start < high:  # records to read after the committed offset
+                ends[tp.partition] = high
         inputs = [TopicPartition(tp.topic, tp.partition) for tp in partitions
                   if tp.topic != by_root]  # fmt: skip
         deadline = time.monotonic() + self.settings.drain_timeout_ms / 1000
@@ -144,17 +146,6 @@ class Rebalancing(ABC):
             if draining.inputs:
                 self.consumer.resume(draining.inputs)
             self._draining = None
-
-    def _by_root_start(self, committed: list[TopicPartition]) -> dict[int, tuple[int, int]]:
-        """Where reading each owned by-root partition starts (its committed offset, else its
-        log start) and its end now: inputs are decided directly only once it is read that
-        far (``by_root_progress``)."""
-        span = {}
-        for tp in committed:
-            low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
-            span[tp.partition] = (max(tp.offset, low), high)
-            self.by_root_progress.start(tp.partition, *span[tp.partition])
-        return span
 
     def _recommit_offsets(self, partitions: list[TopicPartition]) -> None:
         """Commit the committed offsets again in the next transaction. It changes nothing, but
@@ -206,11 +197,14 @@ class Rebalancing(ABC):
         self.merge.clear()
         assignment = self.consumer.assignment()
         committed = self.consumer.committed(assignment, timeout=30)
+        by_root = self.settings.topics.by_root
+        back_to = {tp.partition: max(tp.offset, 0) for tp in committed if tp.topic == by_root}
+        # what was read of the by-root partitions is read again: inputs wait for it
+        for tp in self.consumer.position([TopicPartition(by_root, p) for p in back_to]):
+            self.by_root_progress.rewound(tp.partition, back_to[tp.partition], tp.offset)
         for tp in committed:
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
         self._inputs_start(committed)
-        by_root = self.settings.topics.by_root
-        self._by_root_start([tp for tp in committed if tp.topic == by_root])
         self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         for partition in sorted(self.stores):
             self.processor.revoke(partition)

@@ -42,6 +42,24 @@ def test_an_end_after_a_commit_marker_is_reached_by_the_consumer_position() -> N
     assert progress.clear(2, R, NONE, {}) and not progress.needed
 
 
+def test_after_a_rewind_what_was_read_is_read_again_first() -> None:
+    progress = ByRootProgress()
+    progress.start(1, 10, 10)
+    progress.handled(1, 14)  # read up to 15, then the batch was aborted: back to 10
+    progress.rewound(1, 10, 15)
+    assert not progress.clear(1, R, NONE, {})
+    progress.handled(1, 14)
+    assert progress.clear(1, R, NONE, {})
+    progress.rewound(1, 15, -1001)  # nothing read since the last commit
+    assert progress.clear(1, R, NONE, {})
+
+
+def test_a_record_of_a_partition_never_started_does_not_make_it_clear() -> None:
+    progress = ByRootProgress()
+    progress.handled(0, 3)
+    assert not progress.clear(0, R, NONE, {})
+
+
 def test_a_root_waits_for_its_own_records_sent_ahead_and_only_for_those() -> None:
     progress = ByRootProgress()
     progress.start(0, 5, 5)
