@@ -97,7 +97,7 @@ def run(args: argparse.Namespace, settings: Settings, processor: CreditProcessor
                 continue
             if direct:  # one instance owns every partition, nothing is on its way
                 before = clock.seconds["rules"]
-                step = clock.time("take", processor.take_input, event, [], _always)
+                step = clock.time("take", processor.take_input, event, list, _always)
                 clock.seconds["take"] -= clock.seconds["rules"] - before
                 clock.time("encode", processor.encode_outputs, step.outputs)
                 decisions += _decisions(step.outputs)

@@ -125,13 +125,14 @@ class CreditProcessor:
         return Record(self.topics.dead_letter, key, value, None, headers)
 
     # -- stage 1: route --------------------------------------------------------------------
-    def take_input(self, event: Any, headers: list[tuple[str, bytes]],
+    def take_input(self, event: Any, headers: Callable[[], list[tuple[str, bytes]]],
                    clear: Callable[[int, bytes], bool]) -> Step:  # fmt: skip
         """Stage 1, and stage 2 at once where it may be: an input event whose root's partition
         this instance owns is decided here when nothing of its root there is still on its way
         through the by-root topic (``clear(partition, root)``, the runtime's to say) and the
-        root does not wait for a hand-over; any other is routed. Either way the event comes
-        after every earlier record of its root (read before it, or routed ahead of it)."""
+        root does not wait for a hand-over; any other is routed, with ``headers()``. Either way
+        the event comes after every earlier record of its root (read before it, or routed
+        ahead of it)."""
         root = self._input_root(event)
         home = self.partition_of(root)
         step = Step()
@@ -141,7 +142,7 @@ class CreditProcessor:
             self._decide_event(event, step)
         else:
             self.metrics.input_path("by_root")
-            step.records.append(self._by_root_record(event, root, home, headers))
+            step.records.append(self._by_root_record(event, root, home, headers()))
         return step
 
     def route(self, event: Any, headers: list[tuple[str, bytes]]) -> Record:

@@ -79,7 +79,7 @@ class InMemoryRuntime:
         released = merge.release([], lambda partition: False, now=0.0)
         for topic, offset, record, event, error in released:
             if error is None:
-                step = self.processor.take_input(event, [], self._clear)
+                step = self.processor.take_input(event, list, self._clear)
                 self._emit(self.processor.encode_outputs(step.outputs))
                 self._emit(step.records)
             else:

@@ -84,9 +84,12 @@ class RecordHandling(ReferenceLoading):
         """Decided here, or routed to its root (``CreditProcessor.take_input``)."""
         topic = message.topic() or ""
         self.metrics.event_in(topic, event.event_type)
-        source = [("source.topic", topic.encode()),
-                  ("source.partition", str(message.partition()).encode()),
-                  ("source.offset", str(message.offset()).encode())]  # fmt: skip
+
+        def source() -> list[tuple[str, bytes]]:  # headers of a by-root record, when routed
+            return [("source.topic", topic.encode()),
+                    ("source.partition", str(message.partition()).encode()),
+                    ("source.offset", str(message.offset()).encode())]  # fmt: skip
+
         started = time.perf_counter()
         step = self.processor.take_input(event, source, self._clear)
         self._publish(step, time.perf_counter() - started)

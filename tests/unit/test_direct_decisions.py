@@ -89,7 +89,7 @@ def test_an_input_of_an_owned_clear_partition_is_decided_at_once() -> None:
     event, home = order(processor)
     processor.assign(home, iter(()))
     asked: list[int] = []
-    step = processor.take_input(event, [], lambda p, root: asked.append(p) is None)
+    step = processor.take_input(event, list, lambda p, root: asked.append(p) is None)
     assert asked == [home]
     # NO_CREDIT_PROFILE: the hold and its notification
     assert [o.event_type for o in step.outputs] == ["order_held", "credit_notification"]
@@ -99,10 +99,10 @@ def test_an_input_of_an_owned_clear_partition_is_decided_at_once() -> None:
 def test_an_input_is_routed_when_its_partition_is_not_clear_or_not_owned() -> None:
     processor = processor_for(Settings())
     event, home = order(processor)
-    step = processor.take_input(event, [], lambda p, root: True)  # the partition is not owned
+    step = processor.take_input(event, list, lambda p, root: True)  # the partition is not owned
     assert step.outputs == [] and [r.partition for r in step.records] == [home]
     processor.assign(home, iter(()))
-    step = processor.take_input(event, [("source.topic", b"t")], lambda p, root: False)
+    step = processor.take_input(event, lambda: [("source.topic", b"t")], lambda p, root: False)
     assert step.outputs == [] and [r.partition for r in step.records] == [home]
     assert ("source.topic", b"t") in step.records[0].headers
     assert not processor.dirty
@@ -114,7 +114,7 @@ def test_an_input_whose_root_waits_for_a_hand_over_is_routed_to_be_parked() -> N
     processor.assign(home, iter(()))
     root = processor.engine.membership.root_of(event.account)
     processor.handover.parked.setdefault(home, {})[root] = []  # earlier records of it parked
-    step = processor.take_input(event, [], lambda p, root: True)
+    step = processor.take_input(event, list, lambda p, root: True)
     assert step.outputs == [] and [r.partition for r in step.records] == [home]
 
 

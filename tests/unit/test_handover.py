@@ -102,7 +102,7 @@ class Instance:
         if not self.direct:
             self.cluster.append([self.processor.route(validated, [])])
             return
-        step = self.processor.take_input(validated, [], self.clear)
+        step = self.processor.take_input(validated, list, self.clear)
         self.decided += step.outputs
         self.cluster.append(step.records)
 
