@@ -88,6 +88,9 @@ class CreditProcessor:
         self._position_header: tuple[int, tuple[str, bytes]] = (-1, (REFERENCE_HEADER, b""))
         # by-root value -> the validated event it was serialised from (``_by_root_event``)
         self._routed: dict[bytes, Any] = {}
+        # root -> the roots its accounts moved from, whose records sent earlier must be read
+        # back before an input of it is decided where read (``take_input``)
+        self._moved_from: dict[str, set[str]] = {}
         # recent reference notifications, for a partition this instance takes over later
         self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
         self._output_topic = {
@@ -136,7 +139,7 @@ class CreditProcessor:
         root = self._input_root(event)
         home = self.partition_of(root)
         step = Step()
-        if (home in self.owned and clear(home, root.encode())
+        if (home in self.owned and self._clear(root, home, clear)
                 and not self.handover.must_park(root, home)):  # fmt: skip
             self.metrics.input_path("direct")
             self._decide_event(event, step)
@@ -144,6 +147,22 @@ class CreditProcessor:
             self.metrics.input_path("by_root")
             step.records.append(self._by_root_record(event, root, home, headers()))
         return step
+
+    def _clear(self, root: str, home: int, clear: Callable[[int, bytes], bool]) -> bool:
+        """``clear`` for the root, and for the roots its accounts moved from: an account's
+        records sent under its old root (an invoice routed before it joined a group) come
+        first. One of another instance's partition is forwarded by its owner: not waited for."""
+        if not clear(home, root.encode()):
+            return False
+        moved_from = self._moved_from.get(root)
+        while moved_from:
+            old = next(iter(moved_from))
+            old_home = self.partition_of(old)
+            if old_home in self.owned and not clear(old_home, old.encode()):
+                return False
+            moved_from.discard(old)  # read back: later records of ``old`` are other accounts'
+        self._moved_from.pop(root, None)
+        return True
 
     def route(self, event: Any, headers: list[tuple[str, bytes]]) -> Record:
         """Stage 1 only: the event re-keyed to its root on the by-root topic."""
@@ -266,6 +285,7 @@ class CreditProcessor:
             if new_root != old_root:
                 self.handover.moved(old_root, new_root, self.partition_of(old_root),
                                     self.partition_of(new_root), self.owned)  # fmt: skip
+                self._moved_from.setdefault(new_root, set()).add(old_root)
         self.dirty.update(a for a in affected if self.engine.has_book(a))
         publish: list[OutputEvent] = []
         for output in outcome.outputs:
@@ -327,6 +347,8 @@ class CreditProcessor:
     def revoke(self, partition: int) -> None:
         self.owned.discard(partition)
         self._routed.clear()  # what was routed may not come back here (or come back twice)
+        for root in [r for r in self._moved_from if self.partition_of(r) == partition]:
+            del self._moved_from[root]
         self.watermarks.pop(partition, None)
         self.handover.forget(partition)
         for account in [a for a, p in self.book_home.items() if p == partition]:

@@ -11,13 +11,16 @@ decode). It may only when every record that must come before it has been applied
 - the records of its root that this instance produced there itself (the events of a root
   that waited for a hand-over, forwarded records): in the open transaction
   (``TransactionalOutput.by_root_open``), or delivered at an offset
-  (``TransactionalOutput.by_root_delivered``) not read back yet.
+  (``TransactionalOutput.by_root_delivered``) not read back yet; and, for a root accounts
+  moved into, the same for the roots they left (``CreditProcessor._clear``).
 
 The second is kept per root, not per partition: under a backlog some root of a partition has
 nearly always a record on its way, and the other roots need not wait for it. Records that
-other instances route to the partition later are not ordered against this instance's inputs
-either way: their events come from input partitions this instance does not own. A partition
-whose read position is unknown is not clear.
+other instances route to the partition later are not waited for: their events come from
+input partitions this instance did not own when they were routed (a record routed before a
+rebalance and forwarded here after it can come later than an input decided here, as it could
+come later than one routed here before). A partition whose read position is unknown is not
+clear.
 
 Transaction markers take offsets too and are never handed out: an end taken from the broker is
 reached by the consumer's position (``reached``), not by the last record read.

@@ -43,17 +43,16 @@ def producer_config(settings: Settings) -> dict[str, Any]:
 
 def take(consumer: Consumer, max_records: int, timeout: float) -> list[Message]:
     """Up to ``max_records`` records: those fetched already, at once; with none, the first to
-    arrive within ``timeout`` seconds and what came with it. ``Consumer.consume(n, timeout)``
-    waits out its whole timeout unless ``n`` records come, even at a partition's end, so a
-    record read by it waited the timeout on every hop; ``poll`` returns with the first one."""
+    arrive within ``timeout`` seconds (what came with it is the next call's).
+    ``Consumer.consume(n, timeout)`` waits out its whole timeout unless ``n`` records come,
+    even at a partition's end, so a record read by it waited the timeout on every hop; ``poll``
+    returns with the first one. Each call reads the consumer once: a rebalance served by a
+    second read could revoke the partition of a record already taken."""
     messages: list[Message] = consumer.consume(max_records, 0)
     if messages or timeout <= 0:
         return messages
     first = consumer.poll(timeout)
-    if first is None:
-        return []
-    rest: list[Message] = consumer.consume(max_records - 1, 0) if max_records > 1 else []
-    return [first, *rest]
+    return [] if first is None else [first]
 
 
 def reader_config(settings: Settings, purpose: str) -> dict[str, Any]:

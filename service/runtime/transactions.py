@@ -102,7 +102,8 @@ class TransactionalOutput:
         ``commit_transaction`` delivers what is still queued (and serves the delivery reports)
         before it commits: the offsets go out while the last records are in flight."""
         if not self.exactly_once:
-            self.producer.flush(30)
+            if self.producer.flush(30):  # records still queued: their offsets wait
+                raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "flush timed out"))
             if positions:
                 consumer.commit(offsets=positions, asynchronous=False)
             self.by_root_open.clear()

@@ -22,6 +22,7 @@ from service.handover import reference_position
 from service.metrics import NullMetrics
 from service.ports import Record
 from service.processor import CreditProcessor
+from service.runtime.by_root_progress import ByRootProgress
 from service.serialize import output_record
 from service.settings import Settings
 from service.stores import InMemoryStateStore
@@ -428,3 +429,64 @@ def test_after_reading_its_partitions_an_instance_drops_waits_between_them() -> 
     exposed = {s for s in (0, 1, 2) if any(3 in o for o in awaited.get(s, {}).values())}
     assert waiting and all(any(s == 3 or s in exposed for s in handover.awaited[t][r])
                            for t, r in waiting)  # fmt: skip
+
+
+class KafkaLike(Instance):
+    """``clear`` as the Kafka runtime asks it (``ByRootProgress``: what this instance sent
+    there for the root, not read back yet), with the reference table said to be behind or not."""
+
+    def __init__(self, cluster: Cluster, owned: list[int]) -> None:
+        super().__init__(cluster, owned)
+        self.progress = ByRootProgress()
+        for partition in self.read:
+            self.progress.start(partition, 0, 0)
+        self.delivered: dict[tuple[int, bytes], int] = {}
+        self.reference_current = True
+
+    def route(self, event: dict[str, Any]) -> None:
+        step = self.processor.take_input(INPUT_EVENT.validate_python(event), list, self.clear)
+        self.decided += step.outputs
+        for record in step.records:
+            assert record.partition is not None and record.key is not None
+            self.delivered[(record.partition, record.key)] = len(
+                self.cluster.by_root[record.partition])  # fmt: skip
+        self.cluster.append(step.records)
+
+    def clear(self, partition: int, root: bytes) -> bool:
+        return self.reference_current and self.progress.clear(partition, root, set(),
+                                                              self.delivered)  # fmt: skip
+
+    def consume(self, partition: int, upto: int | None = None) -> None:
+        start = self.read[partition]
+        super().consume(partition, upto)
+        for offset in range(start, self.read[partition]):
+            self.progress.handled(partition, offset)
+
+
+def test_an_account_that_joins_a_group_comes_after_its_records_under_the_old_root() -> None:
+    """X's invoice is routed (the reference table was behind) under X's own root; X then
+    joins a group whose root is on the same partition. Its order must wait for the invoice."""
+    own = "A:C1:X"
+    partition = zlib.crc32(own.encode()) % PARTITIONS
+    group = group_on(partition)
+    s = Scenario()
+    s.company("C1", "EUR")
+    s.group(group, 1_000, mode="group")
+    s.customer("X", 10_000)
+    cluster = Cluster()
+    cluster.reference += s.inputs
+    alone = KafkaLike(cluster, list(range(PARTITIONS)))
+    s.invoice("X", 900)
+    alone.reference_current = False  # (``reference_behind_inputs``): routed
+    alone.route(s.inputs[-1])
+    alone.reference_current = True
+    s.customer("X", 10_000, group=group)
+    cluster.reference.append(s.inputs[-1])
+    alone.apply_reference()
+    expected = s.order("X", 200)[0].event_type  # 900 + 200 > 1,000
+    alone.route(s.inputs[-1])
+    alone.settle()
+    assert decisions(alone.decided)[s.last_order_id or ""] == expected == "order_held"
+    s.order("X", 10)
+    alone.route(s.inputs[-1])  # the invoice is read back: decided where read again
+    assert alone.metrics.paths == {"by_root": 2, "direct": 1}
