@@ -154,9 +154,8 @@ class CreditProcessor:
         first. One of another instance's partition is forwarded by its owner: not waited for."""
         if not clear(home, root.encode()):
             return False
-        moved_from = self._moved_from.get(root)
-        while moved_from:
-            old = next(iter(moved_from))
+        moved_from = self._moved_from.get(root, set())
+        for old in list(moved_from):
             old_home = self.partition_of(old)
             if old_home in self.owned and not clear(old_home, old.encode()):
                 return False

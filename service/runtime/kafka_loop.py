@@ -229,6 +229,8 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         messages = take(self.consumer, self.settings.max_batch, wait)
         if self._fatal is not None:  # set by a rebalance callback during that call
             raise FencedError(f"stopped: {self._fatal}") from self._fatal
+        if self.by_root_progress.needed:  # what those reads brought the by-root positions to
+            self._by_root_positions()
         self._drained()
         inputs = False
         for message in messages:
@@ -241,21 +243,12 @@ class KafkaRuntime(Rebalancing, RecordHandling):
                 inputs = True
         if inputs:
             self._reference_before_inputs()
-        if self.by_root_progress.needed:
-            self._by_root_positions()
         if self._draining is not None:  # inputs read before the pause wait in the merge
             return len(messages)
         released = self.merge.release(self._inputs, self._has_lag, time.monotonic())
         for message, event, error in released:
             self._in_context(message, event, error)
         return len(messages)
-
-    def _by_root_positions(self) -> None:
-        """How far the by-root partitions not read to their ends yet are (``reached``)."""
-        by_root = self.settings.topics.by_root
-        waiting = [TopicPartition(by_root, p) for p in self.by_root_progress.needed]
-        for tp in self.consumer.position(waiting):
-            self.by_root_progress.reached(tp.partition, tp.offset)
 
     def _has_lag(self, partition: tuple[str, int]) -> bool:
         return self.input_lag.has_lag(self.consumer, partition)

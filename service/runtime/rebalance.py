@@ -33,7 +33,6 @@ log = structlog.get_logger(__name__)
 class Draining:
     """A drain of the by-root partitions after an assignment (``_drain_by_root_first``)."""
 
-    ends: dict[int, int]
     inputs: list[TopicPartition]
     deadline: float
     paused: bool = False
@@ -114,20 +113,24 @@ class Rebalancing(ABC):
         that reading made moot. The loop pauses the inputs once the assignment is in effect."""
         by_root = self.settings.topics.by_root
         owned = [TopicPartition(by_root, partition) for partition in sorted(self.processor.owned)]
-        ends = {}
-        for tp in self.consumer.committed(owned, timeout=30):
+        for tp in self.consumer.committed(owned, timeout=30):  # read on from here, to the end
             low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
-            start = max(tp.offset, low)
-            self.by_root_progress.start(tp.partition, start, high)  # inputs wait for these too
-            if start < high:  # records to read after the committed offset
-                ends[tp.partition] = high
+            self.by_root_progress.start(tp.partition, max(tp.offset, low), high)
         inputs = [TopicPartition(tp.topic, tp.partition) for tp in partitions
                   if tp.topic != by_root]  # fmt: skip
         deadline = time.monotonic() + self.settings.drain_timeout_ms / 1000
-        self._draining = Draining(ends, inputs, deadline)
+        self._draining = Draining(inputs, deadline)
+
+    def _by_root_positions(self) -> None:
+        """How far the by-root partitions not read to their ends yet are (``reached``)."""
+        by_root = self.settings.topics.by_root
+        waiting = [TopicPartition(by_root, p) for p in self.by_root_progress.needed]
+        for tp in self.consumer.position(waiting):
+            self.by_root_progress.reached(tp.partition, tp.offset)
 
     def _drained(self) -> None:
-        """Pause the inputs of a drain that just began; end one whose partitions are read."""
+        """Pause the inputs of a drain that just began; end one whose partitions are read to
+        the ends they had (``by_root_progress.needed``, after ``_by_root_positions``)."""
         draining = self._draining
         if draining is None:
             return
@@ -135,9 +138,7 @@ class Rebalancing(ABC):
             if draining.inputs:
                 self.consumer.pause(draining.inputs)
             draining.paused = True
-        by_root = self.settings.topics.by_root
-        positions = self.consumer.position([TopicPartition(by_root, p) for p in draining.ends])
-        read = all(tp.offset >= draining.ends[tp.partition] for tp in positions)
+        read = not self.by_root_progress.needed
         if read or time.monotonic() > draining.deadline:
             if read:
                 self.processor.handover.settle_local(self.processor.owned)

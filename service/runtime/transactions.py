@@ -86,16 +86,11 @@ class TransactionalOutput:
                 self.producer.poll(0.05)
 
     def _changelog_delivered(self, error: KafkaError | None, message: Message) -> None:
-        partition, offset = message.partition(), message.offset()
-        if error is None and partition is not None and offset is not None:
-            known = self.changelog_offsets.get(partition, -1)
-            self.changelog_offsets[partition] = max(known, offset)
+        _note_delivery(self.changelog_offsets, error, message, message.partition())
 
     def _by_root_delivered(self, error: KafkaError | None, message: Message) -> None:
-        partition, offset = message.partition(), message.offset()
-        if error is None and partition is not None and offset is not None:
-            key = (partition, message.key() or b"")
-            self.by_root_delivered[key] = max(self.by_root_delivered.get(key, -1), offset)
+        key = (message.partition(), message.key() or b"")
+        _note_delivery(self.by_root_delivered, error, message, key)
 
     def commit(self, positions: list[TopicPartition], consumer: Any) -> None:
         """Steps 2 and 3: the input offsets into the transaction, then commit it.
@@ -130,3 +125,11 @@ class TransactionalOutput:
         except KafkaException as exc:
             if not exc.args[0].fatal():
                 raise
+
+
+def _note_delivery(last: dict[Any, int], error: KafkaError | None, message: Message,
+                   key: Any) -> None:  # fmt: skip
+    """A delivery report: the highest offset delivered under ``key``."""
+    offset = message.offset()
+    if error is None and message.partition() is not None and offset is not None:
+        last[key] = max(last.get(key, -1), offset)
