@@ -22,6 +22,11 @@ rebalance and forwarded here after it can come later than an input decided here,
 come later than one routed here before). A partition whose read position is unknown is not
 clear.
 
+The end at assignment is the high watermark, records of transactions still open included: a
+``read_committed`` client's end is the last stable offset, which stops before them, and a stalled
+previous owner's transaction may still commit. Until it ends the partition is not clear (a
+drain waits for it up to ``CREDIT_DRAIN_TIMEOUT_MS``; inputs take the by-root hop meanwhile).
+
 Transaction markers take offsets too and are never handed out: an end taken from the broker is
 reached by the consumer's position (``reached``), not by the last record read.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicCollection
+from confluent_kafka import Consumer, KafkaException, Message, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from service.errors import ConfigurationError
@@ -65,6 +65,18 @@ def reader_config(settings: Settings, purpose: str) -> dict[str, Any]:
         "fetch.wait.max.ms": 10,
         "fetch.queue.backoff.ms": 10,  # default 1 s pause whenever the local queue is full
     }
+
+
+def uncommitted_ends(settings: Settings, partitions: list[TopicPartition],
+                     ) -> list[tuple[int, int]]:  # fmt: skip
+    """The low and high watermarks of ``partitions``, records of open transactions included.
+    A ``read_committed`` client's high watermark is the last stable offset: it stops before a
+    transaction still open, whose records may commit and come before what is read next."""
+    reader = Consumer(reader_config(settings, "ends") | {"isolation.level": "read_uncommitted"})
+    try:
+        return [reader.get_watermark_offsets(tp, timeout=10) for tp in partitions]
+    finally:
+        reader.close()
 
 
 def topic_plan(settings: Settings) -> list[NewTopic]:

@@ -28,7 +28,11 @@ The offsets committed for a by-root partition stop before its first parked recor
 (``service.handover``); its store says which later records were applied, so reading them again
 after a crash applies nothing twice.
 An aborted transaction (``txn_requires_abort``) is handled the same way without a restart: the
-consumer rewinds to its committed offsets and the books are reloaded from the local stores.
+consumer rewinds to its committed offsets and the books are reloaded from the local stores,
+each first brought to the end of its committed changelog. So is a producer renewed after an
+outage (``_renew_producer``); its ``init_transactions`` aborts the open transaction, or
+completes one whose commit reached the coordinator before the reply was lost: then the
+changelog holds changes the stores never took, and the restore applies them.
 A fenced producer (a newer instance with the same id, or a rebalance generation it missed) is
 fatal: this process stops and leaves the work to the instance that fenced it.
 """

@@ -18,6 +18,7 @@ from confluent_kafka import Consumer, TopicPartition
 from service.ports import Record, StateStore
 from service.processor import CreditProcessor
 from service.runtime.by_root_progress import ByRootProgress
+from service.runtime.clients import uncommitted_ends
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
@@ -109,12 +110,15 @@ class Rebalancing(ABC):
 
     def _drain_by_root_first(self, partitions: list[TopicPartition]) -> None:
         """Inputs wait while the owned by-root partitions are read to the ends they have now
-        (at most ``CREDIT_DRAIN_TIMEOUT_MS``); then ``Handover.settle_local`` drops the waits
-        that reading made moot. The loop pauses the inputs once the assignment is in effect."""
+        (at most ``CREDIT_DRAIN_TIMEOUT_MS``), records of transactions still open included
+        (another instance's, a stalled previous owner's: they may yet commit); then
+        ``Handover.settle_local`` drops the waits that reading made moot. The loop pauses the
+        inputs once the assignment is in effect."""
         by_root = self.settings.topics.by_root
         owned = [TopicPartition(by_root, partition) for partition in sorted(self.processor.owned)]
-        for tp in self.consumer.committed(owned, timeout=30):  # read on from here, to the end
-            low, high = self.consumer.get_watermark_offsets(tp, timeout=10)
+        committed = self.consumer.committed(owned, timeout=30)  # read on from here, to the end
+        for tp, (low, high) in zip(committed, uncommitted_ends(self.settings, committed),
+                                   strict=True):  # fmt: skip
             self.by_root_progress.start(tp.partition, max(tp.offset, low), high)
         inputs = [TopicPartition(tp.topic, tp.partition) for tp in partitions
                   if tp.topic != by_root]  # fmt: skip
@@ -192,7 +196,10 @@ class Rebalancing(ABC):
                 self.stores.pop(tp.partition).close()
 
     def _rewind(self) -> None:
-        """Back to the last commit: committed offsets, and books from the local stores."""
+        """Back to the last commit: committed offsets, and books from the local stores brought
+        to the end of the committed changelog first. A store may lag behind it: a commit that
+        raised may have been completed after all (a renewed producer's ``init_transactions``
+        completes a commit that reached the coordinator), and its changes were never persisted."""
         self._uncommitted.clear()
         self._next_offsets.clear()
         self.merge.clear()
@@ -207,6 +214,9 @@ class Rebalancing(ABC):
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
         self._inputs_start(committed)
         self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
+        caught_up = restore_partitions(self.settings, self.stores, self.health.beat)
+        if caught_up:
+            log.warning("rewind_restored_committed_changes", changelog_records=caught_up)
         for partition in sorted(self.stores):
             self.processor.revoke(partition)
             self.processor.assign(partition, beating(self.stores[partition].items(),
