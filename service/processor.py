@@ -355,6 +355,18 @@ class CreditProcessor:
             del self.book_home[account]
             self.dirty.discard(account)
 
+    def drop_unflushed(self) -> int:
+        """With every partition revoked, the books still held appeared after the last flush
+        (a book gets its home partition at its first flush, and ``revoke`` takes the books of
+        a home): a rewind drops them with the rest of the batch, or the events read again
+        would find themselves applied already. Returns how many were dropped."""
+        accounts = [*self.engine.books, *self.engine.stored.payloads]
+        for account in accounts:
+            self.engine.take_book(account)
+        self.dirty.clear()
+        self.dirty_watermarks.clear()
+        return len(accounts)
+
     # -- stage 4: what to persist ----------------------------------------------------------
     def flush(self) -> Flush:
         flush = Flush()

@@ -199,7 +199,8 @@ class Rebalancing(ABC):
         """Back to the last commit: committed offsets, and books from the local stores brought
         to the end of the committed changelog first. A store may lag behind it: a commit that
         raised may have been completed after all (a renewed producer's ``init_transactions``
-        completes a commit that reached the coordinator), and its changes were never persisted."""
+        completes a commit that reached the coordinator), and its changes were never persisted.
+        The books the batch opened are dropped with it: its events are read again."""
         self._uncommitted.clear()
         self._next_offsets.clear()
         self.merge.clear()
@@ -213,12 +214,15 @@ class Rebalancing(ABC):
         for tp in committed:
             self.consumer.seek(TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)))
         self._inputs_start(committed)
-        self.processor.dirty.clear()  # before assign: it marks books whose root moved meanwhile
         caught_up = restore_partitions(self.settings, self.stores, self.health.beat)
         if caught_up:
             log.warning("rewind_restored_committed_changes", changelog_records=caught_up)
         for partition in sorted(self.stores):
             self.processor.revoke(partition)
+        # books opened in the batch, before assign: it marks the books whose root moved meanwhile
+        if dropped := self.processor.drop_unflushed():
+            log.info("rewind_dropped_unflushed_books", books=dropped)
+        for partition in sorted(self.stores):
             self.processor.assign(partition, beating(self.stores[partition].items(),
                                                      self.health.beat))  # fmt: skip
         self._pending_offsets = False
