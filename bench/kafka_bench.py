@@ -30,6 +30,9 @@ its CPU time while measured (decisions per CPU-second hardly depend on what else
 runs; the 1-minute load average is printed next to each figure). Service logs, the per-order
 latencies (``latency.csv``) and ``--py-spy`` profiles are kept in ``bench/out/kafka-<run>/``.
 
+``--service-cpus 1`` runs the service on CPU 1 and this bench and the local broker on the
+others (``bench/cpu_placement.py``); by default every process shares every CPU.
+
 Defaults take about 3-4 minutes on 2 cores. Smaller runs: e.g.
 ``--accounts 2000 --backlog 20000 --duration 5 --restore-accounts 50000``, or ``--phases``.
 """
@@ -46,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.cpu_placement import parse_cpus, pinning, placed
 from bench.kafka_floor import Floor, measure, transaction_records
 from bench.kafka_report import report
 from bench.kafka_support import (
@@ -115,6 +119,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     add("--profile-restore", action="store_true",
         help="phase 3 under cProfile (slower); prints where the time goes")  # fmt: skip
+    add("--service-cpus", type=parse_cpus, default=None,
+        help="run the service on these CPUs (e.g. 1), this bench and the local broker on the "
+        "others (bench/cpu_placement.py); default: every process shares every CPU")  # fmt: skip
     add("--keep", action="store_true", help="keep topics and state directories")
     args = parser.parse_args(argv)
     args.phases = _choices(args.phases, PHASES, parser)
@@ -250,7 +257,7 @@ def throughput(
     log(f"{guarantee}: published {len(workload.reference):,} reference + {len(backlog):,} "
         f"transaction events in {published:.1f} s; starting the service")  # fmt: skip
     watcher = OutputWatcher(deployment.settings, codec, topics=_decision_topics(deployment))
-    service = ServiceProcess(deployment)
+    service = ServiceProcess(deployment, pinning(args.service_cpus))
     figures, spy = ServiceFigures(), None
     ready_at: float | None = None
     cpu_at_ready = 0.0
@@ -372,7 +379,7 @@ def latency(
     producer.flush()
     publisher = PacedPublisher(deployment, workload.transactions[:count], args.rate)
     watcher = OutputWatcher(deployment.settings, codec, topics=_decision_topics(deployment))
-    service = ServiceProcess(deployment)
+    service = ServiceProcess(deployment, pinning(args.service_cpus))
     figures, spy = ServiceFigures(), None
     last = time.perf_counter()
     try:
@@ -441,6 +448,11 @@ def main(argv: list[str] | None = None) -> None:
     if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
         sys.exit("KAFKA_BOOTSTRAP_SERVERS is not set: use `make bench-kafka`, or start "
                  "deploy/kafka/kafka.sh and set it")  # fmt: skip
+    with placed(args.service_cpus) as args.placement:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     began = time.perf_counter()
     overrides: dict[str, Any] = {}
     if args.partitions:

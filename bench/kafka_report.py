@@ -78,6 +78,7 @@ def report(
         f"{base.commit_interval_ms} ms (quiet {base.quiet_commit_ms} ms), max batch "
         f"{base.max_batch}, merge wait {base.merge_wait_ms} ms, direct decisions "
         f"{'on' if base.direct_decisions else 'off'}, store rocksdb")  # fmt: skip
+    say(f"placement      {getattr(args, 'placement', 'shared')}")
     if workload is not None:
         cfg = workload.config
         say(f"workload       service.loadgen seed {cfg.seed}: {cfg.accounts:,} accounts, "

@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -237,7 +237,8 @@ class RawProducer:
 class ServiceProcess:
     """``credit-service run`` as a subprocess of this bench, with its log in a file."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment,
+                 preexec: Callable[[], None] | None = None) -> None:  # fmt: skip
         self.deployment = deployment
         # the service of this checkout (``python -c`` puts its working directory first on
         # the path), not whatever the environment's ``credit-service`` script would import:
@@ -248,6 +249,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             self.command, env=deployment.environment(), stdout=self._log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=CHECKOUT,
+            preexec_fn=preexec,
         )  # fmt: skip
         self.pid = self.process.pid
 
