@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -355,17 +355,24 @@ class CreditProcessor:
             del self.book_home[account]
             self.dirty.discard(account)
 
-    def drop_unflushed(self) -> int:
-        """With every partition revoked, the books still held appeared after the last flush
-        (a book gets its home partition at its first flush, and ``revoke`` takes the books of
-        a home): a rewind drops them with the rest of the batch, or the events read again
-        would find themselves applied already. Returns how many were dropped."""
-        accounts = [*self.engine.books, *self.engine.stored.payloads]
-        for account in accounts:
+    def rewind(self, partitions: Iterable[int],
+               stored: Callable[[int], Iterator[tuple[bytes, bytes]]]) -> int:  # fmt: skip
+        """Back to the books of the stores (``stored(partition)``): every partition is revoked,
+        the books still held then are dropped, and the stores are adopted again. Those books
+        appeared after the last flush (a book gets its home partition at its first flush, and
+        ``revoke`` takes the books of a home): they go with the batch, or its events, read
+        again, would find themselves applied already. Returns how many were dropped."""
+        partitions = sorted(partitions)
+        for partition in partitions:
+            self.revoke(partition)
+        unflushed = [*self.engine.books, *self.engine.stored.payloads]
+        for account in unflushed:
             self.engine.take_book(account)
-        self.dirty.clear()
+        self.dirty.clear()  # before assign: it marks the books whose root moved meanwhile
         self.dirty_watermarks.clear()
-        return len(accounts)
+        for partition in partitions:
+            self.assign(partition, stored(partition))
+        return len(unflushed)
 
     # -- stage 4: what to persist ----------------------------------------------------------
     def flush(self) -> Flush:

@@ -217,14 +217,11 @@ class Rebalancing(ABC):
         caught_up = restore_partitions(self.settings, self.stores, self.health.beat)
         if caught_up:
             log.warning("rewind_restored_committed_changes", changelog_records=caught_up)
-        for partition in sorted(self.stores):
-            self.processor.revoke(partition)
-        # books opened in the batch, before assign: it marks the books whose root moved meanwhile
-        if dropped := self.processor.drop_unflushed():
+        dropped = self.processor.rewind(
+            self.stores, lambda partition: beating(self.stores[partition].items(), self.health.beat)
+        )
+        if dropped:
             log.info("rewind_dropped_unflushed_books", books=dropped)
-        for partition in sorted(self.stores):
-            self.processor.assign(partition, beating(self.stores[partition].items(),
-                                                     self.health.beat))  # fmt: skip
         self._pending_offsets = False
 
     def _open_store(self, partition: int) -> StateStore:

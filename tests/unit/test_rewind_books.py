@@ -10,15 +10,9 @@ from tests.unit.test_handover import PARTITIONS, Cluster, Instance, decisions
 
 
 def rewind(instance: Instance) -> int:
-    """What ``_rewind`` does to the processor: revoke every partition, drop what is left, and
-    adopt the stores again. Returns the books dropped."""
-    processor = instance.processor
-    for partition in range(PARTITIONS):
-        processor.revoke(partition)
-    dropped = processor.drop_unflushed()
-    for partition in range(PARTITIONS):
-        processor.assign(partition, instance.cluster.stores[partition].items())
-    return dropped
+    """What ``_rewind`` does to the processor, with the instance's stores."""
+    stores = instance.cluster.stores
+    return instance.processor.rewind(stores, lambda partition: stores[partition].items())
 
 
 def test_the_events_of_an_abandoned_batch_are_decided_again() -> None:
