@@ -49,17 +49,24 @@ def placed(service_cpus: frozenset[int] | None) -> Iterator[str]:
     everything = os.sched_getaffinity(0)
     others = everything - service_cpus
     os.sched_setaffinity(0, others)  # threads started from now on inherit it
-    threads = _broker_threads()
-    for tid in threads:
+    broker = {tid: _affinity(tid) for tid in _broker_threads()}
+    for tid in broker:
         _set(tid, others)
-    where = "the local broker and " if threads else ""
+    where = "the local broker and " if broker else ""
     try:
         yield (f"service on CPU {','.join(map(str, sorted(service_cpus)))}; {where}this bench "
                f"on CPU {','.join(map(str, sorted(others)))}")  # fmt: skip
     finally:
-        for tid in _broker_threads():
-            _set(tid, everything)
+        for tid in _broker_threads():  # threads started meanwhile: every CPU
+            _set(tid, broker.get(tid) or everything)
         os.sched_setaffinity(0, everything)
+
+
+def _affinity(tid: int) -> set[int] | None:
+    try:
+        return os.sched_getaffinity(tid)
+    except OSError:  # a thread that ended meanwhile
+        return None
 
 
 def _set(tid: int, cpus: set[int] | frozenset[int]) -> None:

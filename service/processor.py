@@ -361,11 +361,12 @@ class CreditProcessor:
         the books still held then are dropped, and the stores are adopted again. Those books
         appeared after the last flush (a book gets its home partition at its first flush, and
         ``revoke`` takes the books of a home): they go with the batch, or its events, read
-        again, would find themselves applied already. Returns how many were dropped."""
+        again, would find themselves applied already (a stored book always has its home, so
+        they are all decoded ones). Returns how many were dropped."""
         partitions = sorted(partitions)
         for partition in partitions:
             self.revoke(partition)
-        unflushed = [*self.engine.books, *self.engine.stored.payloads]
+        unflushed = list(self.engine.books)
         for account in unflushed:
             self.engine.take_book(account)
         self.dirty.clear()  # before assign: it marks the books whose root moved meanwhile
