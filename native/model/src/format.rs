@@ -1,0 +1,157 @@
+//! Text as Python prints it: `str(Decimal)`, `str(date)`, `datetime.isoformat()`.
+//!
+//! Hold reasons and notifications carry these in their messages, so the native engine must
+//! write them exactly as the Python engine does.
+
+use crate::{Day, Dec, Instant, EPOCH_ORDINAL, MICROS_PER_DAY};
+use std::fmt::Write;
+
+/// `str(Decimal)`: the General Decimal Arithmetic to-scientific-string.
+pub fn dec_str(value: &Dec) -> String {
+    let digits = value.coefficient.to_string();
+    let exponent = value.exponent as i64;
+    let left_digits = exponent + digits.len() as i64;
+    let dot_place = if exponent <= 0 && left_digits > -6 { left_digits } else { 1 };
+    let mut out = String::with_capacity(digits.len() + 8);
+    if value.negative {
+        out.push('-');
+    }
+    if dot_place <= 0 {
+        out.push_str("0.");
+        for _ in 0..(-dot_place) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else if dot_place >= digits.len() as i64 {
+        out.push_str(&digits);
+        for _ in 0..(dot_place - digits.len() as i64) {
+            out.push('0');
+        }
+    } else {
+        out.push_str(&digits[..dot_place as usize]);
+        out.push('.');
+        out.push_str(&digits[dot_place as usize..]);
+    }
+    if left_digits != dot_place {
+        let _ = write!(out, "E{:+}", left_digits - dot_place);
+    }
+    out
+}
+
+/// (year, month, day) of a proleptic Gregorian ordinal (`date.fromordinal`).
+pub fn civil(day: Day) -> (i64, u32, u32) {
+    // days since 1970-01-01, then Howard Hinnant's civil_from_days
+    let z = (day.0 - EPOCH_ORDINAL) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    (y, m, d)
+}
+
+/// The ordinal of a proleptic Gregorian date (`date(y, m, d).toordinal()`); no validation.
+pub fn ordinal(year: i64, month: u32, day: u32) -> Day {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Day((era * 146_097 + doe - 719_468) as i32 + EPOCH_ORDINAL)
+}
+
+/// `str(date)`: `2026-03-02`.
+pub fn day_str(day: Day) -> String {
+    let (y, m, d) = civil(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn write_local(out: &mut String, local_micros: i64) {
+    let day = Day(EPOCH_ORDINAL + local_micros.div_euclid(MICROS_PER_DAY) as i32);
+    let in_day = local_micros.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil(day);
+    let seconds = in_day / 1_000_000;
+    let micros = in_day % 1_000_000;
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    if micros != 0 {
+        let _ = write!(out, ".{micros:06}");
+    }
+}
+
+/// `datetime.isoformat()` of the instant in the offset it was written with:
+/// `2026-03-02T10:00:00+01:00`, `2026-03-02T09:00:00.250000+00:00`.
+pub fn isoformat(at: &Instant) -> String {
+    let mut out = String::with_capacity(32);
+    write_local(&mut out, at.utc_micros + at.offset_seconds as i64 * 1_000_000);
+    let sign = if at.offset_seconds < 0 { '-' } else { '+' };
+    let offset = at.offset_seconds.unsigned_abs();
+    let _ = write!(out, "{sign}{:02}:{:02}", offset / 3600, offset / 60 % 60);
+    if offset % 60 != 0 {
+        let _ = write!(out, ":{:02}", offset % 60);
+    }
+    out
+}
+
+/// The instant in UTC with `Z`, as the replay command's JSON writes it:
+/// `value.astimezone(UTC).isoformat().replace("+00:00", "Z")`.
+pub fn utc_z(at: &Instant) -> String {
+    let mut out = String::with_capacity(28);
+    write_local(&mut out, at.utc_micros);
+    out.push('Z');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(negative: bool, coefficient: u128, exponent: i32) -> String {
+        dec_str(&Dec { negative, coefficient, exponent })
+    }
+
+    #[test]
+    fn decimals_print_as_python() {
+        assert_eq!(dec(false, 800000, -2), "8000.00");
+        assert_eq!(dec(false, 0, -2), "0.00");
+        assert_eq!(dec(true, 5, -2), "-0.05");
+        assert_eq!(dec(false, 1, 3), "1E+3");
+        assert_eq!(dec(false, 1, -7), "1E-7");
+        assert_eq!(dec(false, 1, -6), "0.000001");
+        assert_eq!(dec(false, 123, 0), "123");
+        assert_eq!(dec(false, 0, 2), "0E+2");
+        assert_eq!(dec(false, 12345, -12), "1.2345E-8");
+    }
+
+    #[test]
+    fn days_round_trip() {
+        assert_eq!(ordinal(1, 1, 1), Day(1));
+        assert_eq!(ordinal(1970, 1, 1), Day(EPOCH_ORDINAL));
+        assert_eq!(day_str(ordinal(2026, 3, 2)), "2026-03-02");
+        assert_eq!(day_str(ordinal(2024, 2, 29)), "2024-02-29");
+        for d in 1..800_000 {
+            let (y, m, dd) = civil(Day(d));
+            assert_eq!(ordinal(y, m, dd), Day(d));
+        }
+    }
+
+    #[test]
+    fn instants_print_as_python() {
+        let at = Instant { utc_micros: 1_772_442_000_000_000, offset_seconds: 3600 };
+        assert_eq!(isoformat(&at), "2026-03-02T10:00:00+01:00");
+        assert_eq!(utc_z(&at), "2026-03-02T09:00:00Z");
+        let at = Instant { utc_micros: 1_772_442_000_250_000, offset_seconds: -19800 };
+        assert_eq!(isoformat(&at), "2026-03-02T03:30:00.250000-05:30");
+        let at = Instant { utc_micros: 0, offset_seconds: 0 };
+        assert_eq!(isoformat(&at), "1970-01-01T00:00:00+00:00");
+    }
+}

@@ -1,0 +1,551 @@
+//! The plain data the native credit engine works on: input events, reference settings,
+//! outputs, and the views the policy reads books and group totals through.
+//!
+//! This crate mirrors the Python domain (`service/domain/`) field for field; the Python
+//! engine is the reference, and the native engine must produce byte-identical outputs.
+//! No I/O, no clock. Money is integer minor units (`Minor`) of a named currency (`Ccy`);
+//! decimals (`Dec`) enter and leave only at the edges, exactly as Python's `Decimal` holds
+//! them (coefficient and exponent, so `8000.00` stays `8000.00`).
+
+pub mod format;
+
+use std::fmt;
+
+/// Integer minor units of one currency (cents, yen, fils).
+pub type Minor = i128;
+
+/// An ISO 4217 code: three ASCII upper-case letters. Ordering is the code's string order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ccy(pub [u8; 3]);
+
+impl Ccy {
+    /// `None` unless `code` is exactly three ASCII upper-case letters (`^[A-Z]{3}$`).
+    pub fn parse(code: &str) -> Option<Ccy> {
+        let bytes = code.as_bytes();
+        if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_uppercase) {
+            Some(Ccy([bytes[0], bytes[1], bytes[2]]))
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // three ASCII letters by construction
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl fmt::Debug for Ccy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Ccy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A finite decimal exactly as Python's `Decimal` keeps it: `(-1)^negative × coefficient ×
+/// 10^exponent`. `Decimal('8000.00')` is `{false, 800000, -2}`; `Decimal('1E+3')` is
+/// `{false, 1, 3}`. Equality here is representation equality (as `Decimal.as_tuple()`), not
+/// numeric equality: use `money` for arithmetic and comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dec {
+    pub negative: bool,
+    pub coefficient: u128,
+    pub exponent: i32,
+}
+
+impl Dec {
+    /// `Decimal(minor).scaleb(-digits)`: `1230` in EUR (2 digits) is `12.30`.
+    pub fn from_minor(minor: Minor, digits: u32) -> Dec {
+        Dec { negative: minor < 0, coefficient: minor.unsigned_abs(), exponent: -(digits as i32) }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.coefficient == 0
+    }
+}
+
+/// A calendar day as Python's `date.toordinal()` (0001-01-01 is day 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Day(pub i32);
+
+/// An aware instant, as pydantic's `AwareDatetime` gives it: microseconds since the Unix
+/// epoch in UTC, plus the UTC offset it was written with (kept only to print it back, as
+/// Python's `datetime.isoformat()` does). Instants compare and hash by `utc_micros` alone.
+#[derive(Clone, Copy, Debug)]
+pub struct Instant {
+    pub utc_micros: i64,
+    pub offset_seconds: i32,
+}
+
+impl PartialEq for Instant {
+    fn eq(&self, other: &Self) -> bool {
+        self.utc_micros == other.utc_micros
+    }
+}
+impl Eq for Instant {}
+impl PartialOrd for Instant {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Instant {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.utc_micros.cmp(&other.utc_micros)
+    }
+}
+impl std::hash::Hash for Instant {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.utc_micros.hash(state)
+    }
+}
+
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+/// `date(1970, 1, 1).toordinal()`
+pub const EPOCH_ORDINAL: i32 = 719_163;
+
+impl Instant {
+    /// The UTC calendar day of the instant (an order's business day).
+    pub fn utc_day(&self) -> Day {
+        Day(EPOCH_ORDINAL + self.utc_micros.div_euclid(MICROS_PER_DAY) as i32)
+    }
+
+    /// Midnight UTC at the start of `day` (a rate's bare `valid_from` date).
+    pub fn start_of(day: Day) -> Instant {
+        Instant { utc_micros: (day.0 - EPOCH_ORDINAL) as i64 * MICROS_PER_DAY, offset_seconds: 0 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaymentType {
+    OnAccount,
+    Cash,
+    Cod,
+}
+
+impl PaymentType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentType::OnAccount => "on_account",
+            PaymentType::Cash => "cash",
+            PaymentType::Cod => "cod",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LimitMode {
+    Group,
+    GroupAndCustomer,
+    Hierarchy,
+    Customer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SalesOrderStatus {
+    Yes,
+    No,
+    CashOnly,
+    CodOnly,
+    HoldUntil,
+    OpenUntil,
+}
+
+// -- input events (CONTRACT.md; `service/domain/events.py`) ----------------------------------
+
+#[derive(Clone, Debug)]
+pub struct OrderCreated {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub customer_id: String,
+    pub order_id: String,
+    pub warehouse_id: Option<String>,
+    pub amount: Dec,
+    pub currency: Ccy,
+    pub payment_type: PaymentType,
+    pub entered_by: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct InvoicePosted {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub customer_id: String,
+    pub invoice_id: String,
+    pub order_id: Option<String>,
+    pub amount: Dec,
+    pub currency: Ccy,
+    pub invoice_date: Day,
+    pub due_date: Day,
+}
+
+#[derive(Clone, Debug)]
+pub struct PaymentPosted {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub customer_id: String,
+    pub payment_id: String,
+    pub amount: Dec,
+    pub currency: Ccy,
+    /// `None` and an empty list both mean "oldest first".
+    pub invoice_ids: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OrderCancelled {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub customer_id: String,
+    pub order_id: String,
+}
+
+/// `hold_released` and `hold_rejected` carry the same fields.
+#[derive(Clone, Debug)]
+pub struct HoldDecision {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub customer_id: String,
+    pub order_id: String,
+    pub decided_by: String,
+    pub note: Option<String>,
+}
+
+pub const DEFAULT_AGING_PERIOD_DAYS: [i64; 4] = [30, 60, 90, 120];
+
+#[derive(Clone, Debug)]
+pub struct CompanyUpserted {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub currency: Ccy,
+    pub default_credit_limit: Option<Dec>,
+    pub tolerance_pct: Option<Dec>,
+    pub max_order_amount: Option<Dec>,
+    pub check_group_limits: bool,
+    pub aging_period_days: [i64; 4],
+    pub include_open_orders: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct WarehouseUpserted {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub warehouse_id: String,
+    pub company_id: String,
+    pub tolerance_pct: Option<Dec>,
+    pub max_order_amount: Option<Dec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CustomerUpserted {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub company_id: String,
+    pub customer_id: String,
+    pub name: Option<String>,
+    pub currency: Ccy,
+    pub credit_group_id: Option<String>,
+    pub credit_limit: Option<Dec>,
+    pub credit_limit_expires: Option<Day>,
+    pub temporary_credit_limit: Option<Dec>,
+    pub temporary_limit_from: Option<Day>,
+    pub temporary_limit_to: Option<Day>,
+    pub insurance_amount: Option<Dec>,
+    pub guarantee_amount: Option<Dec>,
+    pub credit_manager: Option<String>,
+    pub credit_analyst: Option<String>,
+    pub cod_terms: bool,
+    pub sales_order_status: Option<SalesOrderStatus>,
+    pub sales_order_status_date: Option<Day>,
+    pub hold_period: Option<u8>,
+    pub allowed_overdue_amount: Option<Dec>,
+    pub allowed_overdue_days: Option<i64>,
+    pub next_review: Option<Day>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupUpserted {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub group_id: String,
+    pub description: Option<String>,
+    pub currency: Ccy,
+    pub credit_limit: Option<Dec>,
+    pub credit_limit_expires: Day,
+    pub limit_mode: LimitMode,
+    pub credit_manager: Option<String>,
+    pub sales_order_status: Option<SalesOrderStatus>,
+    pub sales_order_status_date: Option<Day>,
+    pub hold_period: Option<u8>,
+    pub allowed_overdue_amount: Option<Dec>,
+    pub allowed_overdue_days: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExchangeRateSet {
+    pub event_id: String,
+    pub occurred_at: Instant,
+    pub from_currency: Ccy,
+    pub to_currency: Ccy,
+    pub rate: Dec,
+    /// A bare date in the event means midnight UTC of that day.
+    pub valid_from: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub enum InputEvent {
+    OrderCreated(OrderCreated),
+    InvoicePosted(InvoicePosted),
+    PaymentPosted(PaymentPosted),
+    OrderCancelled(OrderCancelled),
+    HoldReleased(HoldDecision),
+    HoldRejected(HoldDecision),
+    CompanyUpserted(CompanyUpserted),
+    WarehouseUpserted(WarehouseUpserted),
+    CustomerUpserted(CustomerUpserted),
+    GroupUpserted(GroupUpserted),
+    ExchangeRateSet(ExchangeRateSet),
+}
+
+// -- reference settings (`service/domain/reference.py`) --------------------------------------
+
+#[derive(Clone, Debug)]
+pub struct CompanySettings {
+    pub currency: Ccy,
+    pub default_credit_limit: Option<Minor>,
+    pub tolerance_pct: Option<Dec>,
+    pub max_order_amount: Option<Minor>,
+    pub check_group_limits: bool,
+    pub aging_period_days: [i64; 4],
+    pub include_open_orders: bool,
+    pub as_of: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub struct WarehouseSettings {
+    pub company_id: String,
+    pub tolerance_pct: Option<Dec>,
+    /// As the event gave it (converted to the company's minor units when an order is checked).
+    pub max_order_amount: Option<Dec>,
+    pub as_of: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupSettings {
+    pub group_id: String,
+    pub currency: Ccy,
+    pub credit_limit: Option<Minor>,
+    pub expires: Day,
+    pub limit_mode: LimitMode,
+    pub credit_manager: Option<String>,
+    pub sales_order_status: Option<SalesOrderStatus>,
+    pub status_date: Option<Day>,
+    pub hold_period: Option<u8>,
+    pub allowed_overdue: Option<Minor>,
+    pub allowed_overdue_days: i64,
+    pub description: Option<String>,
+    pub as_of: Instant,
+}
+
+/// What the credit check needs of a customer account, in the customer's currency.
+#[derive(Clone, Debug)]
+pub struct CustomerProfile {
+    pub company_id: String,
+    pub customer_id: String,
+    pub group_id: Option<String>,
+    pub credit_limit: Option<Minor>,
+    pub limit_expires: Option<Day>,
+    /// insurance + guarantees
+    pub secured: Minor,
+    pub next_review: Option<Day>,
+    pub as_of: Instant,
+    pub currency: Ccy,
+    pub credit_manager: Option<String>,
+    pub credit_analyst: Option<String>,
+    pub cod_terms: bool,
+    pub temporary_limit: Option<Minor>,
+    pub temporary_from: Option<Day>,
+    pub temporary_to: Option<Day>,
+    pub sales_order_status: Option<SalesOrderStatus>,
+    pub status_date: Option<Day>,
+    pub hold_period: Option<u8>,
+    pub allowed_overdue: Option<Minor>,
+    pub allowed_overdue_days: i64,
+}
+
+impl CustomerProfile {
+    /// The temporary limit while valid on `day`, else the credit limit; plus securities.
+    pub fn own_limit(&self, day: Day) -> Option<Minor> {
+        let mut base = self.credit_limit;
+        if let Some(temporary) = self.temporary_limit {
+            let started = self.temporary_from.map_or(true, |from| from <= day);
+            let not_ended = self.temporary_to.map_or(true, |to| day <= to);
+            if started && not_ended {
+                base = Some(temporary);
+            }
+        }
+        base.map(|limit| limit + self.secured)
+    }
+}
+
+// -- views the policy reads (implemented by `books` and `money`) ------------------------------
+
+/// Dated exchange rates (`service/domain/money.py::ExchangeRates.convert`).
+pub trait Rates {
+    /// Minor units of `from` in minor units of `to` at `at`; `None` with no rate. Same
+    /// currency: `minor` unchanged.
+    fn convert(&self, minor: Minor, from: Ccy, to: Ccy, at: Instant) -> Option<Minor>;
+}
+
+/// One account's balances, in its ledger currency (`ledger.py::AccountBook`).
+pub trait BookView {
+    fn currency(&self) -> Ccy;
+    /// receivable, plus open orders when `include_open_orders`
+    fn exposure(&self, include_open_orders: bool) -> Minor;
+    /// Unpaid invoice amounts with `due < day - allowed_days` (`AccountBook.overdue`).
+    fn overdue(&self, day: Day, allowed_days: i64) -> Minor;
+    /// Open invoice amounts with `due < cutoff`, or all of them when `cutoff` is `None`
+    /// (the hold period's aged receivables).
+    fn aged(&self, cutoff: Option<i64>) -> Minor;
+    /// Whether the book has any open invoice record at all (`book.invoices is not None`).
+    fn has_invoices(&self) -> bool;
+}
+
+/// A credit group's running totals (`group_totals.py::GroupTotals`).
+pub trait GroupView {
+    /// Receivables plus open orders per ledger currency, leaving out the open orders of the
+    /// companies for which `counts_no_open_orders` is true; sorted by currency code, and
+    /// only currencies that have a bucket.
+    fn exposure(&self, counts_no_open_orders: &dyn Fn(&str) -> bool) -> Vec<(Ccy, Minor)>;
+    /// Open invoice amounts more than `allowed_days` past due on `day`, per currency
+    /// (cutoff `max(day - allowed_days, 0)`, due strictly before it); sorted by currency
+    /// code, only currencies with a non-empty sum of records before the cutoff.
+    fn overdue(&self, day: Day, allowed_days: i64) -> Vec<(Ccy, Minor)>;
+}
+
+// -- outputs (`service/domain/outputs.py`) ----------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldReason {
+    pub code: &'static str,
+    pub message: String,
+    pub limit: Option<Dec>,
+    pub exposure: Option<Dec>,
+    pub order_amount: Option<Dec>,
+    pub available: Option<Dec>,
+    pub currency: Option<Ccy>,
+}
+
+impl HoldReason {
+    pub fn plain(code: &'static str, message: String) -> HoldReason {
+        HoldReason {
+            code,
+            message,
+            limit: None,
+            exposure: None,
+            order_amount: None,
+            available: None,
+            currency: None,
+        }
+    }
+}
+
+/// Hold reason codes in CONTRACT.md's order: reasons are reported in this order.
+pub const REASON_CODES: [&str; 16] = [
+    "SALES_BLOCKED", "CASH_ONLY", "COD_ONLY", "HOLD_UNTIL", "OPEN_UNTIL", "MAX_ORDER_AMOUNT",
+    "HOLD_PERIOD", "OVERDUE_LIMIT", "GROUP_OVERDUE_LIMIT", "CREDIT_LIMIT_EXPIRED",
+    "GROUP_LIMIT_EXPIRED", "CUSTOMER_LIMIT", "GROUP_LIMIT", "COMPANY_LIMIT",
+    "MISSING_EXCHANGE_RATE", "NO_CREDIT_PROFILE",
+];
+
+pub fn reason_rank(code: &str) -> usize {
+    REASON_CODES.iter().position(|known| *known == code).unwrap_or(REASON_CODES.len())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionFigures {
+    pub exposure_before: Dec,
+    pub exposure_after: Dec,
+    pub currency: Ccy,
+    pub limit: Option<Dec>,
+    pub available: Option<Dec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    /// `credit_manager`, `group_credit_manager` or `credit_analyst`
+    pub role: &'static str,
+    pub person: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderApproved {
+    pub event_id: String,
+    pub order_id: String,
+    pub company_id: String,
+    pub customer_id: String,
+    pub group_id: Option<String>,
+    pub amount: Dec,
+    pub currency: Ccy,
+    pub reasons: Vec<HoldReason>,
+    pub decided_at: Instant,
+    pub figures: DecisionFigures,
+    pub released_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderHeld {
+    pub event_id: String,
+    pub order_id: String,
+    pub company_id: String,
+    pub customer_id: String,
+    pub group_id: Option<String>,
+    pub amount: Dec,
+    pub currency: Ccy,
+    pub reasons: Vec<HoldReason>,
+    pub credit_managers: Vec<String>,
+    pub decided_at: Instant,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRejected {
+    pub event_id: String,
+    pub order_id: String,
+    pub company_id: String,
+    pub customer_id: String,
+    pub decided_by: String,
+    pub decided_at: Instant,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditNotification {
+    pub event_id: String,
+    pub notification_id: String,
+    /// ORDER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, OVERDUE_EXCEEDED, REVIEW_DUE,
+    /// COD_TERMS_CONFLICT or SAME_ACCOUNT_OTHER_COMPANIES
+    pub kind: &'static str,
+    pub recipients: Vec<Recipient>,
+    pub message: String,
+    pub decided_at: Instant,
+    pub company_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub group_id: Option<String>,
+    pub order_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutputEvent {
+    Approved(OrderApproved),
+    Held(OrderHeld),
+    Rejected(OrderRejected),
+    Notification(CreditNotification),
+}
