@@ -549,3 +549,75 @@ pub enum OutputEvent {
     Rejected(OrderRejected),
     Notification(CreditNotification),
 }
+
+// -- minor units (`service/domain/money.py`) ---------------------------------------------------
+
+/// ISO 4217 exponents that differ from the usual two decimals.
+const MINOR_DIGITS: [(&[u8; 3], u32); 26] = [
+    (b"BHD", 3), (b"BIF", 0), (b"CLF", 4), (b"CLP", 0), (b"DJF", 0), (b"GNF", 0), (b"IQD", 3),
+    (b"ISK", 0), (b"JOD", 3), (b"JPY", 0), (b"KMF", 0), (b"KRW", 0), (b"KWD", 3), (b"LYD", 3),
+    (b"OMR", 3), (b"PYG", 0), (b"RWF", 0), (b"TND", 3), (b"UGX", 0), (b"UYI", 0), (b"UYW", 4),
+    (b"VND", 0), (b"VUV", 0), (b"XAF", 0), (b"XOF", 0), (b"XPF", 0),
+];
+
+/// How many decimals the currency has (2 unless ISO 4217 says otherwise).
+pub fn minor_digits(currency: Ccy) -> u32 {
+    for (code, digits) in MINOR_DIGITS {
+        if *code == currency.0 {
+            return digits;
+        }
+    }
+    2
+}
+
+/// `Decimal('12.30')` in EUR → `1230`. Refuses to round; the error is Python's
+/// `AmountPrecisionError` message (`"12.345 EUR has more than 2 decimals"`). An amount too
+/// large for 128 bits is refused too.
+pub fn to_minor(amount: &Dec, currency: Ccy) -> Result<Minor, String> {
+    let digits = minor_digits(currency) as i64;
+    let shift = amount.exponent as i64 + digits;
+    let refused = || {
+        format!("{} {} has more than {} decimals", format::dec_str(amount), currency, digits)
+    };
+    let magnitude: u128 = if amount.coefficient == 0 {
+        0
+    } else if shift >= 0 {
+        let scale = 10u128.checked_pow(u32::try_from(shift).map_err(|_| refused())?);
+        scale
+            .and_then(|scale| amount.coefficient.checked_mul(scale))
+            .ok_or_else(|| format!("{} {} is too large", format::dec_str(amount), currency))?
+    } else {
+        match 10u128.checked_pow((-shift) as u32) {
+            Some(divisor) if amount.coefficient % divisor == 0 => amount.coefficient / divisor,
+            _ => return Err(refused()),
+        }
+    };
+    let signed = i128::try_from(magnitude)
+        .map_err(|_| format!("{} {} is too large", format::dec_str(amount), currency))?;
+    Ok(if amount.negative { -signed } else { signed })
+}
+
+/// `1230` in EUR → `Decimal('12.30')`.
+pub fn to_decimal(minor: Minor, currency: Ccy) -> Dec {
+    Dec::from_minor(minor, minor_digits(currency))
+}
+
+#[cfg(test)]
+mod minor_tests {
+    use super::*;
+
+    #[test]
+    fn minor_units() {
+        let eur = Ccy::parse("EUR").unwrap();
+        let jpy = Ccy::parse("JPY").unwrap();
+        let d = |c, e| Dec { negative: false, coefficient: c, exponent: e };
+        assert_eq!(to_minor(&d(1230, -2), eur), Ok(1230));
+        assert_eq!(to_minor(&d(123, -1), eur), Ok(1230));
+        assert_eq!(to_minor(&d(1, 3), eur), Ok(100_000));
+        assert_eq!(to_minor(&d(1, 3), jpy), Ok(1000));
+        assert_eq!(to_minor(&d(0, -9), eur), Ok(0));
+        assert_eq!(to_minor(&d(12345, -3), eur), Err("12.345 EUR has more than 2 decimals".into()));
+        assert_eq!(to_minor(&d(15, -1), jpy), Err("1.5 JPY has more than 0 decimals".into()));
+        assert_eq!(to_decimal(-5, eur), Dec { negative: true, coefficient: 5, exponent: -2 });
+    }
+}
