@@ -5,9 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA := deploy/kafka/kafka.sh
+# the native engine (Rust, native/): built into the virtual env with maturin, by cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+NATIVE_STAMP := $(VENV)/.native-installed
+NATIVE_SOURCES := $(shell find native -path native/target -prune -o -type f \( -name '*.rs' -o -name '*.toml' -o -name Cargo.lock -o -name '*.pyi' \) -print)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck unit integration test bench bench-stages bench-kafka demo replay-example \
+.PHONY: help install native-test lint typecheck unit integration test bench bench-stages bench-kafka demo replay-example \
         kafka-fetch kafka-start kafka-stop kafka-clean clean
 
 help: ## list the targets
@@ -19,19 +23,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create the virtual env and install the service with its dev tools
+$(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
+	$(BIN)/pip install --quiet ./native/engine
+	touch $(NATIVE_STAMP)
 
-lint: $(STAMP) ## ruff
+install: $(STAMP) $(NATIVE_STAMP) ## create the virtual env; install the service, its native engine and dev tools
+
+native-test: ## the native engine's own tests (cargo)
+	cargo test --quiet --manifest-path native/Cargo.toml --workspace
+
+lint: $(STAMP) $(NATIVE_STAMP) ## ruff
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
 
-typecheck: $(STAMP) ## mypy --strict on service/
+typecheck: $(STAMP) $(NATIVE_STAMP) ## mypy --strict on service/
 	$(BIN)/mypy service
 
-unit: $(STAMP) ## tests that need no broker
+unit: $(STAMP) $(NATIVE_STAMP) ## tests that need no broker
 	$(BIN)/pytest -m "not kafka" -q
 
-integration: $(STAMP) kafka-fetch ## tests against a real broker (starts and stops the local one)
+integration: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## tests against a real broker (starts and stops the local one)
 	@if [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ]; then \
 	  $(BIN)/pytest -m kafka -q; \
 	else \
@@ -39,22 +50,22 @@ integration: $(STAMP) kafka-fetch ## tests against a real broker (starts and sto
 	  KAFKA_BOOTSTRAP_SERVERS=$$($(KAFKA) address) $(BIN)/pytest -m kafka -q; \
 	fi
 
-test: lint typecheck unit integration ## everything CI runs: ruff, mypy, unit and broker tests
+test: lint typecheck native-test unit integration ## everything CI runs: ruff, mypy, cargo, unit and broker tests
 
-replay-example: $(STAMP) ## replay the example event file to stdout
+replay-example: $(STAMP) $(NATIVE_STAMP) ## replay the example event file to stdout
 	$(BIN)/credit-service replay examples/events.jsonl
 
-bench: $(STAMP) ## engine benchmark: 100k accounts, 1M events, one core
+bench: $(STAMP) $(NATIVE_STAMP) ## engine benchmark: 100k accounts, 1M events, one core
 	$(BIN)/python -m bench.replay_bench
 
-bench-stages: $(STAMP) ## µs per event of each stage of the service's processing core, no broker
+bench-stages: $(STAMP) $(NATIVE_STAMP) ## µs per event of each stage of the service's processing core, no broker
 	$(BIN)/python -m bench.hop_costs
 
-bench-kafka: $(STAMP) kafka-fetch ## service benchmark on the local broker
+bench-kafka: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## service benchmark on the local broker
 	$(KAFKA) start && trap '$(KAFKA) stop' EXIT && \
 	KAFKA_BOOTSTRAP_SERVERS=$$($(KAFKA) address) $(BIN)/python -m bench.kafka_bench
 
-demo: $(STAMP) kafka-fetch ## local broker + service + generated stream with a live summary
+demo: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## local broker + service + generated stream with a live summary
 	$(BIN)/python -m service.demo
 
 kafka-fetch: ## fetch the pinned Kafka jars with Maven

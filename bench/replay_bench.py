@@ -18,6 +18,8 @@ import argparse
 import gc
 import json
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -50,7 +52,7 @@ def events_file(config: LoadConfig) -> Path:
     return path
 
 
-def run(path: Path, accounts: int) -> dict[str, float]:
+def run_python(path: Path, accounts: int) -> dict[str, float]:
     tune_garbage_collector()  # as ``credit-service replay`` and ``run`` do
     gc.collect()
     baseline = rss_bytes()
@@ -86,6 +88,52 @@ def run(path: Path, accounts: int) -> dict[str, float]:
     }  # fmt: skip
 
 
+_DECISIONS = (b'"event_type":"order_approved"', b'"event_type":"order_held"')
+
+
+def run_native(path: Path, accounts: int) -> dict[str, float]:
+    """The same replay through ``credit_native.NativeEngine``: its ``handle_json`` reads the
+    line, decides and writes the output lines, so its engine time includes reading and
+    writing (the Python engine's does not)."""
+    import credit_native
+
+    from service.native import native_replay_lines
+
+    gc.collect()
+    baseline = rss_bytes()
+    engine = credit_native.NativeEngine()
+    decisions = events = 0
+    engine_seconds = 0.0
+    clock = time.perf_counter
+    handle = engine.handle_json
+    started = clock()
+    with path.open("rb") as lines:
+        for line in lines:
+            before = clock()
+            outputs = handle(line)
+            engine_seconds += clock() - before
+            if outputs is None:  # not canonical: the replay's path through pydantic
+                outputs = b"".join(
+                    item for item in native_replay_lines([line], engine)
+                    if isinstance(item, bytes)
+                )  # fmt: skip
+            events += 1
+            if b'"order_created"' in line:
+                decisions += sum(outputs.count(kind) for kind in _DECISIONS)
+    wall = clock() - started
+    gc.collect()
+    grown = rss_bytes() - baseline
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {
+        "events": events, "decisions": decisions, "engine_seconds": engine_seconds,
+        "wall_seconds": wall, "engine_decisions_per_s": decisions / engine_seconds,
+        "e2e_decisions_per_s": decisions / wall, "e2e_events_per_s": events / wall,
+        "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
+        "peak_bytes_per_account": (peak - baseline) / accounts,
+        "books": engine.account_count(), "held": float("nan"),
+    }  # fmt: skip
+
+
 def load_arguments(parser: argparse.ArgumentParser, accounts: int, groups: int,
                    events: int) -> None:  # fmt: skip
     """The load's shape on the command line, with the defaults given."""
@@ -100,23 +148,51 @@ def load_config(args: argparse.Namespace) -> LoadConfig:
                       events=args.events)  # fmt: skip
 
 
+_ROWS = (
+    ("events replayed", "events", "{:,.0f}"),
+    ("order decisions", "decisions", "{:,.0f}"),
+    ("  held at the end", "held", "{:,.0f}"),
+    ("engine time (s)", "engine_seconds", "{:.2f}"),
+    ("end-to-end time (s)", "wall_seconds", "{:.2f}"),
+    ("decisions/s (engine)", "engine_decisions_per_s", "{:,.0f}"),
+    ("decisions/s (end to end)", "e2e_decisions_per_s", "{:,.0f}"),
+    ("events/s (end to end)", "e2e_events_per_s", "{:,.0f}"),
+    ("resident bytes per account", "bytes_per_account", "{:,.0f}"),
+    ("peak bytes per account", "peak_bytes_per_account", "{:,.0f}"),
+    ("peak RSS (MiB)", "peak_rss", "{:,.0f}"),
+)
+ENGINES = ("python", "native")
+
+
+def _measured(engine: str, args: argparse.Namespace) -> dict[str, float]:
+    """One engine's figures, from a process of its own (so that memory is its own)."""
+    command = [sys.executable, "-m", "bench.replay_bench", "--engine", engine, "--json",
+               "--accounts", str(args.accounts), "--groups", str(args.groups),
+               "--events", str(args.events), "--seed", str(args.seed)]  # fmt: skip
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    figures: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     load_arguments(parser, 100_000, 2_000, 1_000_000)
+    parser.add_argument("--engine", choices=(*ENGINES, "both"), default="both")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    config = load_config(args)
-    figures = run(events_file(config), args.accounts)
-    print(f"events replayed            {figures['events']:>12,.0f}")
-    print(f"order decisions            {figures['decisions']:>12,.0f}")
-    print(f"  held at the end          {figures['held']:>12,.0f}")
-    print(f"engine time                {figures['engine_seconds']:>12.2f} s")
-    print(f"end-to-end time            {figures['wall_seconds']:>12.2f} s")
-    print(f"decisions/s (engine)       {figures['engine_decisions_per_s']:>12,.0f}")
-    print(f"decisions/s (end to end)   {figures['e2e_decisions_per_s']:>12,.0f}")
-    print(f"events/s (end to end)      {figures['e2e_events_per_s']:>12,.0f}")
-    print(f"resident bytes per account {figures['bytes_per_account']:>12,.0f}")
-    print(f"peak bytes per account     {figures['peak_bytes_per_account']:>12,.0f}")
-    print(f"peak RSS                   {figures['peak_rss'] / 2**20:>12,.0f} MiB")
+    path = events_file(load_config(args))
+    if args.json:
+        runner = run_python if args.engine == "python" else run_native
+        print(json.dumps(runner(path, args.accounts)))
+        return
+    engines = ENGINES if args.engine == "both" else (args.engine,)
+    figures = {engine: _measured(engine, args) for engine in engines}
+    for figure in figures.values():
+        figure["peak_rss"] /= 2**20
+    print(f"{path.name}, {args.accounts:,} accounts; each engine in a process of its own")
+    print(f"{'':28}" + "".join(f"{engine:>14}" for engine in engines))
+    for label, key, form in _ROWS:
+        print(f"{label:28}" + "".join(f"{form.format(figures[e][key]):>14}" for e in engines))
 
 
 if __name__ == "__main__":

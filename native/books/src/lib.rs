@@ -1,1 +1,46 @@
-//! (being written)
+//! Balances: what each account owes (`AccountBook`, `HeldOrder`) and each credit group's
+//! running totals (`GroupTotals`), ported from `service/domain/ledger.py` and
+//! `group_totals.py` with identical behaviour: every return value, and every order that can
+//! reach an output.
+//!
+//! The Python engine packs books into bytes to save memory; here they are plain structures
+//! kept small instead: three balances, exact-sized boxed slices of open orders and invoices
+//! (ids inline when short), an id log of 8-byte digests, and holds boxed (they are rare).
+
+mod book;
+mod group;
+mod hold;
+mod id;
+mod pyset;
+mod seen;
+
+pub use book::{AccountBook, NotOpen, OpenInvoice};
+pub use group::GroupTotals;
+pub use hold::HeldOrder;
+
+use credit_model::Minor;
+
+/// A `Minor` stored 8-byte aligned (an `i128` is 16-byte aligned), so records of an amount
+/// and an id take 40 bytes, not 48. Read and written by value only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, packed(8))]
+pub(crate) struct Wide(pub(crate) Minor);
+
+impl Wide {
+    pub(crate) fn get(self) -> Minor {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(std::mem::align_of::<Wide>(), 8);
+        assert_eq!(std::mem::size_of::<Wide>(), 16);
+        assert_eq!(std::mem::size_of::<seen::Seen>(), 16);
+        assert_eq!(std::mem::size_of::<AccountBook>(), 112);
+    }
+}

@@ -1,0 +1,458 @@
+//! The credit engine: one typed input event in, the output events it causes out
+//! (`service/domain/engine.py::CreditEngine`, the reference this must equal output for output).
+//!
+//! Deterministic: business time comes from the event, never the clock. Outputs of one input
+//! come as its decision first, then its notifications. An `Err` is the Python engine's
+//! `InvalidEventError`: the event is bad input, and what it changed before failing stays
+//! changed, exactly as in Python (a reference event's id is marked applied first, a book may
+//! have been opened).
+
+use std::collections::HashMap;
+
+use credit_books::{AccountBook, GroupTotals, HeldOrder};
+use credit_model::{
+    to_decimal, to_minor, Ccy, CustomerProfile, Day, Dec, DecisionFigures,
+    ExchangeRateSet, HoldDecision, HoldReason, Instant, InputEvent, InvoicePosted, Minor,
+    OrderApproved, OrderCancelled, OrderCreated, OrderHeld, OrderRejected, OutputEvent,
+    PaymentPosted, PaymentType, Rates, CompanyUpserted, WarehouseUpserted,
+};
+use credit_policy::{decide_order, hold_notifications, managers, review_due, Decision, OrderFacts};
+
+use crate::digest::id_digest;
+use crate::reference::{AccountKey, Reference};
+
+/// What one input caused: outputs to publish and, when nothing was done, why not.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub outputs: Vec<OutputEvent>,
+    pub ignored: Option<String>,
+}
+
+impl Outcome {
+    fn ignored(why: String) -> Outcome {
+        Outcome { outputs: Vec::new(), ignored: Some(why) }
+    }
+}
+
+/// Balances of every account and credit group, and the rules that decide orders.
+#[derive(Default)]
+pub struct Engine {
+    pub reference: Reference,
+    pub books: HashMap<AccountKey, AccountBook>,
+    pub group_totals: HashMap<String, GroupTotals>,
+}
+
+/// The account as the policy's `(company_id, customer_id)` pair of strs.
+pub(crate) fn pair(account: &AccountKey) -> (&str, &str) {
+    (&account.0, &account.1)
+}
+
+fn account_of(company_id: &str, customer_id: &str) -> AccountKey {
+    (company_id.to_owned(), customer_id.to_owned())
+}
+
+/// Carry a change of a book's balances (and of its open invoices by due date) into its
+/// group's totals (`CreditEngine._track_in`).
+fn track_in(
+    totals: &mut HashMap<String, GroupTotals>, group_id: Option<&str>, company_id: &str,
+    book: &AccountBook, before: (Minor, Minor), dues: &[(Day, Minor)],
+) {
+    let Some(group_id) = group_id else { return };
+    let group = totals.entry(group_id.to_owned()).or_default();
+    group.add(book.currency(), company_id, book.receivable() - before.0,
+              book.open_order_total() - before.1);
+    if !dues.is_empty() {
+        group.add_dues(book.currency(), dues);
+    }
+}
+
+fn figures(
+    book: &AccountBook, before: Minor, include_open: bool, decision: Option<&Decision>,
+) -> DecisionFigures {
+    match decision.and_then(|decision| decision.binding()) {
+        None => {
+            let ccy = book.currency();
+            DecisionFigures {
+                exposure_before: to_decimal(before, ccy),
+                exposure_after: to_decimal(book.exposure(include_open), ccy),
+                currency: ccy,
+                limit: None,
+                available: None,
+            }
+        }
+        Some(binding) => {
+            let ccy = binding.currency;
+            DecisionFigures {
+                exposure_before: to_decimal(binding.exposure, ccy),
+                exposure_after: to_decimal(binding.exposure + binding.order, ccy),
+                currency: ccy,
+                limit: Some(to_decimal(binding.limit, ccy)),
+                available: Some(to_decimal(binding.limit - binding.exposure, ccy)),
+            }
+        }
+    }
+}
+
+/// REVIEW_DUE on the first event of an account on or after its next review date.
+fn review_if_due(
+    input_id: &str, at: Instant, account: &AccountKey, book: &mut AccountBook,
+    profile: Option<&CustomerProfile>, day: Day, outcome: &mut Outcome,
+) {
+    let Some(profile) = profile else { return };
+    let Some(due) = profile.next_review else { return };
+    if book.review_notified() == Some(due) || day < due {
+        return;
+    }
+    book.set_review_notified(Some(due));
+    outcome.outputs.push(OutputEvent::Notification(review_due(input_id, at, pair(account), profile)));
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine { reference: Reference::new(), ..Engine::default() }
+    }
+
+    /// Apply one input event exactly once; a repeat changes nothing.
+    pub fn handle(&mut self, event: &InputEvent) -> Result<Outcome, String> {
+        match event {
+            InputEvent::OrderCreated(e) => self.order_created(e),
+            InputEvent::InvoicePosted(e) => self.invoice_posted(e),
+            InputEvent::PaymentPosted(e) => self.payment_posted(e),
+            InputEvent::OrderCancelled(e) => Ok(self.order_cancelled(e)),
+            InputEvent::HoldReleased(e) => self.hold_released(e),
+            InputEvent::HoldRejected(e) => Ok(self.hold_rejected(e)),
+            InputEvent::CompanyUpserted(e) => self.company_upserted(e),
+            InputEvent::WarehouseUpserted(e) => Ok(self.warehouse_upserted(e)),
+            InputEvent::CustomerUpserted(e) => self.customer_upserted(e),
+            InputEvent::GroupUpserted(e) => self.group_upserted(e),
+            InputEvent::ExchangeRateSet(e) => Ok(self.exchange_rate_set(e)),
+        }
+    }
+
+    /// The account's book, opened in the customer's (else company's, else the event's)
+    /// currency.
+    fn open_book(&mut self, account: &AccountKey, event_currency: Ccy) -> &mut AccountBook {
+        if !self.books.contains_key(account) {
+            let reference = &self.reference;
+            let currency = reference
+                .customer(&account.0, &account.1)
+                .map(|profile| profile.currency)
+                .or_else(|| reference.companies.get(&account.0).map(|company| company.currency))
+                .unwrap_or(event_currency);
+            self.books.insert(account.clone(), AccountBook::new(currency));
+        }
+        self.books.get_mut(account).expect("inserted above")
+    }
+
+    // -- orders --------------------------------------------------------------------------
+    fn order_created(&mut self, event: &OrderCreated) -> Result<Outcome, String> {
+        let account = account_of(&event.company_id, &event.customer_id);
+        self.open_book(&account, event.currency);
+        let digest = id_digest("order", &event.order_id);
+        let Engine { reference, books, group_totals } = self;
+        let book = books.get_mut(&account).expect("opened above");
+        if book.has_seen(digest) {
+            return Ok(Outcome::ignored(format!("order {} already decided", event.order_id)));
+        }
+        let customer = reference.customer(&event.company_id, &event.customer_id);
+        let group = reference.group_of(customer);
+        let warehouse = event
+            .warehouse_id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .and_then(|id| reference.warehouses.get(id))
+            .filter(|warehouse| warehouse.company_id == event.company_id);
+        let company = reference.companies.get(&event.company_id);
+        let amount = to_minor(&event.amount, event.currency)?;
+        let day = event.occurred_at.utc_day();
+        let no_open_orders = &reference.no_open_orders;
+        let counts_no_open = |company_id: &str| no_open_orders.contains(company_id);
+        let totals = group.and_then(|group| group_totals.get(&group.group_id));
+        let include_open = company.map_or(true, |company| company.include_open_orders);
+        let facts = OrderFacts {
+            order: event,
+            amount,
+            instant: event.occurred_at,
+            day,
+            company,
+            warehouse,
+            customer,
+            group,
+            book: &*book,
+            group_totals: totals.map(|totals| totals as &dyn credit_model::GroupView),
+            include_open,
+            counts_no_open_orders: &counts_no_open,
+            rates: &reference.rates as &dyn Rates,
+        };
+        let decision = decide_order(&facts)?;
+        book.mark_seen(digest);
+        let group_id = group.map(|group| group.group_id.clone());
+        let mut outcome = Outcome::default();
+        if decision.held() {
+            let ledger_amount = match event.payment_type {
+                PaymentType::OnAccount => decision.ledger_amount,
+                _ => Some(0),
+            };
+            book.hold(&event.order_id, HeldOrder {
+                event_id: event.event_id.clone(),
+                amount: event.amount,
+                currency: event.currency,
+                ledger_amount,
+                payment_type: event.payment_type,
+                reason_codes: decision.reasons.iter().map(|reason| reason.code).collect(),
+                credit_manager: customer.and_then(|customer| customer.credit_manager.clone()),
+                entered_by: event.entered_by.clone(),
+                warehouse_id: event.warehouse_id.clone(),
+                held_at: event.occurred_at,
+            });
+            outcome.outputs.push(OutputEvent::Held(OrderHeld {
+                event_id: format!("{}:decision", event.event_id),
+                order_id: event.order_id.clone(),
+                company_id: event.company_id.clone(),
+                customer_id: event.customer_id.clone(),
+                group_id,
+                amount: event.amount,
+                currency: event.currency,
+                reasons: decision.reasons.clone(),
+                credit_managers: managers(customer, group),
+                decided_at: event.occurred_at,
+            }));
+            let notices = hold_notifications(
+                &event.event_id, event.occurred_at, pair(&account), &event.order_id, customer, group,
+                event.entered_by.as_deref(), &decision.reasons,
+            );
+            outcome.outputs.extend(notices.into_iter().map(OutputEvent::Notification));
+        } else {
+            let before = book.exposure(include_open);
+            if event.payment_type == PaymentType::OnAccount {
+                if let Some(ledger_amount) = decision.ledger_amount {
+                    let balances = (book.receivable(), book.open_order_total());
+                    book.add_order(&event.order_id, ledger_amount);
+                    track_in(group_totals, group_id.as_deref(), &event.company_id, book,
+                             balances, &[]);
+                }
+            }
+            let figures = figures(book, before, include_open, Some(&decision));
+            outcome.outputs.push(OutputEvent::Approved(OrderApproved {
+                event_id: format!("{}:decision", event.event_id),
+                order_id: event.order_id.clone(),
+                company_id: event.company_id.clone(),
+                customer_id: event.customer_id.clone(),
+                group_id,
+                amount: event.amount,
+                currency: event.currency,
+                reasons: Vec::new(),
+                decided_at: event.occurred_at,
+                figures,
+                released_by: None,
+            }));
+        }
+        let customer = reference.customer(&event.company_id, &event.customer_id);
+        review_if_due(&event.event_id, event.occurred_at, &account, book, customer, day,
+                      &mut outcome);
+        Ok(outcome)
+    }
+
+    fn order_cancelled(&mut self, event: &OrderCancelled) -> Outcome {
+        let account = account_of(&event.company_id, &event.customer_id);
+        let ignored = || Outcome::ignored(format!("cancel of unknown or closed order {}",
+                                                  event.order_id));
+        let Engine { reference, books, group_totals } = self;
+        let Some(book) = books.get_mut(&account) else { return ignored() };
+        let balances = (book.receivable(), book.open_order_total());
+        if book.take_order(&event.order_id).is_some() {
+            let group_id = reference.group_id(&event.company_id, &event.customer_id);
+            track_in(group_totals, group_id.as_deref(), &event.company_id, book, balances, &[]);
+        } else if !book.drop_hold(&event.order_id) {
+            return ignored();
+        }
+        let mut outcome = Outcome::default();
+        let customer = reference.customer(&event.company_id, &event.customer_id);
+        review_if_due(&event.event_id, event.occurred_at, &account, book, customer,
+                      event.occurred_at.utc_day(), &mut outcome);
+        outcome
+    }
+
+    fn hold_released(&mut self, event: &HoldDecision) -> Result<Outcome, String> {
+        let account = account_of(&event.company_id, &event.customer_id);
+        let Engine { reference, books, group_totals } = self;
+        let held = books.get(&account).and_then(|book| book.held(&event.order_id));
+        let (Some(book), Some(held)) = (books.get_mut(&account), held) else {
+            return Ok(Outcome::ignored(format!("release of unknown or not held order {}",
+                                               event.order_id)));
+        };
+        let on_account = held.payment_type == PaymentType::OnAccount;
+        let mut amount = held.ledger_amount;
+        if on_account && amount.is_none() {
+            amount = Some(ledger_amount(reference, &held.amount, held.currency, book.currency(),
+                                        event.occurred_at)?);
+        }
+        book.drop_hold(&event.order_id);
+        let include_open = reference.include_open_orders(&event.company_id);
+        let before = book.exposure(include_open);
+        let group_id = reference.group_id(&event.company_id, &event.customer_id);
+        if let (true, Some(amount)) = (on_account, amount) {
+            let balances = (book.receivable(), book.open_order_total());
+            book.add_order(&event.order_id, amount);
+            track_in(group_totals, group_id.as_deref(), &event.company_id, book, balances, &[]);
+        }
+        let reason = HoldReason::plain("MANUAL_RELEASE", format!("released by {}",
+                                                                  event.decided_by));
+        let mut outcome = Outcome::default();
+        outcome.outputs.push(OutputEvent::Approved(OrderApproved {
+            event_id: format!("{}:decision", event.event_id),
+            order_id: event.order_id.clone(),
+            company_id: event.company_id.clone(),
+            customer_id: event.customer_id.clone(),
+            group_id,
+            amount: held.amount,
+            currency: held.currency,
+            reasons: vec![reason],
+            decided_at: event.occurred_at,
+            figures: figures(book, before, include_open, None),
+            released_by: Some(event.decided_by.clone()),
+        }));
+        let customer = reference.customer(&event.company_id, &event.customer_id);
+        review_if_due(&event.event_id, event.occurred_at, &account, book, customer,
+                      event.occurred_at.utc_day(), &mut outcome);
+        Ok(outcome)
+    }
+
+    fn hold_rejected(&mut self, event: &HoldDecision) -> Outcome {
+        let account = account_of(&event.company_id, &event.customer_id);
+        let Engine { reference, books, .. } = self;
+        let Some(book) = books.get_mut(&account).filter(|book| book.held(&event.order_id).is_some())
+        else {
+            return Outcome::ignored(format!("reject of unknown or not held order {}",
+                                            event.order_id));
+        };
+        book.drop_hold(&event.order_id);
+        let mut outcome = Outcome::default();
+        outcome.outputs.push(OutputEvent::Rejected(OrderRejected {
+            event_id: format!("{}:decision", event.event_id),
+            order_id: event.order_id.clone(),
+            company_id: event.company_id.clone(),
+            customer_id: event.customer_id.clone(),
+            decided_by: event.decided_by.clone(),
+            decided_at: event.occurred_at,
+        }));
+        let customer = reference.customer(&event.company_id, &event.customer_id);
+        review_if_due(&event.event_id, event.occurred_at, &account, book, customer,
+                      event.occurred_at.utc_day(), &mut outcome);
+        outcome
+    }
+
+    // -- receivables ---------------------------------------------------------------------
+    fn invoice_posted(&mut self, event: &InvoicePosted) -> Result<Outcome, String> {
+        let receivable = Receivable {
+            company_id: &event.company_id, customer_id: &event.customer_id,
+            event_id: &event.event_id, occurred_at: event.occurred_at, amount: &event.amount,
+            currency: event.currency, kind: "invoice", business_id: &event.invoice_id,
+        };
+        self.post_receivable(receivable, |book, amount| {
+            if let Some(order_id) = &event.order_id {
+                book.reduce_order(order_id, amount); // the order becomes a receivable
+            }
+            book.post_invoice(&event.invoice_id, amount, event.invoice_date, event.due_date)
+        })
+    }
+
+    fn payment_posted(&mut self, event: &PaymentPosted) -> Result<Outcome, String> {
+        let receivable = Receivable {
+            company_id: &event.company_id, customer_id: &event.customer_id,
+            event_id: &event.event_id, occurred_at: event.occurred_at, amount: &event.amount,
+            currency: event.currency, kind: "payment", business_id: &event.payment_id,
+        };
+        let named: &[String] = event.invoice_ids.as_deref().unwrap_or(&[]);
+        self.post_receivable(receivable, |book, amount| book.post_payment(amount, named))
+    }
+
+    /// Once per business id: the amount in the book's currency, posted, group updated.
+    fn post_receivable(
+        &mut self, event: Receivable<'_>,
+        post: impl FnOnce(&mut AccountBook, Minor) -> Vec<(Day, Minor)>,
+    ) -> Result<Outcome, String> {
+        let account = account_of(event.company_id, event.customer_id);
+        self.open_book(&account, event.currency);
+        let Engine { reference, books, group_totals } = self;
+        let book = books.get_mut(&account).expect("opened above");
+        let digest = id_digest(event.kind, event.business_id);
+        if book.has_seen(digest) {
+            return Ok(Outcome::ignored(format!("{} {} already posted", event.kind,
+                                               event.business_id)));
+        }
+        let amount = ledger_amount(reference, event.amount, event.currency, book.currency(),
+                                   event.occurred_at)?;
+        book.mark_seen(digest);
+        let profile = reference.customer(event.company_id, event.customer_id);
+        let group_id = reference.group_of(profile).map(|group| group.group_id.as_str());
+        let balances = (book.receivable(), book.open_order_total());
+        let dues = post(book, amount);
+        track_in(group_totals, group_id, event.company_id, book, balances, &dues);
+        let mut outcome = Outcome::default();
+        review_if_due(event.event_id, event.occurred_at, &account, book, profile,
+                      event.occurred_at.utc_day(), &mut outcome);
+        Ok(outcome)
+    }
+
+    // -- reference data ------------------------------------------------------------------
+    fn company_upserted(&mut self, event: &CompanyUpserted) -> Result<Outcome, String> {
+        if !self.reference.first_delivery(&event.event_id) {
+            return Ok(Outcome::ignored("company record already applied".into()));
+        }
+        Ok(if self.reference.put_company(event)? {
+            Outcome::default()
+        } else {
+            Outcome::ignored("older than the company record held".into())
+        })
+    }
+
+    fn warehouse_upserted(&mut self, event: &WarehouseUpserted) -> Outcome {
+        if !self.reference.first_delivery(&event.event_id) {
+            return Outcome::ignored("warehouse record already applied".into());
+        }
+        if self.reference.put_warehouse(event) {
+            Outcome::default()
+        } else {
+            Outcome::ignored("older than the warehouse record held".into())
+        }
+    }
+
+    fn exchange_rate_set(&mut self, event: &ExchangeRateSet) -> Outcome {
+        if !self.reference.first_delivery(&event.event_id) {
+            return Outcome::ignored("exchange rate already applied".into());
+        }
+        let applied = self.reference.rates.set_rate(
+            event.from_currency, event.to_currency, &event.rate, event.valid_from,
+            event.occurred_at,
+        );
+        if applied {
+            Outcome::default()
+        } else {
+            Outcome::ignored("older than the rate record held".into())
+        }
+    }
+}
+
+/// The fields a posting of a receivable (invoice or payment) reads.
+struct Receivable<'a> {
+    company_id: &'a str,
+    customer_id: &'a str,
+    event_id: &'a str,
+    occurred_at: Instant,
+    amount: &'a Dec,
+    currency: Ccy,
+    kind: &'static str,
+    business_id: &'a str,
+}
+
+/// An event's amount in minor units of the book's currency, at the event's time.
+fn ledger_amount(
+    reference: &Reference, amount: &Dec, currency: Ccy, book_currency: Ccy, at: Instant,
+) -> Result<Minor, String> {
+    let minor = to_minor(amount, currency)?;
+    reference.rates.convert(minor, currency, book_currency, at).ok_or_else(|| {
+        format!("no exchange rate {currency}->{book_currency} at {}",
+                credit_model::format::isoformat(&at))
+    })
+}
