@@ -5,8 +5,12 @@ currencies, then 1M transaction events (orders, invoices, payments, cancellation
 The events are written once to ``bench/out/`` as JSON lines and then streamed through the
 same path as ``credit-service replay``.
 
+Both engines run, each in a process of its own, and are printed side by side: the Python one
+(``CreditEngine``) and the native one (``credit_native.NativeEngine``, ``--engine native``).
+
 Printed figures:
-- order decisions per second of engine time (``CreditEngine.handle`` only, inputs parsed);
+- order decisions per second of engine time (``CreditEngine.handle`` only, inputs parsed; for
+  the native engine ``handle_json``, which also reads the line and writes the outputs);
 - order decisions per second end to end (read + validate + decide + serialise output);
 - resident memory per account: RSS growth over the run divided by the number of accounts, at the
   end (after a garbage collection) and at its peak (``ru_maxrss`` minus the RSS before the run).

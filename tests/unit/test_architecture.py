@@ -33,3 +33,30 @@ def test_the_domain_never_reads_the_clock() -> None:
     clock = re.compile(r"\.now\(|\.today\(|time\.time\(|monotonic\(|utcnow\(")
     offenders = [p.name for p in DOMAIN.glob("*.py") if clock.search(p.read_text())]
     assert offenders == []
+
+
+NATIVE = DOMAIN.parents[1] / "native"
+# what would let the native engine reach outside: files, sockets, processes, the clock
+NATIVE_FORBIDDEN = re.compile(r"std::(fs|net|process|time|env)\b|SystemTime|Instant::now")
+
+
+def test_the_native_engine_does_no_io_and_never_reads_the_clock() -> None:
+    """The Rust crates' code (their tests may read case files) reaches no file, socket,
+    process, environment or clock; only ``engine/src/lib.rs`` touches Python."""
+    sources = [
+        path
+        for path in NATIVE.glob("*/src/**/*.rs")
+        if "tests" not in path.relative_to(NATIVE).parts[2:]
+    ]
+    offenders = [str(path) for path in sources if NATIVE_FORBIDDEN.search(_code(path))]
+    assert offenders == []
+    python_edge = [p for p in sources if "pyo3" in p.read_text()]
+    assert [p.relative_to(NATIVE).as_posix() for p in python_edge] == ["engine/src/lib.rs"]
+    assert len(sources) >= 20
+
+
+def _code(path: Path) -> str:
+    """The source without its ``#[cfg(test)]`` module (test code may read case files)."""
+    text = path.read_text()
+    cut = text.find("#[cfg(test)]")
+    return text if cut == -1 else text[:cut]
