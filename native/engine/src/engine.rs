@@ -9,8 +9,10 @@
 
 use std::collections::HashMap;
 
+use compact_str::format_compact;
+
 use credit_books::{AccountBook, GroupTotals, HeldOrder};
-use credit_model::{
+use credit_model::{Id,
     to_decimal, to_minor, Ccy, CustomerProfile, Day, Dec, DecisionFigures,
     ExchangeRateSet, HoldDecision, HoldReason, Instant, InputEvent, InvoicePosted, Minor,
     OrderApproved, OrderCancelled, OrderCreated, OrderHeld, OrderRejected, OutputEvent,
@@ -39,7 +41,7 @@ impl Outcome {
 pub struct Engine {
     pub reference: Reference,
     pub books: HashMap<AccountKey, AccountBook>,
-    pub group_totals: HashMap<String, GroupTotals>,
+    pub group_totals: HashMap<Id, GroupTotals>,
 }
 
 /// The account as the policy's `(company_id, customer_id)` pair of strs.
@@ -48,17 +50,17 @@ pub(crate) fn pair(account: &AccountKey) -> (&str, &str) {
 }
 
 fn account_of(company_id: &str, customer_id: &str) -> AccountKey {
-    (company_id.to_owned(), customer_id.to_owned())
+    (company_id.into(), customer_id.into())
 }
 
 /// Carry a change of a book's balances (and of its open invoices by due date) into its
 /// group's totals (`CreditEngine._track_in`).
 fn track_in(
-    totals: &mut HashMap<String, GroupTotals>, group_id: Option<&str>, company_id: &str,
+    totals: &mut HashMap<Id, GroupTotals>, group_id: Option<&str>, company_id: &str,
     book: &AccountBook, before: (Minor, Minor), dues: &[(Day, Minor)],
 ) {
     let Some(group_id) = group_id else { return };
-    let group = totals.entry(group_id.to_owned()).or_default();
+    let group = totals.entry(group_id.into()).or_default();
     group.add(book.currency(), company_id, book.receivable() - before.0,
               book.open_order_total() - before.1);
     if !dues.is_empty() {
@@ -155,6 +157,7 @@ impl Engine {
             return Ok(Outcome::ignored(format!("order {} already decided", event.order_id)));
         }
         let customer = reference.customer(&event.company_id, &event.customer_id);
+        let customer = customer.as_ref();
         let group = reference.group_of(customer);
         let warehouse = event
             .warehouse_id
@@ -194,19 +197,20 @@ impl Engine {
                 _ => Some(0),
             };
             book.hold(&event.order_id, HeldOrder {
-                event_id: event.event_id.clone(),
+                event_id: event.event_id.to_string(),
                 amount: event.amount,
                 currency: event.currency,
                 ledger_amount,
                 payment_type: event.payment_type,
                 reason_codes: decision.reasons.iter().map(|reason| reason.code).collect(),
-                credit_manager: customer.and_then(|customer| customer.credit_manager.clone()),
-                entered_by: event.entered_by.clone(),
-                warehouse_id: event.warehouse_id.clone(),
+                credit_manager: customer.and_then(|customer| customer.credit_manager.as_ref())
+                    .map(ToString::to_string),
+                entered_by: event.entered_by.as_ref().map(ToString::to_string),
+                warehouse_id: event.warehouse_id.as_ref().map(ToString::to_string),
                 held_at: event.occurred_at,
             });
             outcome.outputs.push(OutputEvent::Held(OrderHeld {
-                event_id: format!("{}:decision", event.event_id),
+                event_id: format_compact!("{}:decision", event.event_id),
                 order_id: event.order_id.clone(),
                 company_id: event.company_id.clone(),
                 customer_id: event.customer_id.clone(),
@@ -234,7 +238,7 @@ impl Engine {
             }
             let figures = figures(book, before, include_open, Some(&decision));
             outcome.outputs.push(OutputEvent::Approved(OrderApproved {
-                event_id: format!("{}:decision", event.event_id),
+                event_id: format_compact!("{}:decision", event.event_id),
                 order_id: event.order_id.clone(),
                 company_id: event.company_id.clone(),
                 customer_id: event.customer_id.clone(),
@@ -248,6 +252,7 @@ impl Engine {
             }));
         }
         let customer = reference.customer(&event.company_id, &event.customer_id);
+        let customer = customer.as_ref();
         review_if_due(&event.event_id, event.occurred_at, &account, book, customer, day,
                       &mut outcome);
         Ok(outcome)
@@ -268,6 +273,7 @@ impl Engine {
         }
         let mut outcome = Outcome::default();
         let customer = reference.customer(&event.company_id, &event.customer_id);
+        let customer = customer.as_ref();
         review_if_due(&event.event_id, event.occurred_at, &account, book, customer,
                       event.occurred_at.utc_day(), &mut outcome);
         outcome
@@ -296,11 +302,10 @@ impl Engine {
             book.add_order(&event.order_id, amount);
             track_in(group_totals, group_id.as_deref(), &event.company_id, book, balances, &[]);
         }
-        let reason = HoldReason::plain("MANUAL_RELEASE", format!("released by {}",
-                                                                  event.decided_by));
+        let reason = HoldReason::plain("MANUAL_RELEASE", format!("released by {}", event.decided_by));
         let mut outcome = Outcome::default();
         outcome.outputs.push(OutputEvent::Approved(OrderApproved {
-            event_id: format!("{}:decision", event.event_id),
+            event_id: format_compact!("{}:decision", event.event_id),
             order_id: event.order_id.clone(),
             company_id: event.company_id.clone(),
             customer_id: event.customer_id.clone(),
@@ -313,6 +318,7 @@ impl Engine {
             released_by: Some(event.decided_by.clone()),
         }));
         let customer = reference.customer(&event.company_id, &event.customer_id);
+        let customer = customer.as_ref();
         review_if_due(&event.event_id, event.occurred_at, &account, book, customer,
                       event.occurred_at.utc_day(), &mut outcome);
         Ok(outcome)
@@ -329,7 +335,7 @@ impl Engine {
         book.drop_hold(&event.order_id);
         let mut outcome = Outcome::default();
         outcome.outputs.push(OutputEvent::Rejected(OrderRejected {
-            event_id: format!("{}:decision", event.event_id),
+            event_id: format_compact!("{}:decision", event.event_id),
             order_id: event.order_id.clone(),
             company_id: event.company_id.clone(),
             customer_id: event.customer_id.clone(),
@@ -337,6 +343,7 @@ impl Engine {
             decided_at: event.occurred_at,
         }));
         let customer = reference.customer(&event.company_id, &event.customer_id);
+        let customer = customer.as_ref();
         review_if_due(&event.event_id, event.occurred_at, &account, book, customer,
                       event.occurred_at.utc_day(), &mut outcome);
         outcome
@@ -363,7 +370,7 @@ impl Engine {
             event_id: &event.event_id, occurred_at: event.occurred_at, amount: &event.amount,
             currency: event.currency, kind: "payment", business_id: &event.payment_id,
         };
-        let named: &[String] = event.invoice_ids.as_deref().unwrap_or(&[]);
+        let named: &[Id] = event.invoice_ids.as_deref().unwrap_or(&[]);
         self.post_receivable(receivable, |book, amount| book.post_payment(amount, named))
     }
 
@@ -385,6 +392,7 @@ impl Engine {
                                    event.occurred_at)?;
         book.mark_seen(digest);
         let profile = reference.customer(event.company_id, event.customer_id);
+        let profile = profile.as_ref();
         let group_id = reference.group_of(profile).map(|group| group.group_id.as_str());
         let balances = (book.receivable(), book.open_order_total());
         let dues = post(book, amount);

@@ -16,7 +16,7 @@ impl Engine {
     /// Count the account's book out of (`sign` -1) or into (+1) a group's totals.
     fn move_book(&mut self, account: &AccountKey, sign: i32, group_id: Option<&str>) {
         let (Some(book), Some(group_id)) = (self.books.get(account), group_id) else { return };
-        self.group_totals.entry(group_id.to_owned()).or_default().add_book(book, &account.0, sign);
+        self.group_totals.entry(group_id.into()).or_default().add_book(book, &account.0, sign);
     }
 
     /// The member joined its group: its limit expires with the group's; the same customer
@@ -26,13 +26,7 @@ impl Engine {
         let reference = &mut self.reference;
         let Some(group_id) = reference.group_id(&account.0, &account.1) else { return vec![] };
         let expires = reference.groups[&group_id].expires;
-        if let Some(profile) = reference
-            .customers
-            .get_mut(&account.0)
-            .and_then(|by_company| by_company.get_mut(&account.1))
-        {
-            profile.limit_expires = Some(expires);
-        }
+        reference.set_limit_expires(account, expires);
         let others = reference.same_customer_elsewhere(account, &group_id);
         if others.is_empty() {
             return vec![];
@@ -43,7 +37,7 @@ impl Engine {
             return vec![];
         };
         let others: Vec<(&str, &str)> = others.iter().map(pair).collect();
-        vec![same_account_elsewhere(input_id, at, pair(account), profile, group, &others)]
+        vec![same_account_elsewhere(input_id, at, pair(account), &profile, group, &others)]
     }
 
     pub(crate) fn customer_upserted(&mut self, event: &CustomerUpserted)
@@ -71,6 +65,7 @@ impl Engine {
         }
         let reference = &self.reference;
         let profile = reference.customer(&account.0, &account.1);
+        let profile = profile.as_ref();
         if let (Some(profile), Some(group)) = (profile, reference.group_of(profile)) {
             if group.sales_order_status == Some(SalesOrderStatus::CodOnly) && !profile.cod_terms {
                 let conflict = cod_conflict(&event.event_id, event.occurred_at, pair(&account), profile,
@@ -105,7 +100,7 @@ impl Engine {
             let Some(profile) = reference.customer(&account.0, &account.1) else { continue };
             if group.sales_order_status == Some(SalesOrderStatus::CodOnly) && !profile.cod_terms {
                 conflicts.push(cod_conflict(&event.event_id, event.occurred_at, pair(&account),
-                                            profile, group));
+                                            &profile, group));
             }
         }
         conflicts.extend(joins);

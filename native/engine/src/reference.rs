@@ -5,9 +5,10 @@
 //! equal or newer one replaces the whole record.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use credit_model::{
-    to_minor, CompanySettings, CompanyUpserted, CustomerProfile, CustomerUpserted, Dec,
+    to_minor, Day, Id, Instant, SalesOrderStatus, CompanySettings, CompanyUpserted, CustomerProfile, CustomerUpserted, Dec,
     GroupSettings, GroupUpserted, Minor, Ccy, WarehouseSettings, WarehouseUpserted,
 };
 use credit_money::ExchangeRates;
@@ -15,7 +16,7 @@ use credit_money::ExchangeRates;
 use crate::digest::source_digest;
 
 /// `(company_id, customer_id)`
-pub type AccountKey = (String, String);
+pub type AccountKey = (Id, Id);
 
 fn minor(amount: &Option<Dec>, currency: Ccy) -> Result<Option<Minor>, String> {
     amount.as_ref().map(|amount| to_minor(amount, currency)).transpose()
@@ -87,18 +88,120 @@ pub fn customer_profile(event: &CustomerUpserted) -> Result<CustomerProfile, Str
     })
 }
 
+/// Who deals with a customer, in which currency: few combinations, one shared copy each.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Terms {
+    currency: credit_model::Ccy,
+    credit_manager: Option<Id>,
+    credit_analyst: Option<Id>,
+    cod_terms: bool,
+}
+
+/// A customer's temporary limit, order status, hold period and overdue control: most
+/// customers have none, and share one copy of each combination.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Controls {
+    temporary_limit: Option<Minor>,
+    temporary_from: Option<Day>,
+    temporary_to: Option<Day>,
+    sales_order_status: Option<SalesOrderStatus>,
+    status_date: Option<Day>,
+    hold_period: Option<u8>,
+    allowed_overdue: Option<Minor>,
+    allowed_overdue_days: i64,
+}
+
+/// A customer profile as kept: the account's ids are the keys it is stored under, and its
+/// terms and controls are shared with the customers whose settings are the same (the
+/// Python `CustomerProfile` shares them too). `CustomerProfile` values are made from it when
+/// read.
+#[derive(Clone, Debug)]
+pub struct StoredProfile {
+    pub group_id: Option<Id>,
+    credit_limit: Option<Minor>,
+    limit_expires: Option<Day>,
+    secured: Minor,
+    next_review: Option<Day>,
+    pub as_of: Instant,
+    terms: Rc<Terms>,
+    controls: Rc<Controls>,
+}
+
+impl StoredProfile {
+    pub fn cod_terms(&self) -> bool {
+        self.terms.cod_terms
+    }
+
+    /// The profile of `(company_id, customer_id)`, as the policy reads it.
+    pub fn profile(&self, company_id: &Id, customer_id: &Id) -> CustomerProfile {
+        let (terms, controls) = (&*self.terms, &*self.controls);
+        CustomerProfile {
+            company_id: company_id.clone(),
+            customer_id: customer_id.clone(),
+            group_id: self.group_id.clone(),
+            credit_limit: self.credit_limit,
+            limit_expires: self.limit_expires,
+            secured: self.secured,
+            next_review: self.next_review,
+            as_of: self.as_of,
+            currency: terms.currency,
+            credit_manager: terms.credit_manager.clone(),
+            credit_analyst: terms.credit_analyst.clone(),
+            cod_terms: terms.cod_terms,
+            temporary_limit: controls.temporary_limit,
+            temporary_from: controls.temporary_from,
+            temporary_to: controls.temporary_to,
+            sales_order_status: controls.sales_order_status,
+            status_date: controls.status_date,
+            hold_period: controls.hold_period,
+            allowed_overdue: controls.allowed_overdue,
+            allowed_overdue_days: controls.allowed_overdue_days,
+        }
+    }
+}
+
+/// One shared copy of each value (bounded: past the limit the pool starts again, as Python's).
+#[derive(Debug)]
+struct Pool<T: Eq + std::hash::Hash> {
+    shared: HashMap<Rc<T>, ()>,
+}
+
+impl<T: Eq + std::hash::Hash> Default for Pool<T> {
+    fn default() -> Self {
+        Pool { shared: HashMap::new() }
+    }
+}
+
+impl<T: Eq + std::hash::Hash> Pool<T> {
+    const LIMIT: usize = 1 << 15;
+
+    fn share(&mut self, value: T) -> Rc<T> {
+        if let Some((found, ())) = self.shared.get_key_value(&value) {
+            return found.clone();
+        }
+        if self.shared.len() >= Self::LIMIT {
+            self.shared.clear();
+        }
+        let shared = Rc::new(value);
+        self.shared.insert(shared.clone(), ());
+        shared
+    }
+}
+
 /// Every reference record, plus the group membership index. `members_by_group` lists every
 /// account that names a group, known or not yet known, so that a group arriving after its
 /// members picks them up.
 #[derive(Default)]
 pub struct Reference {
-    pub companies: HashMap<String, CompanySettings>,
+    pub companies: HashMap<Id, CompanySettings>,
     /// the companies whose exposure leaves open orders out (`include_open_orders` false)
-    pub no_open_orders: HashSet<String>,
-    pub warehouses: HashMap<String, WarehouseSettings>,
-    pub customers: HashMap<String, HashMap<String, CustomerProfile>>,
-    pub groups: HashMap<String, GroupSettings>,
-    pub members_by_group: HashMap<String, BTreeSet<AccountKey>>,
+    pub no_open_orders: HashSet<Id>,
+    pub warehouses: HashMap<Id, WarehouseSettings>,
+    pub customers: HashMap<Id, HashMap<Id, StoredProfile>>,
+    terms: Pool<Terms>,
+    controls: Pool<Controls>,
+    pub groups: HashMap<Id, GroupSettings>,
+    pub members_by_group: HashMap<Id, BTreeSet<AccountKey>>,
     pub rates: ExchangeRates,
     applied: HashSet<u64>,
 }
@@ -113,18 +216,40 @@ impl Reference {
         self.applied.insert(source_digest(event_id))
     }
 
-    pub fn customer(&self, company_id: &str, customer_id: &str) -> Option<&CustomerProfile> {
+    /// The account's profile, as the policy reads it.
+    pub fn customer(&self, company_id: &str, customer_id: &str) -> Option<CustomerProfile> {
+        let by_company = self.customers.get_key_value(company_id)?;
+        let (customer_key, stored) = by_company.1.get_key_value(customer_id)?;
+        Some(stored.profile(by_company.0, customer_key))
+    }
+
+    /// The account's profile as kept.
+    pub fn stored_customer(&self, company_id: &str, customer_id: &str) -> Option<&StoredProfile> {
         self.customers.get(company_id).and_then(|by_company| by_company.get(customer_id))
+    }
+
+    /// Set the credit-limit expiry of a profile held (a member joining its group).
+    pub fn set_limit_expires(&mut self, account: &AccountKey, expires: Day) {
+        let stored = self.customers.get_mut(&account.0).and_then(|by| by.get_mut(&account.1));
+        if let Some(stored) = stored {
+            stored.limit_expires = Some(expires);
+        }
     }
 
     /// The known group an account belongs to; a group not yet upserted is no group.
     pub fn group_of(&self, profile: Option<&CustomerProfile>) -> Option<&GroupSettings> {
-        profile.and_then(|profile| profile.group_id.as_ref()).and_then(|id| self.groups.get(id))
+        self.known_group(profile.and_then(|profile| profile.group_id.as_ref()))
+    }
+
+    fn known_group(&self, group_id: Option<&Id>) -> Option<&GroupSettings> {
+        group_id.and_then(|id| self.groups.get(id))
     }
 
     /// The known group id of the account, if it is a member of one.
-    pub fn group_id(&self, company_id: &str, customer_id: &str) -> Option<String> {
-        self.group_of(self.customer(company_id, customer_id)).map(|group| group.group_id.clone())
+    pub fn group_id(&self, company_id: &str, customer_id: &str) -> Option<Id> {
+        let stored = self.stored_customer(company_id, customer_id);
+        let group = self.known_group(stored.and_then(|stored| stored.group_id.as_ref()));
+        group.map(|group| group.group_id.clone())
     }
 
     pub fn include_open_orders(&self, company_id: &str) -> bool {
@@ -179,8 +304,9 @@ impl Reference {
     pub fn put_customer(&mut self, profile: CustomerProfile) {
         let account = (profile.company_id.clone(), profile.customer_id.clone());
         let new_group = profile.group_id.clone();
+        let stored = self.stored(profile);
         let by_company = self.customers.entry(account.0.clone()).or_default();
-        let previous = by_company.insert(account.1.clone(), profile);
+        let previous = by_company.insert(account.1.clone(), stored);
         let old_group = previous.and_then(|previous| previous.group_id);
         if old_group != new_group {
             if let Some(old) = old_group {
@@ -191,6 +317,35 @@ impl Reference {
             if let Some(new) = new_group {
                 self.members_by_group.entry(new).or_default().insert(account);
             }
+        }
+    }
+
+    fn stored(&mut self, profile: CustomerProfile) -> StoredProfile {
+        let terms = self.terms.share(Terms {
+            currency: profile.currency,
+            credit_manager: profile.credit_manager,
+            credit_analyst: profile.credit_analyst,
+            cod_terms: profile.cod_terms,
+        });
+        let controls = self.controls.share(Controls {
+            temporary_limit: profile.temporary_limit,
+            temporary_from: profile.temporary_from,
+            temporary_to: profile.temporary_to,
+            sales_order_status: profile.sales_order_status,
+            status_date: profile.status_date,
+            hold_period: profile.hold_period,
+            allowed_overdue: profile.allowed_overdue,
+            allowed_overdue_days: profile.allowed_overdue_days,
+        });
+        StoredProfile {
+            group_id: profile.group_id,
+            credit_limit: profile.credit_limit,
+            limit_expires: profile.limit_expires,
+            secured: profile.secured,
+            next_review: profile.next_review,
+            as_of: profile.as_of,
+            terms,
+            controls,
         }
     }
 
@@ -205,7 +360,7 @@ impl Reference {
     /// Accounts with this customer id in other companies that are outside `group_id`, by
     /// company id.
     pub fn same_customer_elsewhere(&self, account: &AccountKey, group_id: &str) -> Vec<AccountKey> {
-        let mut companies: Vec<&String> = self.customers.keys().collect();
+        let mut companies: Vec<&Id> = self.customers.keys().collect();
         companies.sort();
         let mut found = Vec::new();
         for company in companies {

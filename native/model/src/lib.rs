@@ -9,6 +9,10 @@
 
 pub mod format;
 
+/// Ids and names as the events give them: a string kept inline up to 24 bytes (no heap for
+/// the company, customer, order, group and person ids of real data).
+pub type Id = compact_str::CompactString;
+
 use std::fmt;
 
 /// Integer minor units of one currency (cents, yen, fils).
@@ -159,26 +163,26 @@ pub enum SalesOrderStatus {
 
 #[derive(Clone, Debug)]
 pub struct OrderCreated {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
-    pub customer_id: String,
-    pub order_id: String,
-    pub warehouse_id: Option<String>,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub order_id: Id,
+    pub warehouse_id: Option<Id>,
     pub amount: Dec,
     pub currency: Ccy,
     pub payment_type: PaymentType,
-    pub entered_by: Option<String>,
+    pub entered_by: Option<Id>,
 }
 
 #[derive(Clone, Debug)]
 pub struct InvoicePosted {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
-    pub customer_id: String,
-    pub invoice_id: String,
-    pub order_id: Option<String>,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub invoice_id: Id,
+    pub order_id: Option<Id>,
     pub amount: Dec,
     pub currency: Ccy,
     pub invoice_date: Day,
@@ -187,45 +191,45 @@ pub struct InvoicePosted {
 
 #[derive(Clone, Debug)]
 pub struct PaymentPosted {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
-    pub customer_id: String,
-    pub payment_id: String,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub payment_id: Id,
     pub amount: Dec,
     pub currency: Ccy,
     /// `None` and an empty list both mean "oldest first".
-    pub invoice_ids: Option<Vec<String>>,
+    pub invoice_ids: Option<Vec<Id>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct OrderCancelled {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
-    pub customer_id: String,
-    pub order_id: String,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub order_id: Id,
 }
 
 /// `hold_released` and `hold_rejected` carry the same fields.
 #[derive(Clone, Debug)]
 pub struct HoldDecision {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
-    pub customer_id: String,
-    pub order_id: String,
-    pub decided_by: String,
-    pub note: Option<String>,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub order_id: Id,
+    pub decided_by: Id,
+    pub note: Option<Id>,
 }
 
 pub const DEFAULT_AGING_PERIOD_DAYS: [i64; 4] = [30, 60, 90, 120];
 
 #[derive(Clone, Debug)]
 pub struct CompanyUpserted {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
+    pub company_id: Id,
     pub currency: Ccy,
     pub default_credit_limit: Option<Dec>,
     pub tolerance_pct: Option<Dec>,
@@ -237,23 +241,23 @@ pub struct CompanyUpserted {
 
 #[derive(Clone, Debug)]
 pub struct WarehouseUpserted {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub warehouse_id: String,
-    pub company_id: String,
+    pub warehouse_id: Id,
+    pub company_id: Id,
     pub tolerance_pct: Option<Dec>,
     pub max_order_amount: Option<Dec>,
 }
 
 #[derive(Clone, Debug)]
 pub struct CustomerUpserted {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub company_id: String,
-    pub customer_id: String,
-    pub name: Option<String>,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub name: Option<Id>,
     pub currency: Ccy,
-    pub credit_group_id: Option<String>,
+    pub credit_group_id: Option<Id>,
     pub credit_limit: Option<Dec>,
     pub credit_limit_expires: Option<Day>,
     pub temporary_credit_limit: Option<Dec>,
@@ -261,8 +265,8 @@ pub struct CustomerUpserted {
     pub temporary_limit_to: Option<Day>,
     pub insurance_amount: Option<Dec>,
     pub guarantee_amount: Option<Dec>,
-    pub credit_manager: Option<String>,
-    pub credit_analyst: Option<String>,
+    pub credit_manager: Option<Id>,
+    pub credit_analyst: Option<Id>,
     pub cod_terms: bool,
     pub sales_order_status: Option<SalesOrderStatus>,
     pub sales_order_status_date: Option<Day>,
@@ -274,15 +278,15 @@ pub struct CustomerUpserted {
 
 #[derive(Clone, Debug)]
 pub struct GroupUpserted {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
-    pub group_id: String,
-    pub description: Option<String>,
+    pub group_id: Id,
+    pub description: Option<Id>,
     pub currency: Ccy,
     pub credit_limit: Option<Dec>,
     pub credit_limit_expires: Day,
     pub limit_mode: LimitMode,
-    pub credit_manager: Option<String>,
+    pub credit_manager: Option<Id>,
     pub sales_order_status: Option<SalesOrderStatus>,
     pub sales_order_status_date: Option<Day>,
     pub hold_period: Option<u8>,
@@ -292,7 +296,7 @@ pub struct GroupUpserted {
 
 #[derive(Clone, Debug)]
 pub struct ExchangeRateSet {
-    pub event_id: String,
+    pub event_id: Id,
     pub occurred_at: Instant,
     pub from_currency: Ccy,
     pub to_currency: Ccy,
@@ -332,7 +336,7 @@ pub struct CompanySettings {
 
 #[derive(Clone, Debug)]
 pub struct WarehouseSettings {
-    pub company_id: String,
+    pub company_id: Id,
     pub tolerance_pct: Option<Dec>,
     /// As the event gave it (converted to the company's minor units when an order is checked).
     pub max_order_amount: Option<Dec>,
@@ -341,27 +345,27 @@ pub struct WarehouseSettings {
 
 #[derive(Clone, Debug)]
 pub struct GroupSettings {
-    pub group_id: String,
+    pub group_id: Id,
     pub currency: Ccy,
     pub credit_limit: Option<Minor>,
     pub expires: Day,
     pub limit_mode: LimitMode,
-    pub credit_manager: Option<String>,
+    pub credit_manager: Option<Id>,
     pub sales_order_status: Option<SalesOrderStatus>,
     pub status_date: Option<Day>,
     pub hold_period: Option<u8>,
     pub allowed_overdue: Option<Minor>,
     pub allowed_overdue_days: i64,
-    pub description: Option<String>,
+    pub description: Option<Id>,
     pub as_of: Instant,
 }
 
 /// What the credit check needs of a customer account, in the customer's currency.
 #[derive(Clone, Debug)]
 pub struct CustomerProfile {
-    pub company_id: String,
-    pub customer_id: String,
-    pub group_id: Option<String>,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub group_id: Option<Id>,
     pub credit_limit: Option<Minor>,
     pub limit_expires: Option<Day>,
     /// insurance + guarantees
@@ -369,8 +373,8 @@ pub struct CustomerProfile {
     pub next_review: Option<Day>,
     pub as_of: Instant,
     pub currency: Ccy,
-    pub credit_manager: Option<String>,
-    pub credit_analyst: Option<String>,
+    pub credit_manager: Option<Id>,
+    pub credit_analyst: Option<Id>,
     pub cod_terms: bool,
     pub temporary_limit: Option<Minor>,
     pub temporary_from: Option<Day>,
@@ -484,62 +488,62 @@ pub struct DecisionFigures {
 pub struct Recipient {
     /// `credit_manager`, `group_credit_manager` or `credit_analyst`
     pub role: &'static str,
-    pub person: String,
+    pub person: Id,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderApproved {
-    pub event_id: String,
-    pub order_id: String,
-    pub company_id: String,
-    pub customer_id: String,
-    pub group_id: Option<String>,
+    pub event_id: Id,
+    pub order_id: Id,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub group_id: Option<Id>,
     pub amount: Dec,
     pub currency: Ccy,
     pub reasons: Vec<HoldReason>,
     pub decided_at: Instant,
     pub figures: DecisionFigures,
-    pub released_by: Option<String>,
+    pub released_by: Option<Id>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderHeld {
-    pub event_id: String,
-    pub order_id: String,
-    pub company_id: String,
-    pub customer_id: String,
-    pub group_id: Option<String>,
+    pub event_id: Id,
+    pub order_id: Id,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub group_id: Option<Id>,
     pub amount: Dec,
     pub currency: Ccy,
     pub reasons: Vec<HoldReason>,
-    pub credit_managers: Vec<String>,
+    pub credit_managers: Vec<Id>,
     pub decided_at: Instant,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderRejected {
-    pub event_id: String,
-    pub order_id: String,
-    pub company_id: String,
-    pub customer_id: String,
-    pub decided_by: String,
+    pub event_id: Id,
+    pub order_id: Id,
+    pub company_id: Id,
+    pub customer_id: Id,
+    pub decided_by: Id,
     pub decided_at: Instant,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreditNotification {
-    pub event_id: String,
-    pub notification_id: String,
+    pub event_id: Id,
+    pub notification_id: Id,
     /// ORDER_ON_HOLD, CREDIT_LIMIT_EXCEEDED, OVERDUE_EXCEEDED, REVIEW_DUE,
     /// COD_TERMS_CONFLICT or SAME_ACCOUNT_OTHER_COMPANIES
     pub kind: &'static str,
     pub recipients: Vec<Recipient>,
     pub message: String,
     pub decided_at: Instant,
-    pub company_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub group_id: Option<String>,
-    pub order_id: Option<String>,
+    pub company_id: Option<Id>,
+    pub customer_id: Option<Id>,
+    pub group_id: Option<Id>,
+    pub order_id: Option<Id>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -121,7 +121,7 @@ def rust_value(kind: str, value: object) -> str:
         "bool": lambda: "true" if value else "false",
         "dec": lambda: f'dec("{value}")',
         "day": lambda: rust_day(str(value)),
-        "str": lambda: f"{rust_str(str(value))}.to_string()",
+        "str": lambda: f"{rust_str(str(value))}.into()",
         "status": lambda: f"SalesOrderStatus::{PASCAL[str(value)]}",
         "mode": lambda: f"LimitMode::{PASCAL[str(value)]}",
         "payment": lambda: f"PaymentType::{PASCAL[str(value)]}",

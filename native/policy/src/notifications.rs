@@ -7,7 +7,7 @@
 
 use crate::{LIMIT_CODES, OVERDUE_CODES};
 use credit_model::format::day_str;
-use credit_model::{
+use credit_model::{Id, 
     CreditNotification, CustomerProfile, GroupSettings, HoldReason, Instant, Recipient,
 };
 
@@ -24,15 +24,15 @@ fn named(person: Option<&str>) -> Option<&str> {
 }
 
 /// The customer's and the group's credit managers, each once (customer's first).
-pub fn managers(customer: Option<&CustomerProfile>, group: Option<&GroupSettings>) -> Vec<String> {
+pub fn managers(customer: Option<&CustomerProfile>, group: Option<&GroupSettings>) -> Vec<Id> {
     let candidates = [
         customer.and_then(|customer| customer.credit_manager.as_deref()),
         group.and_then(|group| group.credit_manager.as_deref()),
     ];
-    let mut found: Vec<String> = Vec::with_capacity(2);
+    let mut found: Vec<Id> = Vec::with_capacity(2);
     for person in candidates.into_iter().filter_map(named) {
         if !found.iter().any(|known| known == person) {
-            found.push(person.to_string());
+            found.push(person.into());
         }
     }
     found
@@ -46,7 +46,7 @@ fn recipients(entries: &[(&'static str, Option<&str>)]) -> Vec<Recipient> {
             if !chosen.iter().any(|known| known.person == person) {
                 chosen.push(Recipient {
                     role,
-                    person: person.to_string(),
+                    person: person.into(),
                 });
             }
         }
@@ -68,7 +68,7 @@ pub fn notification(
     order_id: Option<&str>,
     suffix: &str,
 ) -> CreditNotification {
-    let notification_id = format!("{input_id}:{kind}{suffix}");
+    let notification_id = compact_str::format_compact!("{input_id}:{kind}{suffix}");
     CreditNotification {
         event_id: notification_id.clone(),
         notification_id,
@@ -76,10 +76,10 @@ pub fn notification(
         recipients,
         message,
         decided_at,
-        company_id: account.map(|(company_id, _)| company_id.to_string()),
-        customer_id: account.map(|(_, customer_id)| customer_id.to_string()),
-        group_id: group_id.map(str::to_string),
-        order_id: order_id.map(str::to_string),
+        company_id: account.map(|(company_id, _)| company_id.into()),
+        customer_id: account.map(|(_, customer_id)| customer_id.into()),
+        group_id: group_id.map(Into::into),
+        order_id: order_id.map(Into::into),
     }
 }
 

@@ -181,7 +181,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `Id`: a string of at least one character.
-    fn id(&self, f: F) -> Res<String> {
+    fn id(&self, f: F) -> Res<Id> {
         match self.get(f) {
             Raw::Str(s) if s.is_empty() => refuse(f, "empty"),
             Raw::Str(s) => s.decode(),
@@ -191,7 +191,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `str | None = None`.
-    fn opt_str(&self, f: F) -> Res<Option<String>> {
+    fn opt_str(&self, f: F) -> Res<Option<Id>> {
         match self.get(f) {
             Raw::Absent | Raw::Null => Ok(None),
             Raw::Str(s) => s.decode().map(Some),
@@ -366,7 +366,7 @@ fn aging_period_days(fields: &Fields<'_>) -> Res<[i64; 4]> {
 }
 
 /// `invoice_ids: tuple[str, ...] | None`.
-fn invoice_ids(fields: &Fields<'_>) -> Res<Option<Vec<String>>> {
+fn invoice_ids(fields: &Fields<'_>) -> Res<Option<Vec<Id>>> {
     let Some(items) = fields.opt_items(F::InvoiceIds)? else { return Ok(None) };
     let mut ids = Vec::with_capacity(items.len());
     for item in items {
@@ -388,7 +388,7 @@ fn valid_from(fields: &Fields<'_>) -> Res<Instant> {
     fields.instant(f)
 }
 
-fn order_created(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<OrderCreated> {
+fn order_created(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<OrderCreated> {
     Ok(OrderCreated {
         event_id,
         occurred_at,
@@ -403,7 +403,7 @@ fn order_created(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res
     })
 }
 
-fn invoice_posted(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<InvoicePosted> {
+fn invoice_posted(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<InvoicePosted> {
     Ok(InvoicePosted {
         event_id,
         occurred_at,
@@ -418,7 +418,7 @@ fn invoice_posted(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Re
     })
 }
 
-fn payment_posted(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<PaymentPosted> {
+fn payment_posted(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<PaymentPosted> {
     Ok(PaymentPosted {
         event_id,
         occurred_at,
@@ -431,7 +431,7 @@ fn payment_posted(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Re
     })
 }
 
-fn order_cancelled(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<OrderCancelled> {
+fn order_cancelled(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<OrderCancelled> {
     Ok(OrderCancelled {
         event_id,
         occurred_at,
@@ -441,7 +441,7 @@ fn order_cancelled(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> R
     })
 }
 
-fn hold_decision(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<HoldDecision> {
+fn hold_decision(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<HoldDecision> {
     Ok(HoldDecision {
         event_id,
         occurred_at,
@@ -453,7 +453,7 @@ fn hold_decision(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res
     })
 }
 
-fn company(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<CompanyUpserted> {
+fn company(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<CompanyUpserted> {
     Ok(CompanyUpserted {
         event_id,
         occurred_at,
@@ -468,7 +468,7 @@ fn company(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<Compa
     })
 }
 
-fn warehouse(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<WarehouseUpserted> {
+fn warehouse(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<WarehouseUpserted> {
     Ok(WarehouseUpserted {
         event_id,
         occurred_at,
@@ -479,7 +479,7 @@ fn warehouse(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<War
     })
 }
 
-fn customer(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<CustomerUpserted> {
+fn customer(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<CustomerUpserted> {
     let (sales_order_status, sales_order_status_date) = status(fs)?;
     let event = CustomerUpserted {
         event_id,
@@ -514,7 +514,7 @@ fn customer(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<Cust
     Ok(event)
 }
 
-fn group(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<GroupUpserted> {
+fn group(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<GroupUpserted> {
     let (sales_order_status, sales_order_status_date) = status(fs)?;
     let event = GroupUpserted {
         event_id,
@@ -537,7 +537,7 @@ fn group(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<GroupUp
     Ok(event)
 }
 
-fn exchange_rate(fs: &Fields<'_>, event_id: String, occurred_at: Instant) -> Res<ExchangeRateSet> {
+fn exchange_rate(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<ExchangeRateSet> {
     Ok(ExchangeRateSet {
         event_id,
         occurred_at,

@@ -47,14 +47,14 @@ impl<'a> JStr<'a> {
     }
 
     /// The decoded text.
-    pub fn decode(&self) -> Res<String> {
+    pub fn decode(&self) -> Res<credit_model::Id> {
         if !self.escaped {
             return match std::str::from_utf8(self.raw) {
-                Ok(text) => Ok(text.to_owned()),
+                Ok(text) => Ok(text.into()),
                 Err(_) => bad("invalid UTF-8"),
             };
         }
-        decode_escaped(self.raw)
+        decode_escaped(self.raw).map(Into::into)
     }
 
     /// Whether the decoded text is empty (`""`; any escape is at least one character).

@@ -31,7 +31,7 @@ fn s(text: &str) -> Value {
     json!(text)
 }
 
-fn opt_s(text: &Option<String>) -> Value {
+fn opt_s(text: &Option<credit_model::Id>) -> Value {
     text.as_deref().map_or(Value::Null, s)
 }
 
@@ -108,7 +108,7 @@ fn normal(event: &InputEvent) -> Vec<(&'static str, Value)> {
             ("payment_id", s(&e.payment_id)),
             ("amount", dec(&e.amount)),
             ("currency", s(e.currency.as_str())),
-            ("invoice_ids", e.invoice_ids.as_ref().map_or(Value::Null, |ids| json!(ids))),
+            ("invoice_ids", e.invoice_ids.as_ref().map_or(Value::Null, |ids| json!(ids.iter().map(|id| id.as_str()).collect::<Vec<_>>()))),
         ],
         InputEvent::OrderCancelled(e) => vec![
             ("event_type", s("order_cancelled")),

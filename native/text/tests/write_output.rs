@@ -53,8 +53,8 @@ fn ccy(code: &str) -> Ccy {
     Ccy::parse(code).expect("code")
 }
 
-fn s(text: &str) -> String {
-    text.to_owned()
+fn s<T: for<'a> From<&'a str>>(text: &str) -> T {
+    T::from(text)
 }
 
 fn limit_reason(code: &'static str, message: &str, figures: [Option<&str>; 4], currency: &str) -> HoldReason {

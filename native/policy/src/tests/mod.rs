@@ -197,7 +197,7 @@ pub fn default_company() -> CompanySettings {
 
 pub fn default_warehouse() -> WarehouseSettings {
     WarehouseSettings {
-        company_id: "C1".to_string(),
+        company_id: "C1".into(),
         tolerance_pct: None,
         max_order_amount: None,
         as_of: order_instant(),
@@ -206,8 +206,8 @@ pub fn default_warehouse() -> WarehouseSettings {
 
 pub fn default_customer() -> CustomerProfile {
     CustomerProfile {
-        company_id: "C1".to_string(),
-        customer_id: "A".to_string(),
+        company_id: "C1".into(),
+        customer_id: "A".into(),
         group_id: None,
         credit_limit: None,
         limit_expires: None,
@@ -231,7 +231,7 @@ pub fn default_customer() -> CustomerProfile {
 
 pub fn default_group() -> GroupSettings {
     GroupSettings {
-        group_id: "G1".to_string(),
+        group_id: "G1".into(),
         currency: ccy("EUR"),
         credit_limit: None,
         expires: day(2026, 12, 31),
@@ -251,11 +251,11 @@ impl Setup {
     pub fn new() -> Setup {
         Setup {
             order: OrderCreated {
-                event_id: "e1".to_string(),
+                event_id: "e1".into(),
                 occurred_at: order_instant(),
-                company_id: "C1".to_string(),
-                customer_id: "A".to_string(),
-                order_id: "O1".to_string(),
+                company_id: "C1".into(),
+                customer_id: "A".into(),
+                order_id: "O1".into(),
                 warehouse_id: None,
                 amount: dec("100.00"),
                 currency: ccy("EUR"),
@@ -421,7 +421,7 @@ pub fn assert_error(got: &Result<Decision, String>, message: &str) {
 pub fn reasons_with_codes(codes: &[&'static str]) -> Vec<HoldReason> {
     codes
         .iter()
-        .map(|code| HoldReason::plain(code, "m".to_string()))
+        .map(|code| HoldReason::plain(code, "m".into()))
         .collect()
 }
 
@@ -448,17 +448,18 @@ pub fn assert_notifications(got: &[CreditNotification], expected: &[Expected]) {
             let recipients: Vec<_> = n
                 .recipients
                 .iter()
-                .map(|r| (r.role.to_string(), r.person.clone()))
+                .map(|r| (r.role.to_string(), r.person.to_string()))
                 .collect();
+            let text = |v: &Option<credit_model::Id>| v.as_ref().map(ToString::to_string);
             (
-                n.notification_id.clone(),
+                n.notification_id.to_string(),
                 n.kind.to_string(),
                 recipients,
                 n.message.clone(),
-                n.company_id.clone(),
-                n.customer_id.clone(),
-                n.group_id.clone(),
-                n.order_id.clone(),
+                text(&n.company_id),
+                text(&n.customer_id),
+                text(&n.group_id),
+                text(&n.order_id),
             )
         })
         .collect();

@@ -8,8 +8,8 @@ use super::*;
 #[test]
 fn managers_customer_then_group() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("cm".to_string());
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_manager = Some("cm".into());
+    s.group().credit_manager = Some("gm".into());
     let got = managers(s.customer.as_ref(), s.group.as_ref());
     assert_eq!(got, vec!["cm", "gm"] as Vec<&str>);
 }
@@ -18,8 +18,8 @@ fn managers_customer_then_group() {
 #[test]
 fn managers_same_person_once() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("mo".to_string());
-    s.group().credit_manager = Some("mo".to_string());
+    s.customer().credit_manager = Some("mo".into());
+    s.group().credit_manager = Some("mo".into());
     let got = managers(s.customer.as_ref(), s.group.as_ref());
     assert_eq!(got, vec!["mo"] as Vec<&str>);
 }
@@ -28,8 +28,8 @@ fn managers_same_person_once() {
 #[test]
 fn managers_skip_empty_names() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("".to_string());
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_manager = Some("".into());
+    s.group().credit_manager = Some("gm".into());
     let got = managers(s.customer.as_ref(), s.group.as_ref());
     assert_eq!(got, vec!["gm"] as Vec<&str>);
 }
@@ -47,10 +47,10 @@ fn managers_none() {
 #[test]
 fn hold_notifies_managers_and_analyst() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("cm".to_string());
-    s.customer().credit_analyst = Some("an".to_string());
-    s.customer().group_id = Some("G1".to_string());
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_manager = Some("cm".into());
+    s.customer().credit_analyst = Some("an".into());
+    s.customer().group_id = Some("G1".into());
+    s.group().credit_manager = Some("gm".into());
     let reasons = reasons_with_codes(&["SALES_BLOCKED"]);
     let got = hold_notifications("e1", order_instant(), ("C1", "A"), "O1", s.customer.as_ref(), s.group.as_ref(), None, &reasons);
     assert_notifications(
@@ -74,9 +74,9 @@ fn hold_notifies_managers_and_analyst() {
 #[test]
 fn hold_with_limit_and_overdue() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("cm".to_string());
-    s.customer().credit_analyst = Some("an".to_string());
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_manager = Some("cm".into());
+    s.customer().credit_analyst = Some("an".into());
+    s.group().credit_manager = Some("gm".into());
     let reasons = reasons_with_codes(&["OVERDUE_LIMIT", "GROUP_OVERDUE_LIMIT", "CUSTOMER_LIMIT", "GROUP_LIMIT", "COMPANY_LIMIT", "MISSING_EXCHANGE_RATE"]);
     let got = hold_notifications("e1", order_instant(), ("C1", "A"), "O1", s.customer.as_ref(), s.group.as_ref(), None, &reasons);
     assert_notifications(
@@ -120,9 +120,9 @@ fn hold_with_limit_and_overdue() {
 #[test]
 fn hold_entered_by_the_customer_manager() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("cm".to_string());
-    s.customer().credit_analyst = Some("an".to_string());
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_manager = Some("cm".into());
+    s.customer().credit_analyst = Some("an".into());
+    s.group().credit_manager = Some("gm".into());
     let reasons = reasons_with_codes(&["CUSTOMER_LIMIT"]);
     let got = hold_notifications("e1", order_instant(), ("C1", "A"), "O1", s.customer.as_ref(), s.group.as_ref(), Some("cm"), &reasons);
     assert_notifications(
@@ -156,8 +156,8 @@ fn hold_entered_by_the_customer_manager() {
 #[test]
 fn hold_entered_by_the_group_manager() {
     let mut s = Setup::new();
-    s.customer().credit_analyst = Some("gm".to_string());
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_analyst = Some("gm".into());
+    s.group().credit_manager = Some("gm".into());
     let reasons = reasons_with_codes(&["HOLD_PERIOD"]);
     let got = hold_notifications("e1", order_instant(), ("C1", "A"), "O1", s.customer.as_ref(), s.group.as_ref(), Some("gm"), &reasons);
     assert_notifications(
@@ -181,9 +181,9 @@ fn hold_entered_by_the_group_manager() {
 #[test]
 fn hold_same_person_in_every_role() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("mo".to_string());
-    s.customer().credit_analyst = Some("mo".to_string());
-    s.group().credit_manager = Some("mo".to_string());
+    s.customer().credit_manager = Some("mo".into());
+    s.customer().credit_analyst = Some("mo".into());
+    s.group().credit_manager = Some("mo".into());
     let reasons = reasons_with_codes(&["GROUP_LIMIT"]);
     let got = hold_notifications("e1", order_instant(), ("C1", "A"), "O1", s.customer.as_ref(), s.group.as_ref(), None, &reasons);
     assert_notifications(
@@ -251,7 +251,7 @@ fn hold_without_profile() {
 #[test]
 fn hold_without_analyst() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("cm".to_string());
+    s.customer().credit_manager = Some("cm".into());
     let reasons = reasons_with_codes(&["OVERDUE_LIMIT"]);
     let got = hold_notifications("e1", order_instant(), ("C1", "A"), "O1", s.customer.as_ref(), s.group.as_ref(), None, &reasons);
     assert_notifications(
@@ -285,10 +285,10 @@ fn hold_without_analyst() {
 #[test]
 fn review_due_to_analyst_and_manager() {
     let mut s = Setup::new();
-    s.customer().credit_manager = Some("cm".to_string());
-    s.customer().credit_analyst = Some("an".to_string());
+    s.customer().credit_manager = Some("cm".into());
+    s.customer().credit_analyst = Some("an".into());
     s.customer().next_review = Some(day(2026, 3, 1));
-    s.customer().group_id = Some("G7".to_string());
+    s.customer().group_id = Some("G7".into());
     let customer = s.customer.as_ref().expect("a customer");
     let got = vec![review_due("e1", order_instant(), ("C1", "A"), customer)];
     assert_notifications(
@@ -312,8 +312,8 @@ fn review_due_to_analyst_and_manager() {
 #[test]
 fn review_due_without_date() {
     let mut s = Setup::new();
-    s.customer().credit_analyst = Some("an".to_string());
-    s.customer().credit_manager = Some("an".to_string());
+    s.customer().credit_analyst = Some("an".into());
+    s.customer().credit_manager = Some("an".into());
     let customer = s.customer.as_ref().expect("a customer");
     let got = vec![review_due("e1", order_instant(), ("C1", "A"), customer)];
     assert_notifications(
@@ -337,9 +337,9 @@ fn review_due_without_date() {
 #[test]
 fn cod_conflict_to_group_manager_and_analyst() {
     let mut s = Setup::new();
-    s.customer().credit_analyst = Some("an".to_string());
-    s.group().group_id = "G9".to_string();
-    s.group().credit_manager = Some("gm".to_string());
+    s.customer().credit_analyst = Some("an".into());
+    s.group().group_id = "G9".into();
+    s.group().credit_manager = Some("gm".into());
     let customer = s.customer.as_ref().expect("a customer");
     let group = s.group.as_ref().expect("a group");
     let got = vec![cod_conflict("e1", order_instant(), ("C2", "B"), customer, group)];
@@ -364,7 +364,7 @@ fn cod_conflict_to_group_manager_and_analyst() {
 #[test]
 fn same_account_elsewhere_lists_the_others() {
     let mut s = Setup::new();
-    s.customer().credit_analyst = Some("an".to_string());
+    s.customer().credit_analyst = Some("an".into());
     s.group().credit_manager = None;
     let customer = s.customer.as_ref().expect("a customer");
     let group = s.group.as_ref().expect("a group");
