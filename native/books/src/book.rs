@@ -2,11 +2,10 @@
 //! currency: open receivables, approved open orders, held orders, unapplied credit, and the
 //! log of ids already applied.
 
-use crate::hold::{HeldOrder, StoredHold};
-use crate::id::Id;
+use crate::hold::{self, HeldOrder};
+use crate::packed::{self, Header, View};
 use crate::pyset::due_changes;
-use crate::seen::Seen;
-use crate::Wide;
+use crate::seen::{loads_as_table, table_heap_bytes, DigestTable, Seen};
 use credit_model::{BookView, Ccy, Day, Minor};
 
 /// An unpaid invoice (`packing.OpenInvoice`): what is still open of it, and its dates.
@@ -29,69 +28,50 @@ impl std::fmt::Display for NotOpen {
 
 impl std::error::Error for NotOpen {}
 
-/// An approved order not yet invoiced: its amount in the book's currency.
-#[derive(Clone, Debug)]
-struct OpenOrder {
-    amount: Wide,
-    id: Id,
-}
-
-/// An open invoice record.
-#[derive(Clone, Debug)]
-struct Invoice {
-    open: Wide,
-    due: Day,
-    invoice_date: Day,
-    id: Id,
-}
-
-impl Invoice {
-    fn view(&self) -> OpenInvoice {
-        OpenInvoice {
-            open_amount: self.open.get(),
-            due: self.due,
-            invoice_date: self.invoice_date,
-        }
-    }
-}
-
 /// The range Python's packed tables hold amounts in (`INT64_MIN <= x <= INT64_MAX`).
 fn fits_i64(amount: Minor) -> bool {
     i64::try_from(amount).is_ok()
 }
 
-/// A copy of `items` with `item` at the end, allocated to size (tables stay exact-sized:
-/// most books hold one or two entries).
-fn appended<T>(items: &mut Box<[T]>, item: T) {
-    let mut grown = std::mem::take(items).into_vec();
-    grown.reserve_exact(1);
-    grown.push(item);
-    *items = grown.into_boxed_slice();
-}
-
-fn removed<T>(items: &mut Box<[T]>, at: usize) -> T {
-    let mut rest = std::mem::take(items).into_vec();
-    let item = rest.remove(at);
-    *items = rest.into_boxed_slice();
-    item
+/// Open invoice amounts by due date, each due date where it first appears.
+fn dues_of(invoices: &[(&str, OpenInvoice)]) -> Vec<(Day, Minor)> {
+    let mut found: Vec<(Day, Minor)> = Vec::new();
+    if invoices.len() > 32 {
+        let mut index = std::collections::HashMap::with_capacity(invoices.len());
+        for (_, invoice) in invoices {
+            match index.get(&invoice.due) {
+                Some(&at) => {
+                    let entry: &mut (Day, Minor) = &mut found[at];
+                    entry.1 += invoice.open_amount;
+                }
+                None => {
+                    index.insert(invoice.due, found.len());
+                    found.push((invoice.due, invoice.open_amount));
+                }
+            }
+        }
+        return found;
+    }
+    for (_, invoice) in invoices {
+        match found.iter_mut().find(|(due, _)| *due == invoice.due) {
+            Some((_, amount)) => *amount += invoice.open_amount,
+            None => found.push((invoice.due, invoice.open_amount)),
+        }
+    }
+    found
 }
 
 /// One account's balances. `receivable` = open invoices − unapplied credit.
 ///
-/// Open orders and open invoices keep the order they were added in (a Python dict's: an id
-/// added again keeps its place); both are exact-sized boxed slices, empty ones allocate
-/// nothing. Holds are rare and boxed.
+/// The balances, the id log (while it is a plain log), the open orders, the open invoices and
+/// the held orders are packed into one exact-sized byte buffer (see `packed`); an empty book
+/// allocates nothing. Orders, invoices and holds keep the order they were added in (a Python
+/// dict's: an id added again keeps its place). An id log grown into a hash set is boxed.
 #[derive(Clone, Debug)]
 pub struct AccountBook {
-    receivable: Wide,
-    open_order_total: Wide,
-    credit: Wide,
-    orders: Box<[OpenOrder]>,
-    invoices: Box<[Invoice]>,
-    seen: Seen,
-    /// boxed: 8 bytes inline for the two thirds of books that hold nothing
-    #[allow(clippy::box_collection)]
-    holds: Option<Box<Vec<StoredHold>>>,
+    packed: Box<[u8]>,
+    /// the id log once it has grown past 64 digests (then the buffer logs none)
+    table: Option<Box<DigestTable>>,
     currency: Ccy,
     /// `review_notified`, as a flag and an ordinal (8 bytes with the currency)
     review_set: bool,
@@ -101,16 +81,59 @@ pub struct AccountBook {
 impl AccountBook {
     pub fn new(currency: Ccy) -> AccountBook {
         AccountBook {
-            receivable: Wide(0),
-            open_order_total: Wide(0),
-            credit: Wide(0),
-            orders: Box::default(),
-            invoices: Box::default(),
-            seen: Seen::default(),
-            holds: None,
+            packed: Box::default(),
+            table: None,
             currency,
             review_set: false,
             review_day: 0,
+        }
+    }
+
+    fn view(&self) -> View<'_> {
+        packed::view(&self.packed)
+    }
+
+    fn head(&self) -> Header {
+        self.view().head
+    }
+
+    /// Repack with this header and these sections (`None`: the section as it is), `digest`
+    /// logged after the seen section.
+    fn write(
+        &mut self,
+        head: Header,
+        seen: Option<Vec<u8>>,
+        digest: Option<u64>,
+        orders: Option<Vec<u8>>,
+        invoices: Option<Vec<u8>>,
+        holds: Option<Vec<u8>>,
+    ) {
+        let old = std::mem::take(&mut self.packed);
+        let now = packed::view(&old);
+        self.packed = packed::pack(
+            head,
+            seen.as_deref().unwrap_or(now.seen),
+            digest,
+            orders.as_deref().unwrap_or(now.orders),
+            invoices.as_deref().unwrap_or(now.invoices),
+            holds.as_deref().unwrap_or(now.holds),
+        );
+    }
+
+    fn set_head(&mut self, head: Header) {
+        if head != self.head() {
+            self.write(head, None, None, None, None, None);
+        }
+    }
+
+    fn holds(&self) -> impl Iterator<Item = hold::Record<'_>> + '_ {
+        hold::records(self.view().holds)
+    }
+
+    fn seen(&self) -> Seen<'_> {
+        match self.table.as_deref() {
+            Some(table) => Seen::Table(table),
+            None => Seen::Log(self.view().seen),
         }
     }
 
@@ -120,25 +143,29 @@ impl AccountBook {
 
     /// Open invoices minus unapplied credit.
     pub fn receivable(&self) -> Minor {
-        self.receivable.get()
+        self.head().receivable
     }
 
     /// The sum of the open orders' amounts, as added and taken (an order added again under
     /// the same id adds its new amount; the old one stays counted, as in Python).
     pub fn open_order_total(&self) -> Minor {
-        self.open_order_total.get()
+        self.head().open_order_total
     }
 
     /// Payments not yet applied to an invoice.
     pub fn credit(&self) -> Minor {
-        self.credit.get()
+        self.head().credit
     }
 
     /// Set the three balances (a snapshot being read back).
     pub fn set_balances(&mut self, receivable: Minor, open_order_total: Minor, credit: Minor) {
-        self.receivable = Wide(receivable);
-        self.open_order_total = Wide(open_order_total);
-        self.credit = Wide(credit);
+        let head = Header {
+            receivable,
+            open_order_total,
+            credit,
+            ..self.head()
+        };
+        self.set_head(head);
     }
 
     /// The due date for which a review notice was last sent.
@@ -155,86 +182,94 @@ impl AccountBook {
 
     /// Whether the id with this digest was applied (`u64::from_be_bytes(id_digest(..))`).
     pub fn has_seen(&self, digest: u64) -> bool {
-        self.seen.contains(digest)
+        self.seen().contains(digest)
     }
 
-    /// Log an id not seen before (`has_seen` was false).
+    /// Log an id not seen before (`has_seen` was false): to the log while it has fewer than
+    /// 64 entries, else to the hash set, for good.
     pub fn mark_seen(&mut self, digest: u64) {
-        self.seen.mark(digest);
+        if let Some(table) = self.table.as_mut() {
+            table.insert(digest);
+            return;
+        }
+        let view = self.view();
+        let head = view.head;
+        if Seen::Log(view.seen).full() {
+            let table: DigestTable = packed::digests(view.seen).chain([digest]).collect();
+            self.write(head, Some(Vec::new()), None, None, None, None);
+            self.table = Some(Box::new(table));
+        } else {
+            self.write(head, None, Some(digest), None, None, None);
+        }
     }
 
     /// The id log as a snapshot keeps it (`seen_bytes`, each digest read big-endian): as
     /// logged while it has at most 32 entries, else distinct and ascending.
     pub fn seen_log(&self) -> Vec<u64> {
-        self.seen.snapshot()
+        self.seen().snapshot()
     }
 
     /// Read back an id log (`load_seen`).
     pub fn load_seen(&mut self, digests: &[u64]) {
-        self.seen = Seen::load(digests);
+        let head = self.head();
+        if loads_as_table(digests) {
+            self.write(head, Some(Vec::new()), None, None, None, None);
+            self.table = Some(Box::new(digests.iter().copied().collect()));
+        } else {
+            self.write(head, Some(packed::seen_bytes(digests)), None, None, None, None);
+            self.table = None;
+        }
     }
 
     /// The distinct digests, ascending (`sorted(seen_digests())`).
     pub fn seen_digests(&self) -> Vec<u64> {
-        self.seen.distinct()
+        self.seen().distinct()
     }
 
     // -- exposure ---------------------------------------------------------------------------
 
     /// What the account owes: receivable, plus open orders when the company counts them.
     pub fn exposure(&self, include_open_orders: bool) -> Minor {
+        let head = self.head();
         if include_open_orders {
-            self.receivable.get() + self.open_order_total.get()
+            head.receivable + head.open_order_total
         } else {
-            self.receivable.get()
+            head.receivable
         }
     }
 
     // -- open orders ------------------------------------------------------------------------
 
-    fn order_at(&self, order_id: &str) -> Option<usize> {
-        self.orders.iter().position(|order| order.id.is(order_id))
-    }
-
     /// The open orders: id and amount, in the order they were opened.
     pub fn order_items(&self) -> Vec<(&str, Minor)> {
-        self.orders
-            .iter()
-            .map(|order| (order.id.as_str(), order.amount.get()))
-            .collect()
+        packed::orders(self.view().orders).collect()
     }
 
     /// Replace the open orders (as a dict built from `orders`: a repeated id keeps its first
     /// place and its last amount); `open_order_total` is the caller's.
     pub fn set_orders<'a>(&mut self, orders: impl IntoIterator<Item = (&'a str, Minor)>) {
-        self.orders = Box::default();
+        let mut items: Vec<(&str, Minor)> = Vec::new();
         for (order_id, amount) in orders {
-            self.put_order(order_id, amount);
+            put(&mut items, order_id, amount);
         }
+        let head = self.head();
+        self.write(head, None, None, Some(packed::orders_bytes(items)), None, None);
     }
 
     pub fn has_order(&self, order_id: &str) -> bool {
-        self.order_at(order_id).is_some()
-    }
-
-    fn put_order(&mut self, order_id: &str, amount: Minor) {
-        match self.order_at(order_id) {
-            Some(at) => self.orders[at].amount = Wide(amount),
-            None => appended(
-                &mut self.orders,
-                OpenOrder {
-                    amount: Wide(amount),
-                    id: Id::new(order_id),
-                },
-            ),
-        }
+        packed::orders(self.view().orders).any(|(id, _)| id == order_id)
     }
 
     /// An open order; an order already open is replaced where it stands (its new amount is
     /// added to the total, the old one is not taken off).
     pub fn add_order(&mut self, order_id: &str, amount: Minor) {
-        self.open_order_total = Wide(self.open_order_total.get() + amount);
-        self.put_order(order_id, amount);
+        let view = self.view();
+        let mut head = view.head;
+        head.open_order_total += amount;
+        let mut items: Vec<(&str, Minor)> = packed::orders(view.orders).collect();
+        put(&mut items, order_id, amount);
+        let orders = packed::orders_bytes(items);
+        self.write(head, None, None, Some(orders), None, None);
     }
 
     /// Close an open order: its amount, or `NotOpen` if it is not open.
@@ -256,79 +291,87 @@ impl AccountBook {
 
     /// Take `by` (everything: `None`) of an open order; `None` if it is not open.
     fn take(&mut self, order_id: &str, by: Option<Minor>) -> Option<Minor> {
-        let at = self.order_at(order_id)?;
-        let amount = self.orders[at].amount.get();
+        let view = self.view();
+        let mut items: Vec<(&str, Minor)> = packed::orders(view.orders).collect();
+        let at = items.iter().position(|(id, _)| *id == order_id)?;
+        let amount = items[at].1;
         let moved = match by {
             Some(by) if by < amount => by,
             _ => amount,
         };
         if moved != amount {
-            self.orders[at].amount = Wide(amount - moved);
+            items[at].1 = amount - moved;
         } else {
-            removed(&mut self.orders, at);
+            items.remove(at);
         }
-        self.open_order_total = Wide(self.open_order_total.get() - moved);
+        let mut head = view.head;
+        head.open_order_total -= moved;
+        let orders = packed::orders_bytes(items);
+        self.write(head, None, None, Some(orders), None, None);
         Some(moved)
     }
 
     // -- held orders ------------------------------------------------------------------------
 
-    fn hold_at(&self, order_id: &str) -> Option<usize> {
-        self.holds
-            .as_ref()?
-            .iter()
-            .position(|hold| hold.is(order_id))
-    }
-
     /// Whether any order is held (Python's `book.holds` being truthy).
     pub fn has_holds(&self) -> bool {
-        self.holds.is_some()
+        !self.view().holds.is_empty()
     }
 
     /// The held orders by order id, in the order they were held.
     pub fn hold_items(&self) -> Vec<(&str, HeldOrder)> {
-        let holds = self.holds.iter().flat_map(|holds| holds.iter());
-        holds.map(|hold| (hold.order_id(), hold.held())).collect()
+        let holds = self.holds();
+        holds
+            .filter_map(|stored| Some((stored.order_id, stored.held()?)))
+            .collect()
     }
 
     /// Replace the holds (as a dict built from `holds`).
     pub fn set_holds<'a>(&mut self, holds: impl IntoIterator<Item = (&'a str, HeldOrder)>) {
-        self.holds = None;
+        let mut records: Vec<(&str, Vec<u8>)> = Vec::new();
         for (order_id, held) in holds {
-            self.hold(order_id, held);
+            put(&mut records, order_id, hold::record(order_id, &held));
         }
+        let section = records.into_iter().flat_map(|(_, record)| record).collect();
+        let head = self.head();
+        self.write(head, None, None, None, None, Some(section));
     }
 
     /// The order's hold, if it is held.
     pub fn held(&self, order_id: &str) -> Option<HeldOrder> {
-        let at = self.hold_at(order_id)?;
-        self.holds.as_ref().map(|holds| holds[at].held())
+        let mut holds = self.holds();
+        holds.find(|stored| stored.order_id == order_id)?.held()
     }
 
     /// Hold an order; a hold already recorded for it is replaced where it stands.
     pub fn hold(&mut self, order_id: &str, held: HeldOrder) {
-        let stored = StoredHold::new(order_id, held);
-        match (self.hold_at(order_id), self.holds.as_mut()) {
-            (Some(at), Some(holds)) => holds[at] = stored,
-            (_, Some(holds)) => {
-                holds.reserve_exact(1);
-                holds.push(stored);
+        let record = hold::record(order_id, &held);
+        let mut section = Vec::with_capacity(self.view().holds.len() + record.len());
+        let mut record = Some(record);
+        for stored in self.holds() {
+            match (stored.order_id == order_id, record.take()) {
+                (true, Some(new)) => section.extend_from_slice(&new),
+                (_, kept) => {
+                    record = kept;
+                    section.extend_from_slice(stored.raw);
+                }
             }
-            (_, None) => self.holds = Some(Box::new(vec![stored])),
         }
+        section.extend(record.unwrap_or_default());
+        let head = self.head();
+        self.write(head, None, None, None, None, Some(section));
     }
 
     /// Take the order's hold away and return it; `None` if it was not held.
     pub fn take_hold(&mut self, order_id: &str) -> Option<HeldOrder> {
-        let at = self.hold_at(order_id)?;
-        let holds = self.holds.as_mut()?;
-        let hold = holds.remove(at);
-        if holds.is_empty() {
-            self.holds = None;
-        } else {
-            holds.shrink_to_fit();
-        }
-        Some(hold.held())
+        let (held, section) = {
+            let taken = self.holds().find(|stored| stored.order_id == order_id)?;
+            let kept = self.holds().filter(|stored| stored.order_id != order_id);
+            (taken.held(), kept.flat_map(|stored| stored.raw.iter().copied()).collect())
+        };
+        let head = self.head();
+        self.write(head, None, None, None, None, Some(section));
+        held
     }
 
     /// Take the order's hold away; false if it was not held.
@@ -338,73 +381,38 @@ impl AccountBook {
 
     // -- receivables ------------------------------------------------------------------------
 
-    fn invoice_at(&self, invoice_id: &str) -> Option<usize> {
-        self.invoices
-            .iter()
-            .position(|invoice| invoice.id.is(invoice_id))
-    }
-
     /// The open invoices by id, in the order they were posted.
     pub fn invoice_items(&self) -> Vec<(&str, OpenInvoice)> {
-        self.invoices
-            .iter()
-            .map(|invoice| (invoice.id.as_str(), invoice.view()))
-            .collect()
+        packed::invoices(self.view().invoices).collect()
     }
 
     /// Replace the open invoices (as a dict built from `invoices`; records are kept as given,
     /// an open amount of 0 too, as `set_invoices` does).
     pub fn set_invoices<'a>(&mut self, invoices: impl IntoIterator<Item = (&'a str, OpenInvoice)>) {
-        self.invoices = Box::default();
+        let mut items: Vec<(&str, OpenInvoice)> = Vec::new();
         for (invoice_id, invoice) in invoices {
-            self.put_invoice(invoice_id, invoice);
+            put(&mut items, invoice_id, invoice);
         }
-    }
-
-    fn put_invoice(&mut self, invoice_id: &str, invoice: OpenInvoice) {
-        let OpenInvoice {
-            open_amount,
-            due,
-            invoice_date,
-        } = invoice;
-        match self.invoice_at(invoice_id) {
-            Some(at) => {
-                let record = &mut self.invoices[at];
-                (record.open, record.due, record.invoice_date) =
-                    (Wide(open_amount), due, invoice_date);
-            }
-            None => appended(
-                &mut self.invoices,
-                Invoice {
-                    open: Wide(open_amount),
-                    due,
-                    invoice_date,
-                    id: Id::new(invoice_id),
-                },
-            ),
-        }
+        let head = self.head();
+        self.write(head, None, None, None, Some(packed::invoices_bytes(items)), None);
     }
 
     /// The open invoices (amount, due date, invoice date), in the order they were posted.
     pub fn open_invoices(&self) -> Vec<OpenInvoice> {
-        self.invoices.iter().map(Invoice::view).collect()
+        self.invoices().map(|(_, invoice)| invoice).collect()
     }
 
-    /// Whether Python keeps this book's invoices in the wide form (a dict, not packed bytes):
-    /// an id with NUL in it or an open amount beyond 64 bits. Only what `post_invoice`
-    /// returns depends on it.
-    fn invoices_wide(&self) -> bool {
-        self.invoices
-            .iter()
-            .any(|invoice| !fits_i64(invoice.open.get()) || invoice.id.as_bytes().contains(&0))
+    fn invoices(&self) -> impl Iterator<Item = (&str, OpenInvoice)> + '_ {
+        packed::invoices(self.view().invoices)
     }
 
     /// A new receivable; unapplied credit from earlier payments is consumed first.
     ///
     /// Returns the change of the open invoices by due date (what group totals carry), in
     /// Python's order: a new id gives `[(due, open amount)]` (nothing when credit covered it
-    /// all); an id already open (or a book Python cannot pack) gives the change of every due
-    /// date of the book, zeros included, in CPython's set order (`packing.due_changes`).
+    /// all); an id already open (or a book Python cannot pack: an id with NUL in it or an
+    /// open amount beyond 64 bits) gives the change of every due date of the book, zeros
+    /// included, in CPython's set order (`packing.due_changes`).
     pub fn post_invoice(
         &mut self,
         invoice_id: &str,
@@ -412,39 +420,43 @@ impl AccountBook {
         invoice_date: Day,
         due: Day,
     ) -> Vec<(Day, Minor)> {
-        let consumed = self.credit.get().min(amount);
-        self.credit = Wide(self.credit.get() - consumed);
-        self.receivable = Wide(self.receivable.get() + amount);
+        let view = self.view();
+        let mut head = view.head;
+        let consumed = head.credit.min(amount);
+        head.credit -= consumed;
+        head.receivable += amount;
         let left = amount - consumed;
-        let present = self.invoice_at(invoice_id);
-        let packed = fits_i64(left) && !invoice_id.contains('\0') && !self.invoices_wide();
-        if packed && present.is_none() {
+        let mut items: Vec<(&str, OpenInvoice)> = packed::invoices(view.invoices).collect();
+        let present = items.iter().position(|(id, _)| *id == invoice_id);
+        let wide = items
+            .iter()
+            .any(|(id, invoice)| !fits_i64(invoice.open_amount) || id.contains('\0'));
+        let packable = fits_i64(left) && !invoice_id.contains('\0') && !wide;
+        let record = OpenInvoice {
+            open_amount: left,
+            due,
+            invoice_date,
+        };
+        if packable && present.is_none() {
             if left == 0 {
+                self.set_head(head);
                 return Vec::new();
             }
-            let record = Invoice {
-                open: Wide(left),
-                due,
-                invoice_date,
-                id: Id::new(invoice_id),
-            };
-            appended(&mut self.invoices, record);
+            items.push((invoice_id, record));
+            let invoices = packed::invoices_bytes(items);
+            self.write(head, None, None, None, Some(invoices), None);
             return vec![(due, left)];
         }
-        let before = self.dues();
+        let before = dues_of(&items);
         match present {
-            Some(at) if left == 0 => drop(removed(&mut self.invoices, at)),
+            Some(at) if left == 0 => drop(items.remove(at)),
             _ if left == 0 => {}
-            _ => self.put_invoice(
-                invoice_id,
-                OpenInvoice {
-                    open_amount: left,
-                    due,
-                    invoice_date,
-                },
-            ),
+            _ => put(&mut items, invoice_id, record),
         }
-        due_changes(&before, &self.dues())
+        let changes = due_changes(&before, &dues_of(&items));
+        let invoices = packed::invoices_bytes(items);
+        self.write(head, None, None, None, Some(invoices), None);
+        changes
     }
 
     /// A payment: the named invoices first, in the order named (a name not open, or paid off
@@ -458,23 +470,26 @@ impl AccountBook {
         amount: Minor,
         invoice_ids: &[S],
     ) -> Vec<(Day, Minor)> {
-        self.receivable = Wide(self.receivable.get() - amount);
+        let view = self.view();
+        let mut head = view.head;
+        head.receivable -= amount;
         let mut remaining = amount;
         let mut changes: Vec<(Day, Minor)> = Vec::new();
-        if !self.invoices.is_empty() {
-            let mut open: Vec<Option<Minor>> = self
-                .invoices
+        let items: Vec<(&str, OpenInvoice)> = packed::invoices(view.invoices).collect();
+        let mut invoices = None;
+        if !items.is_empty() {
+            let mut open: Vec<Option<Minor>> = items
                 .iter()
-                .map(|invoice| Some(invoice.open.get()))
+                .map(|(_, invoice)| Some(invoice.open_amount))
                 .collect();
-            let mut by_age: Vec<usize> = (0..self.invoices.len()).collect();
+            let mut by_age: Vec<usize> = (0..items.len()).collect();
             by_age.sort_by(|&a, &b| {
-                let (a, b) = (&self.invoices[a], &self.invoices[b]);
-                (a.due, a.id.as_bytes()).cmp(&(b.due, b.id.as_bytes()))
+                let (a, b) = (&items[a], &items[b]);
+                (a.1.due, a.0.as_bytes()).cmp(&(b.1.due, b.0.as_bytes()))
             });
             let named = invoice_ids
                 .iter()
-                .map(|name| self.invoice_at(name.as_ref()));
+                .map(|name| items.iter().position(|(id, _)| *id == name.as_ref()));
             for at in named.chain(by_age.into_iter().map(Some)) {
                 if remaining == 0 {
                     break;
@@ -485,7 +500,7 @@ impl AccountBook {
                 };
                 let paid = open_amount.min(remaining);
                 remaining -= paid;
-                let due = self.invoices[at].due;
+                let due = items[at].1.due;
                 match changes.iter_mut().find(|(found, _)| *found == due) {
                     Some((_, change)) => *change -= paid,
                     None => changes.push((due, -paid)),
@@ -497,57 +512,30 @@ impl AccountBook {
                 };
             }
             if !changes.is_empty() {
-                let invoices = std::mem::take(&mut self.invoices).into_vec();
-                let kept = invoices
-                    .into_iter()
-                    .zip(open)
-                    .filter_map(|(mut invoice, left)| {
-                        invoice.open = Wide(left?);
-                        Some(invoice)
-                    });
-                self.invoices = kept.collect::<Vec<_>>().into_boxed_slice();
+                let kept = items.iter().zip(open).filter_map(|(&(id, invoice), left)| {
+                    let open_amount = left?;
+                    Some((id, OpenInvoice { open_amount, ..invoice }))
+                });
+                invoices = Some(packed::invoices_bytes(kept));
             }
         }
-        self.credit = Wide(self.credit.get() + remaining);
+        head.credit += remaining;
+        self.write(head, None, None, None, invoices, None);
         changes
     }
 
     /// Open invoice amounts by due date, each due date where it first appears in the
     /// invoices' order.
     pub fn dues(&self) -> Vec<(Day, Minor)> {
-        let mut found: Vec<(Day, Minor)> = Vec::new();
-        if self.invoices.len() > 32 {
-            let mut index = std::collections::HashMap::with_capacity(self.invoices.len());
-            for invoice in self.invoices.iter() {
-                match index.get(&invoice.due) {
-                    Some(&at) => {
-                        let entry: &mut (Day, Minor) = &mut found[at];
-                        entry.1 += invoice.open.get();
-                    }
-                    None => {
-                        index.insert(invoice.due, found.len());
-                        found.push((invoice.due, invoice.open.get()));
-                    }
-                }
-            }
-            return found;
-        }
-        for invoice in self.invoices.iter() {
-            match found.iter_mut().find(|(due, _)| *due == invoice.due) {
-                Some((_, amount)) => *amount += invoice.open.get(),
-                None => found.push((invoice.due, invoice.open.get())),
-            }
-        }
-        found
+        dues_of(&self.invoice_items())
     }
 
     /// Open invoice amounts with a due date before `cutoff`.
     fn due_before(&self, cutoff: Option<i64>) -> Minor {
-        let counted = self
-            .invoices
-            .iter()
-            .filter(|invoice| cutoff.is_none_or(|cutoff| (invoice.due.0 as i64) < cutoff));
-        counted.map(|invoice| invoice.open.get()).sum()
+        let counted = self.invoices().filter(|(_, invoice)| {
+            cutoff.is_none_or(|cutoff| (invoice.due.0 as i64) < cutoff)
+        });
+        counted.map(|(_, invoice)| invoice.open_amount).sum()
     }
 
     /// Unpaid invoice amounts more than `allowed_days` past due on `day` (due before
@@ -560,18 +548,23 @@ impl AccountBook {
     /// crossed it): its orders (added, so re-added ids keep their place and add to the total),
     /// holds, invoices (replacing those of the same id where they stand), balances and ids.
     pub fn absorb(&mut self, present: AccountBook) -> &mut AccountBook {
-        for order in present.orders.iter() {
-            self.add_order(order.id.as_str(), order.amount.get());
+        for (order_id, amount) in present.order_items() {
+            self.add_order(order_id, amount);
         }
-        for hold in present.holds.iter().flat_map(|holds| holds.iter()) {
-            self.hold(hold.order_id(), hold.held());
+        for (order_id, held) in present.hold_items() {
+            self.hold(order_id, held);
         }
-        for invoice in present.invoices.iter() {
-            self.put_invoice(invoice.id.as_str(), invoice.view());
+        let mut items: Vec<(&str, OpenInvoice)> = self.invoice_items();
+        for (invoice_id, invoice) in present.invoice_items() {
+            put(&mut items, invoice_id, invoice);
         }
-        self.receivable = Wide(self.receivable.get() + present.receivable.get());
-        self.credit = Wide(self.credit.get() + present.credit.get());
-        for digest in present.seen.distinct() {
+        let mut head = self.head();
+        let theirs = present.head();
+        head.receivable += theirs.receivable;
+        head.credit += theirs.credit;
+        let invoices = packed::invoices_bytes(items);
+        self.write(head, None, None, None, Some(invoices), None);
+        for digest in present.seen_digests() {
             if !self.has_seen(digest) {
                 self.mark_seen(digest);
             }
@@ -582,22 +575,16 @@ impl AccountBook {
     /// Bytes this book holds on the heap beyond `size_of::<AccountBook>()` (requested sizes,
     /// not counting the allocator's rounding; a long id log's hash set is estimated).
     pub fn heap_bytes(&self) -> usize {
-        let orders: usize = self
-            .orders
-            .iter()
-            .map(|o| std::mem::size_of::<OpenOrder>() + o.id.heap_bytes())
-            .sum();
-        let invoices: usize = self
-            .invoices
-            .iter()
-            .map(|i| std::mem::size_of::<Invoice>() + i.id.heap_bytes())
-            .sum();
-        let holds = self.holds.as_ref().map_or(0, |holds| {
-            std::mem::size_of::<Vec<StoredHold>>()
-                + holds.capacity() * std::mem::size_of::<StoredHold>()
-                + holds.iter().map(StoredHold::heap_bytes).sum::<usize>()
-        });
-        orders + invoices + holds + self.seen.heap_bytes()
+        self.packed.len() + self.table.as_deref().map_or(0, table_heap_bytes)
+    }
+}
+
+/// Set `id` to `value` in a list kept as a Python dict: replaced where it stands, or added at
+/// the end.
+fn put<'a, T>(items: &mut Vec<(&'a str, T)>, id: &'a str, value: T) {
+    match items.iter_mut().find(|(found, _)| *found == id) {
+        Some((_, slot)) => *slot = value,
+        None => items.push((id, value)),
     }
 }
 
@@ -619,6 +606,71 @@ impl BookView for AccountBook {
     }
 
     fn has_invoices(&self) -> bool {
-        !self.invoices.is_empty()
+        !self.view().invoices.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credit_model::{Dec, Instant, PaymentType};
+
+    fn held(event_id: &str) -> HeldOrder {
+        HeldOrder {
+            event_id: event_id.to_owned(),
+            amount: Dec::from_minor(125_000, 2),
+            currency: Ccy::parse("EUR").expect("EUR"),
+            ledger_amount: Some(125_000),
+            payment_type: PaymentType::OnAccount,
+            reason_codes: vec!["CUSTOMER_LIMIT"],
+            credit_manager: Some("ALT".to_owned()),
+            entered_by: None,
+            warehouse_id: None,
+            held_at: Instant {
+                utc_micros: 1_772_000_000_000_000,
+                offset_seconds: 3600,
+            },
+        }
+    }
+
+    fn events(book: &AccountBook) -> Vec<(String, String)> {
+        let items = book.hold_items().into_iter();
+        items.map(|(id, h)| (id.to_owned(), h.event_id)).collect()
+    }
+
+    /// Python: `b.set_holds({"A": h1, "B": h2, "A": h3})` is `{"A": h3, "B": h2}`; `b.hold`
+    /// of a held id replaces it where it stands; `take_hold` keeps the others' order.
+    #[test]
+    fn holds_keep_dict_order_in_the_buffer() {
+        let mut book = AccountBook::new(Ccy::parse("EUR").expect("EUR"));
+        book.add_order("SO-1", 5);
+        book.set_holds([("A", held("e1")), ("B", held("e2")), ("A", held("e3"))]);
+        let pair = |id: &str, event: &str| (id.to_owned(), event.to_owned());
+        assert_eq!(events(&book), [pair("A", "e3"), pair("B", "e2")]);
+        book.hold("C", held("e4"));
+        book.hold("A", held("e5"));
+        assert_eq!(events(&book), [pair("A", "e5"), pair("B", "e2"), pair("C", "e4")]);
+        assert_eq!(book.take_hold("B"), Some(held("e2")));
+        assert_eq!(book.take_hold("B"), None);
+        assert_eq!(events(&book), [pair("A", "e5"), pair("C", "e4")]);
+        assert_eq!(book.order_items(), [("SO-1", 5)]);
+        assert_eq!(book.open_order_total(), 5);
+        assert!(book.drop_hold("A") && book.drop_hold("C") && !book.has_holds());
+        assert_eq!(book.take_order("SO-1"), Some(5));
+        // back to empty: the buffer is freed
+        assert_eq!(book.heap_bytes(), 0);
+    }
+
+    #[test]
+    fn amounts_beyond_64_bits_are_kept_exactly() {
+        let mut book = AccountBook::new(Ccy::parse("EUR").expect("EUR"));
+        book.set_balances(Minor::MIN, Minor::MAX, -1);
+        book.add_order("SO-1", Minor::MIN + 7);
+        assert_eq!(book.open_order_total(), Minor::MAX + (Minor::MIN + 7));
+        assert_eq!((book.receivable(), book.credit()), (Minor::MIN, -1));
+        assert_eq!(book.order_items(), [("SO-1", Minor::MIN + 7)]);
+        book.set_balances(0, 0, 0);
+        book.set_orders([]);
+        assert_eq!(book.heap_bytes(), 0);
     }
 }

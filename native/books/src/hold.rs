@@ -1,15 +1,13 @@
 //! Held orders: what the engine keeps of an order waiting for a credit analyst.
 //!
-//! A `HeldOrder` is the plain value the engine builds and reads; a book stores each one as a
-//! `StoredHold`, about 190 bytes with no allocation of its own when its texts are short (ids,
-//! people and warehouses up to 22 bytes inline, the reason codes as 4-bit indices into
-//! `REASON_CODES`). In `make bench`'s load a third of the accounts hold an order, so this is
-//! most of what a book costs beyond its balances. Python keeps them as one JSON line each.
+//! A `HeldOrder` is the plain value the engine builds and reads; a book packs each one into
+//! the holds section of its buffer (see `packed`) as a record of varints and texts, about 60
+//! bytes for an everyday hold (reason codes as one byte each, their `REASON_CODES` index). In
+//! `make bench`'s load a third of the accounts hold an order. Python keeps them as one JSON
+//! line each.
 
-use crate::id::Id;
-use crate::Wide;
-use credit_model::{reason_rank, Ccy, Dec, Instant, Minor, PaymentType, REASON_CODES};
-
+use crate::packed::{put_signed, put_text, put_varint, Reader};
+use credit_model::{Ccy, Dec, Instant, Minor, PaymentType, REASON_CODES};
 /// An order waiting for a credit analyst, as it was when held (`ledger.py::HeldOrder`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldOrder {
@@ -28,25 +26,8 @@ pub struct HeldOrder {
     pub held_at: Instant,
 }
 
-/// At most this many reason codes are packed as indices; more go to `other_codes`.
-const PACKED_CODES: usize = 16;
-
-/// The reason codes as `REASON_CODES` indices, 4 bits each, first code lowest; `None` when a
-/// code is not one of them or there are more than 16.
-fn pack_codes(codes: &[&'static str]) -> Option<u64> {
-    if codes.len() > PACKED_CODES {
-        return None;
-    }
-    let mut packed = 0u64;
-    for (at, code) in codes.iter().enumerate() {
-        let rank = reason_rank(code);
-        if rank >= REASON_CODES.len() {
-            return None;
-        }
-        packed |= (rank as u64) << (4 * at);
-    }
-    Some(packed)
-}
+/// A reason code's byte: its `REASON_CODES` index, or this, followed by its text.
+const OTHER_CODE: u8 = 0xff;
 
 fn payment_code(payment_type: PaymentType) -> u8 {
     match payment_type {
@@ -64,121 +45,150 @@ fn payment_type(code: u8) -> PaymentType {
     }
 }
 
-/// A held order as a book keeps it (see the module docs).
-#[derive(Clone, Debug)]
-pub(crate) struct StoredHold {
-    order_id: Id,
-    event_id: Id,
-    credit_manager: Option<Id>,
-    entered_by: Option<Id>,
-    warehouse_id: Option<Id>,
-    /// `Dec::coefficient`, its bits as an `i128`
-    coefficient: Wide,
-    ledger_amount: Wide,
-    utc_micros: i64,
-    offset_seconds: i32,
-    exponent: i32,
-    codes: u64,
-    /// the codes when they cannot be packed (rare: a code outside `REASON_CODES`); boxed, so
-    /// 8 bytes when absent
-    #[allow(clippy::box_collection)]
-    other_codes: Option<Box<Vec<&'static str>>>,
-    currency: Ccy,
-    negative: bool,
-    has_ledger_amount: bool,
-    payment_type: u8,
-    code_count: u8,
+/// A reason code outside `REASON_CODES`, as a `&'static str`: each distinct text is leaked
+/// once and reused (the engine's only such code is `MANUAL_RELEASE`, so this stays tiny).
+fn other_code(text: &str) -> &'static str {
+    static OTHERS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut others = OTHERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&known) = others.iter().find(|&&known| known == text) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.into());
+    others.push(leaked);
+    leaked
 }
 
-impl StoredHold {
-    pub(crate) fn new(order_id: &str, held: HeldOrder) -> StoredHold {
-        let packed = pack_codes(&held.reason_codes);
-        let code_count = if packed.is_some() {
-            held.reason_codes.len() as u8
-        } else {
-            0
+fn put_option(out: &mut Vec<u8>, text: &Option<String>) {
+    if let Some(text) = text {
+        put_text(out, text);
+    }
+}
+
+/// The record of a held order: its byte length (varint), the order id, then the hold.
+///
+/// Fields: event id; a flags byte (bit 0 the amount is negative, 1 a ledger amount is known,
+/// 2..4 credit manager, entered by, warehouse present, 5..6 the payment type); the amount's
+/// coefficient and exponent; the currency's 3 bytes; the ledger amount if known; the instant
+/// (UTC microseconds, offset seconds); the reason codes (a count, then a byte each, a code
+/// outside `REASON_CODES` as `OTHER_CODE` and its text); the present optional texts.
+pub(crate) fn record(order_id: &str, held: &HeldOrder) -> Vec<u8> {
+    let mut body = Vec::with_capacity(96);
+    put_text(&mut body, order_id);
+    put_text(&mut body, &held.event_id);
+    let flags = u8::from(held.amount.negative)
+        | u8::from(held.ledger_amount.is_some()) << 1
+        | u8::from(held.credit_manager.is_some()) << 2
+        | u8::from(held.entered_by.is_some()) << 3
+        | u8::from(held.warehouse_id.is_some()) << 4
+        | payment_code(held.payment_type) << 5;
+    body.push(flags);
+    put_varint(&mut body, held.amount.coefficient);
+    put_signed(&mut body, held.amount.exponent as Minor);
+    body.extend_from_slice(&held.currency.0);
+    if let Some(amount) = held.ledger_amount {
+        put_signed(&mut body, amount);
+    }
+    put_signed(&mut body, held.held_at.utc_micros as Minor);
+    put_signed(&mut body, held.held_at.offset_seconds as Minor);
+    put_varint(&mut body, held.reason_codes.len() as u128);
+    for code in &held.reason_codes {
+        match REASON_CODES.iter().position(|known| known == code) {
+            Some(rank) => body.push(rank as u8),
+            None => {
+                body.push(OTHER_CODE);
+                put_text(&mut body, code);
+            }
+        }
+    }
+    put_option(&mut body, &held.credit_manager);
+    put_option(&mut body, &held.entered_by);
+    put_option(&mut body, &held.warehouse_id);
+    let mut out = Vec::with_capacity(body.len() + 2);
+    put_varint(&mut out, body.len() as u128);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// One held order's record in a holds section.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Record<'a> {
+    /// the whole record, its length included (copied as is when a section is rebuilt)
+    pub(crate) raw: &'a [u8],
+    pub(crate) order_id: &'a str,
+    /// what follows the order id
+    rest: &'a [u8],
+}
+
+/// The records of a holds section, in the order held.
+pub(crate) fn records(section: &[u8]) -> impl Iterator<Item = Record<'_>> + '_ {
+    let mut reader = Reader(section);
+    std::iter::from_fn(move || {
+        let start = reader.0;
+        let len = reader.size()?;
+        let prefix = start.len() - reader.0.len();
+        let mut body = Reader(reader.bytes(len)?);
+        let order_id = body.text()?;
+        Some(Record {
+            raw: &start[..prefix + len],
+            order_id,
+            rest: body.0,
+        })
+    })
+}
+
+impl Record<'_> {
+    /// The held order as it was given (`None` only for a record this module did not write).
+    pub(crate) fn held(&self) -> Option<HeldOrder> {
+        let mut reader = Reader(self.rest);
+        let event_id = reader.text()?.to_owned();
+        let flags = *reader.bytes(1)?.first()?;
+        let coefficient = reader.varint()?;
+        let exponent = i32::try_from(reader.signed()?).ok()?;
+        let mut currency = [0u8; 3];
+        currency.copy_from_slice(reader.bytes(3)?);
+        let ledger_amount = match flags & 2 {
+            0 => None,
+            _ => Some(reader.signed()?),
         };
-        let text = |value: &Option<String>| value.as_deref().map(Id::new);
-        StoredHold {
-            order_id: Id::new(order_id),
-            event_id: Id::new(&held.event_id),
-            credit_manager: text(&held.credit_manager),
-            entered_by: text(&held.entered_by),
-            warehouse_id: text(&held.warehouse_id),
-            coefficient: Wide(held.amount.coefficient as i128),
-            ledger_amount: Wide(held.ledger_amount.unwrap_or(0)),
-            utc_micros: held.held_at.utc_micros,
-            offset_seconds: held.held_at.offset_seconds,
-            exponent: held.amount.exponent,
-            codes: packed.unwrap_or(0),
-            other_codes: match packed {
-                Some(_) => None,
-                None => Some(Box::new(held.reason_codes)),
-            },
-            currency: held.currency,
-            negative: held.amount.negative,
-            has_ledger_amount: held.ledger_amount.is_some(),
-            payment_type: payment_code(held.payment_type),
-            code_count,
+        let utc_micros = i64::try_from(reader.signed()?).ok()?;
+        let offset_seconds = i32::try_from(reader.signed()?).ok()?;
+        let count = reader.size()?;
+        let mut reason_codes = Vec::with_capacity(count.min(64));
+        for _ in 0..count {
+            let rank = *reader.bytes(1)?.first()?;
+            reason_codes.push(match REASON_CODES.get(rank as usize) {
+                Some(&known) => known,
+                None => other_code(reader.text()?),
+            });
         }
-    }
-
-    pub(crate) fn order_id(&self) -> &str {
-        self.order_id.as_str()
-    }
-
-    pub(crate) fn is(&self, order_id: &str) -> bool {
-        self.order_id.is(order_id)
-    }
-
-    fn reason_codes(&self) -> Vec<&'static str> {
-        if let Some(codes) = &self.other_codes {
-            return codes.to_vec();
-        }
-        let rank = |at: u8| (self.codes >> (4 * at as u32)) as usize & 0xf;
-        (0..self.code_count)
-            .map(|at| REASON_CODES[rank(at)])
-            .collect()
-    }
-
-    /// The held order as it was given.
-    pub(crate) fn held(&self) -> HeldOrder {
-        let text = |value: &Option<Id>| value.as_ref().map(|id| id.as_str().to_owned());
-        HeldOrder {
-            event_id: self.event_id.as_str().to_owned(),
+        let mut text = |bit: u8| -> Option<Option<String>> {
+            match flags & bit {
+                0 => Some(None),
+                _ => Some(Some(reader.text()?.to_owned())),
+            }
+        };
+        let credit_manager = text(4)?;
+        let entered_by = text(8)?;
+        let warehouse_id = text(16)?;
+        Some(HeldOrder {
+            event_id,
             amount: Dec {
-                negative: self.negative,
-                coefficient: self.coefficient.get() as u128,
-                exponent: self.exponent,
+                negative: flags & 1 != 0,
+                coefficient,
+                exponent,
             },
-            currency: self.currency,
-            ledger_amount: self.has_ledger_amount.then_some(self.ledger_amount.get()),
-            payment_type: payment_type(self.payment_type),
-            reason_codes: self.reason_codes(),
-            credit_manager: text(&self.credit_manager),
-            entered_by: text(&self.entered_by),
-            warehouse_id: text(&self.warehouse_id),
+            currency: Ccy(currency),
+            ledger_amount,
+            payment_type: payment_type(flags >> 5 & 3),
+            reason_codes,
+            credit_manager,
+            entered_by,
+            warehouse_id,
             held_at: Instant {
-                utc_micros: self.utc_micros,
-                offset_seconds: self.offset_seconds,
+                utc_micros,
+                offset_seconds,
             },
-        }
-    }
-
-    /// Bytes this hold holds on the heap (its long texts, unpacked codes).
-    pub(crate) fn heap_bytes(&self) -> usize {
-        let texts = [
-            Some(&self.order_id),
-            Some(&self.event_id),
-            self.credit_manager.as_ref(),
-            self.entered_by.as_ref(),
-            self.warehouse_id.as_ref(),
-        ];
-        let long: usize = texts.into_iter().flatten().map(Id::heap_bytes).sum();
-        long + self
-            .other_codes
-            .as_ref()
-            .map_or(0, |codes| 24 + codes.capacity() * 16)
+        })
     }
 }
 
@@ -216,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stored_hold_gives_back_what_was_held() {
+    fn a_hold_record_gives_back_what_was_held() {
         let all: Vec<&'static str> = REASON_CODES.iter().rev().copied().collect();
         let many: Vec<&'static str> = REASON_CODES
             .iter()
@@ -232,19 +242,27 @@ mod tests {
         ] {
             for long in [false, true] {
                 let given = held(codes.clone(), long);
-                let stored = StoredHold::new("O\u{0}1", given.clone());
-                assert_eq!(stored.held(), given);
-                assert!(stored.is("O\u{0}1") && stored.order_id() == "O\u{0}1");
-                assert_eq!(
-                    stored.heap_bytes() == 0,
-                    !long && codes.len() <= 16 && !codes.contains(&"MANUAL_RELEASE")
-                );
+                let mut section = record("O\u{0}1", &given);
+                let first = section.len();
+                section.extend(record(&"o".repeat(200), &given));
+                let found: Vec<Record<'_>> = records(&section).collect();
+                assert_eq!(found.len(), 2);
+                assert_eq!(found[0].raw.len(), first);
+                assert_eq!((found[0].order_id, found[1].order_id.len()), ("O\u{0}1", 200));
+                for stored in found {
+                    let back = stored.held().expect("a record written here");
+                    assert_eq!(back, given);
+                    assert_eq!(back.held_at.offset_seconds, 5430); // not part of `==`
+                }
             }
         }
         let mut no_rate = held(vec!["CUSTOMER_LIMIT"], false);
         no_rate.ledger_amount = None;
         no_rate.payment_type = PaymentType::Cash;
-        assert_eq!(StoredHold::new("O1", no_rate.clone()).held(), no_rate);
-        assert_eq!(std::mem::size_of::<StoredHold>(), 192);
+        no_rate.credit_manager = None;
+        let section = record("O1", &no_rate);
+        let back = records(&section).next().and_then(|stored| stored.held());
+        assert_eq!(back, Some(no_rate));
+        assert!(records(&section[..section.len() - 1]).next().is_none());
     }
 }

@@ -3,14 +3,15 @@
 //! `group_totals.py` with identical behaviour: every return value, and every order that can
 //! reach an output.
 //!
-//! The Python engine packs books into bytes to save memory; here they are plain structures
-//! kept small instead: three balances, exact-sized boxed slices of open orders and invoices
-//! (ids inline when short), an id log of 8-byte digests, and holds boxed (they are rare).
+//! The Python engine packs books into bytes to save memory; so does this one: a book is 32
+//! bytes inline and one exact-sized byte buffer holding its balances, id log, open orders,
+//! open invoices and held orders as varints and texts (`packed`, `hold`), none for an empty
+//! book; only an id log grown past 64 digests has a hash set of its own.
 
 mod book;
 mod group;
 mod hold;
-mod id;
+mod packed;
 mod pyset;
 mod seen;
 
@@ -20,8 +21,8 @@ pub use hold::HeldOrder;
 
 use credit_model::Minor;
 
-/// A `Minor` stored 8-byte aligned (an `i128` is 16-byte aligned), so records of an amount
-/// and an id take 40 bytes, not 48. Read and written by value only.
+/// A `Minor` stored 8-byte aligned (an `i128` is 16-byte aligned), so group totals' records
+/// are not padded. Read and written by value only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C, packed(8))]
 pub(crate) struct Wide(pub(crate) Minor);
@@ -40,7 +41,6 @@ mod layout_tests {
     fn sizes() {
         assert_eq!(std::mem::align_of::<Wide>(), 8);
         assert_eq!(std::mem::size_of::<Wide>(), 16);
-        assert_eq!(std::mem::size_of::<seen::Seen>(), 16);
-        assert_eq!(std::mem::size_of::<AccountBook>(), 112);
+        assert_eq!(std::mem::size_of::<AccountBook>(), 32);
     }
 }

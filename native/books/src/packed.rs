@@ -1,0 +1,329 @@
+//! A book's balances, id log, open orders and open invoices packed into one byte buffer (one
+//! allocation; none for an empty book), the way Python's `packing` keeps them in bytes.
+//!
+//! Layout: a header of LEB128 varints (the three balances zigzag-encoded, the number of
+//! logged digests, the byte lengths of the orders and invoices sections), then the logged
+//! digests (8 bytes each, little-endian), then the orders, then the invoices, then the held
+//! orders to the end (see `hold`). An order is its
+//! amount (zigzag varint), its id's length (varint) and the id's bytes; an invoice is its
+//! open amount, due date and invoice date (zigzag varints), then its id the same way. Every
+//! `Minor` fits (up to 19 bytes), so there is no separate wide form; everyday amounts and
+//! day ordinals take 3 bytes.
+
+use crate::book::OpenInvoice;
+use credit_model::{Day, Minor};
+
+/// The fixed part of a book: its balances and the sizes of the sections.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) receivable: Minor,
+    pub(crate) open_order_total: Minor,
+    pub(crate) credit: Minor,
+    pub(crate) seen: usize,
+    pub(crate) orders_len: usize,
+    pub(crate) invoices_len: usize,
+}
+
+/// A packed buffer read into its sections (borrowed).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct View<'a> {
+    pub(crate) head: Header,
+    /// the logged digests, 8 bytes each
+    pub(crate) seen: &'a [u8],
+    pub(crate) orders: &'a [u8],
+    pub(crate) invoices: &'a [u8],
+    pub(crate) holds: &'a [u8],
+}
+
+fn zigzag(value: Minor) -> u128 {
+    ((value << 1) ^ (value >> 127)) as u128
+}
+
+fn unzigzag(raw: u128) -> Minor {
+    ((raw >> 1) as Minor) ^ -((raw & 1) as Minor)
+}
+
+#[inline]
+pub(crate) fn put_varint(out: &mut Vec<u8>, value: u128) {
+    match u64::try_from(value) {
+        Ok(small) => put_small_varint(out, small),
+        Err(_) => put_wide_varint(out, value),
+    }
+}
+
+fn put_small_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn put_wide_varint(out: &mut Vec<u8>, mut value: u128) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// How many bytes `put_varint` writes for `value`.
+fn varint_len(value: u128) -> usize {
+    (128 - value.leading_zeros() as usize).div_ceil(7).max(1)
+}
+
+pub(crate) fn put_signed(out: &mut Vec<u8>, value: Minor) {
+    put_varint(out, zigzag(value));
+}
+
+pub(crate) fn put_text(out: &mut Vec<u8>, text: &str) {
+    put_varint(out, text.len() as u128);
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// A cursor over packed bytes; every read is `None` past the end (never a panic).
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
+
+impl<'a> Reader<'a> {
+    #[inline]
+    pub(crate) fn varint(&mut self) -> Option<u128> {
+        let (&first, rest) = self.0.split_first()?;
+        if first < 0x80 {
+            self.0 = rest;
+            return Some(first as u128);
+        }
+        self.long_varint()
+    }
+
+    /// A varint of more than one byte: the first 9 bytes (63 bits) in a `u64`, the rest
+    /// (up to 19 bytes in all) in a `u128`.
+    fn long_varint(&mut self) -> Option<u128> {
+        let mut low = 0u64;
+        for (at, &byte) in self.0.iter().enumerate().take(9) {
+            low |= ((byte & 0x7f) as u64) << (7 * at);
+            if byte < 0x80 {
+                self.0 = &self.0[at + 1..];
+                return Some(low as u128);
+            }
+        }
+        let mut value = low as u128;
+        for (at, &byte) in self.0.iter().enumerate().take(19).skip(9) {
+            value |= ((byte & 0x7f) as u128) << (7 * at);
+            if byte < 0x80 {
+                self.0 = &self.0[at + 1..];
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    pub(crate) fn signed(&mut self) -> Option<Minor> {
+        self.varint().map(unzigzag)
+    }
+
+    pub(crate) fn size(&mut self) -> Option<usize> {
+        usize::try_from(self.varint()?).ok()
+    }
+
+    pub(crate) fn day(&mut self) -> Option<Day> {
+        i32::try_from(self.signed()?).ok().map(Day)
+    }
+
+    pub(crate) fn bytes(&mut self, len: usize) -> Option<&'a [u8]> {
+        if len > self.0.len() {
+            return None;
+        }
+        let (taken, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some(taken)
+    }
+
+    pub(crate) fn text(&mut self) -> Option<&'a str> {
+        let len = self.size()?;
+        std::str::from_utf8(self.bytes(len)?).ok()
+    }
+}
+
+/// The sections of a packed buffer (an empty buffer is an empty book).
+#[inline]
+pub(crate) fn view(buffer: &[u8]) -> View<'_> {
+    read_view(Reader(buffer)).unwrap_or_default()
+}
+
+fn read_view(mut reader: Reader<'_>) -> Option<View<'_>> {
+    let head = Header {
+        receivable: reader.signed()?,
+        open_order_total: reader.signed()?,
+        credit: reader.signed()?,
+        seen: reader.size()?,
+        orders_len: reader.size()?,
+        invoices_len: reader.size()?,
+    };
+    let seen = reader.bytes(head.seen.checked_mul(8)?)?;
+    let orders = reader.bytes(head.orders_len)?;
+    let invoices = reader.bytes(head.invoices_len)?;
+    Some(View {
+        head,
+        seen,
+        orders,
+        invoices,
+        holds: reader.0,
+    })
+}
+
+/// A buffer of these sections (`extra_digest` logged after `seen`); empty when all is.
+pub(crate) fn pack(
+    head: Header,
+    seen: &[u8],
+    extra_digest: Option<u64>,
+    orders: &[u8],
+    invoices: &[u8],
+    holds: &[u8],
+) -> Box<[u8]> {
+    let digests = seen.len() / 8 + usize::from(extra_digest.is_some());
+    let zero = head.receivable == 0 && head.open_order_total == 0 && head.credit == 0;
+    if zero && digests == 0 && orders.is_empty() && invoices.is_empty() && holds.is_empty() {
+        return Box::default();
+    }
+    let head_len = [
+        zigzag(head.receivable),
+        zigzag(head.open_order_total),
+        zigzag(head.credit),
+        digests as u128,
+        orders.len() as u128,
+        invoices.len() as u128,
+    ]
+    .map(varint_len)
+    .iter()
+    .sum::<usize>();
+    let len = head_len + digests * 8 + orders.len() + invoices.len() + holds.len();
+    // exactly sized, so `into_boxed_slice` keeps the allocation
+    let mut out = Vec::with_capacity(len);
+    put_signed(&mut out, head.receivable);
+    put_signed(&mut out, head.open_order_total);
+    put_signed(&mut out, head.credit);
+    put_varint(&mut out, digests as u128);
+    put_varint(&mut out, orders.len() as u128);
+    put_varint(&mut out, invoices.len() as u128);
+    out.extend_from_slice(seen);
+    if let Some(digest) = extra_digest {
+        out.extend_from_slice(&digest.to_le_bytes());
+    }
+    out.extend_from_slice(orders);
+    out.extend_from_slice(invoices);
+    out.extend_from_slice(holds);
+    debug_assert_eq!(out.len(), len);
+    out.into_boxed_slice()
+}
+
+/// The logged digests of a seen section, in the order logged.
+pub(crate) fn digests(seen: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    seen.chunks_exact(8).map(|raw| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(raw);
+        u64::from_le_bytes(word)
+    })
+}
+
+/// A seen section of these digests.
+pub(crate) fn seen_bytes(digests: &[u64]) -> Vec<u8> {
+    digests.iter().flat_map(|digest| digest.to_le_bytes()).collect()
+}
+
+/// The orders of an orders section: id and amount, in the order opened.
+pub(crate) fn orders(section: &[u8]) -> impl Iterator<Item = (&str, Minor)> + '_ {
+    let mut reader = Reader(section);
+    std::iter::from_fn(move || {
+        if reader.0.is_empty() {
+            return None;
+        }
+        let amount = reader.signed()?;
+        Some((reader.text()?, amount))
+    })
+}
+
+/// An orders section of these orders.
+pub(crate) fn orders_bytes<'a>(orders: impl IntoIterator<Item = (&'a str, Minor)>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (id, amount) in orders {
+        put_signed(&mut out, amount);
+        put_text(&mut out, id);
+    }
+    out
+}
+
+/// The invoices of an invoices section, in the order posted.
+pub(crate) fn invoices(section: &[u8]) -> impl Iterator<Item = (&str, OpenInvoice)> + '_ {
+    let mut reader = Reader(section);
+    std::iter::from_fn(move || {
+        if reader.0.is_empty() {
+            return None;
+        }
+        let invoice = OpenInvoice {
+            open_amount: reader.signed()?,
+            due: reader.day()?,
+            invoice_date: reader.day()?,
+        };
+        Some((reader.text()?, invoice))
+    })
+}
+
+/// An invoices section of these invoices.
+pub(crate) fn invoices_bytes<'a>(
+    invoices: impl IntoIterator<Item = (&'a str, OpenInvoice)>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (id, invoice) in invoices {
+        put_signed(&mut out, invoice.open_amount);
+        put_signed(&mut out, invoice.due.0 as Minor);
+        put_signed(&mut out, invoice.invoice_date.0 as Minor);
+        put_text(&mut out, id);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_round_trip_at_the_extremes() {
+        let given_orders = [("", Minor::MIN), ("SO-1", 0), ("é\u{0}", Minor::MAX), ("x", -1)];
+        let open = |open_amount, due, invoice_date| OpenInvoice {
+            open_amount,
+            due: Day(due),
+            invoice_date: Day(invoice_date),
+        };
+        let given_invoices = [
+            ("INV-2026-0000123", open(80_000, 739_030, 739_000)),
+            ("w", open(Minor::MIN, i32::MIN, i32::MAX)),
+            (&"ß".repeat(100), open(i64::MAX as Minor + 1, -1, 0)),
+        ];
+        let head = Header {
+            receivable: Minor::MIN,
+            open_order_total: Minor::MAX,
+            credit: -5,
+            ..Header::default()
+        };
+        let seen = seen_bytes(&[u64::MAX, 0, 7]);
+        let buffer = pack(
+            head,
+            &seen,
+            Some(9),
+            &orders_bytes(given_orders),
+            &invoices_bytes(given_invoices.iter().cloned()),
+            b"holds",
+        );
+        let back = view(&buffer);
+        assert_eq!(
+            (back.head.receivable, back.head.open_order_total, back.head.credit),
+            (Minor::MIN, Minor::MAX, -5)
+        );
+        assert_eq!(digests(back.seen).collect::<Vec<_>>(), [u64::MAX, 0, 7, 9]);
+        assert_eq!(orders(back.orders).collect::<Vec<_>>(), given_orders);
+        assert_eq!(invoices(back.invoices).collect::<Vec<_>>(), given_invoices);
+        assert_eq!(back.holds, b"holds");
+        assert!(pack(Header::default(), &[], None, &[], &[], &[]).is_empty());
+        assert_eq!(view(&[]).head, Header::default());
+    }
+}
