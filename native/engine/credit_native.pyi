@@ -14,3 +14,5 @@ class NativeEngine:
         """Why a line is not canonical, or ``None`` if it is."""
     def account_count(self) -> int:
         """How many account books the engine holds."""
+    def held_count(self) -> int:
+        """How many orders are held for a credit analyst."""

@@ -7,7 +7,7 @@
 //! changed, exactly as in Python (a reference event's id is marked applied first, a book may
 //! have been opened).
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use compact_str::format_compact;
 
@@ -95,6 +95,21 @@ fn figures(
     }
 }
 
+/// The account's book, opened in the customer's (else company's, else the event's) currency.
+fn open_book<'a>(
+    reference: &Reference, books: &'a mut HashMap<AccountKey, AccountBook>, account: &AccountKey,
+    event_currency: Ccy,
+) -> &'a mut AccountBook {
+    books.entry(account.clone()).or_insert_with(|| {
+        let currency = reference
+            .stored_customer(&account.0, &account.1)
+            .map(|profile| profile.currency())
+            .or_else(|| reference.companies.get(&account.0).map(|company| company.currency))
+            .unwrap_or(event_currency);
+        AccountBook::new(currency)
+    })
+}
+
 /// REVIEW_DUE on the first event of an account on or after its next review date.
 fn review_if_due(
     input_id: &str, at: Instant, account: &AccountKey, book: &mut AccountBook,
@@ -131,28 +146,12 @@ impl Engine {
         }
     }
 
-    /// The account's book, opened in the customer's (else company's, else the event's)
-    /// currency.
-    fn open_book(&mut self, account: &AccountKey, event_currency: Ccy) -> &mut AccountBook {
-        if !self.books.contains_key(account) {
-            let reference = &self.reference;
-            let currency = reference
-                .customer(&account.0, &account.1)
-                .map(|profile| profile.currency)
-                .or_else(|| reference.companies.get(&account.0).map(|company| company.currency))
-                .unwrap_or(event_currency);
-            self.books.insert(account.clone(), AccountBook::new(currency));
-        }
-        self.books.get_mut(account).expect("inserted above")
-    }
-
     // -- orders --------------------------------------------------------------------------
     fn order_created(&mut self, event: &OrderCreated) -> Result<Outcome, String> {
         let account = account_of(&event.company_id, &event.customer_id);
-        self.open_book(&account, event.currency);
         let digest = id_digest("order", &event.order_id);
         let Engine { reference, books, group_totals } = self;
-        let book = books.get_mut(&account).expect("opened above");
+        let book = open_book(reference, books, &account, event.currency);
         if book.has_seen(digest) {
             return Ok(Outcome::ignored(format!("order {} already decided", event.order_id)));
         }
@@ -251,8 +250,6 @@ impl Engine {
                 released_by: None,
             }));
         }
-        let customer = reference.customer(&event.company_id, &event.customer_id);
-        let customer = customer.as_ref();
         review_if_due(&event.event_id, event.occurred_at, &account, book, customer, day,
                       &mut outcome);
         Ok(outcome)
@@ -380,9 +377,8 @@ impl Engine {
         post: impl FnOnce(&mut AccountBook, Minor) -> Vec<(Day, Minor)>,
     ) -> Result<Outcome, String> {
         let account = account_of(event.company_id, event.customer_id);
-        self.open_book(&account, event.currency);
         let Engine { reference, books, group_totals } = self;
-        let book = books.get_mut(&account).expect("opened above");
+        let book = open_book(reference, books, &account, event.currency);
         let digest = id_digest(event.kind, event.business_id);
         if book.has_seen(digest) {
             return Ok(Outcome::ignored(format!("{} {} already posted", event.kind,
@@ -391,15 +387,22 @@ impl Engine {
         let amount = ledger_amount(reference, event.amount, event.currency, book.currency(),
                                    event.occurred_at)?;
         book.mark_seen(digest);
-        let profile = reference.customer(event.company_id, event.customer_id);
-        let profile = profile.as_ref();
-        let group_id = reference.group_of(profile).map(|group| group.group_id.as_str());
+        let stored = reference.stored_customer(event.company_id, event.customer_id);
+        let group = reference.known_group(stored.and_then(|stored| stored.group_id.as_ref()));
+        let group_id = group.map(|group| group.group_id.as_str());
         let balances = (book.receivable(), book.open_order_total());
         let dues = post(book, amount);
         track_in(group_totals, group_id, event.company_id, book, balances, &dues);
         let mut outcome = Outcome::default();
-        review_if_due(event.event_id, event.occurred_at, &account, book, profile,
-                      event.occurred_at.utc_day(), &mut outcome);
+        let day = event.occurred_at.utc_day();
+        let review = stored.and_then(|stored| stored.next_review()).filter(|due| {
+            book.review_notified() != Some(*due) && day >= *due
+        });
+        if review.is_some() {  // (rare: the profile is made only then)
+            let profile = reference.customer(event.company_id, event.customer_id);
+            review_if_due(event.event_id, event.occurred_at, &account, book, profile.as_ref(),
+                          day, &mut outcome);
+        }
         Ok(outcome)
     }
 

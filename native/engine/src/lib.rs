@@ -56,6 +56,11 @@ impl NativeEngine {
     fn account_count(&self) -> usize {
         self.engine.books.len()
     }
+
+    /// How many orders are held for a credit analyst.
+    fn held_count(&self) -> usize {
+        self.engine.books.values().map(|book| book.hold_items().len()).sum()
+    }
 }
 
 #[pymodule]

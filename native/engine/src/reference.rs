@@ -4,7 +4,9 @@
 //! Each record is versioned by `occurred_at`: an older upsert than the one held is ignored, an
 //! equal or newer one replaces the whole record.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use hashbrown::{HashMap, HashSet};
 use std::rc::Rc;
 
 use credit_model::{
@@ -132,6 +134,14 @@ impl StoredProfile {
         self.terms.cod_terms
     }
 
+    pub fn currency(&self) -> credit_model::Ccy {
+        self.terms.currency
+    }
+
+    pub fn next_review(&self) -> Option<Day> {
+        self.next_review
+    }
+
     /// The profile of `(company_id, customer_id)`, as the policy reads it.
     pub fn profile(&self, company_id: &Id, customer_id: &Id) -> CustomerProfile {
         let (terms, controls) = (&*self.terms, &*self.controls);
@@ -241,7 +251,7 @@ impl Reference {
         self.known_group(profile.and_then(|profile| profile.group_id.as_ref()))
     }
 
-    fn known_group(&self, group_id: Option<&Id>) -> Option<&GroupSettings> {
+    pub fn known_group(&self, group_id: Option<&Id>) -> Option<&GroupSettings> {
         group_id.and_then(|id| self.groups.get(id))
     }
 
