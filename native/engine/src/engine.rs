@@ -40,7 +40,8 @@ impl Outcome {
 #[derive(Default)]
 pub struct Engine {
     pub reference: Reference,
-    pub books: HashMap<AccountKey, AccountBook>,
+    /// by account number (`Reference::accounts`)
+    pub books: Vec<Option<AccountBook>>,
     pub group_totals: HashMap<Id, GroupTotals>,
 }
 
@@ -97,17 +98,30 @@ fn figures(
 
 /// The account's book, opened in the customer's (else company's, else the event's) currency.
 fn open_book<'a>(
-    reference: &Reference, books: &'a mut HashMap<AccountKey, AccountBook>, account: &AccountKey,
+    reference: &mut Reference, books: &'a mut Vec<Option<AccountBook>>, account: &AccountKey,
     event_currency: Ccy,
 ) -> &'a mut AccountBook {
-    books.entry(account.clone()).or_insert_with(|| {
+    let number = reference.accounts.number(&account.0, &account.1) as usize;
+    if books.len() <= number {
+        books.resize_with(number + 1, || None);
+    }
+    books[number].get_or_insert_with(|| {
         let currency = reference
-            .stored_customer(&account.0, &account.1)
-            .map(|profile| profile.currency())
+            .stored_at(number as u32)
+            .map(|profile| reference.stored_currency(profile))
             .or_else(|| reference.companies.get(&account.0).map(|company| company.currency))
             .unwrap_or(event_currency);
         AccountBook::new(currency)
     })
+}
+
+/// The account's book, if it has one.
+pub(crate) fn book_of<'a>(
+    reference: &Reference, books: &'a mut [Option<AccountBook>], company_id: &str,
+    customer_id: &str,
+) -> Option<&'a mut AccountBook> {
+    let number = reference.accounts.find(company_id, customer_id)?;
+    books.get_mut(number as usize).and_then(Option::as_mut)
 }
 
 /// REVIEW_DUE on the first event of an account on or after its next review date.
@@ -170,7 +184,7 @@ impl Engine {
         let no_open_orders = &reference.no_open_orders;
         let counts_no_open = |company_id: &str| no_open_orders.contains(company_id);
         let totals = group.and_then(|group| group_totals.get(&group.group_id));
-        let include_open = company.map_or(true, |company| company.include_open_orders);
+        let include_open = company.is_none_or(|company| company.include_open_orders);
         let facts = OrderFacts {
             order: event,
             amount,
@@ -260,7 +274,9 @@ impl Engine {
         let ignored = || Outcome::ignored(format!("cancel of unknown or closed order {}",
                                                   event.order_id));
         let Engine { reference, books, group_totals } = self;
-        let Some(book) = books.get_mut(&account) else { return ignored() };
+        let Some(book) = book_of(reference, books, &event.company_id, &event.customer_id) else {
+            return ignored();
+        };
         let balances = (book.receivable(), book.open_order_total());
         if book.take_order(&event.order_id).is_some() {
             let group_id = reference.group_id(&event.company_id, &event.customer_id);
@@ -279,8 +295,9 @@ impl Engine {
     fn hold_released(&mut self, event: &HoldDecision) -> Result<Outcome, String> {
         let account = account_of(&event.company_id, &event.customer_id);
         let Engine { reference, books, group_totals } = self;
-        let held = books.get(&account).and_then(|book| book.held(&event.order_id));
-        let (Some(book), Some(held)) = (books.get_mut(&account), held) else {
+        let book = book_of(reference, books, &event.company_id, &event.customer_id);
+        let held = book.as_ref().and_then(|book| book.held(&event.order_id));
+        let (Some(book), Some(held)) = (book, held) else {
             return Ok(Outcome::ignored(format!("release of unknown or not held order {}",
                                                event.order_id)));
         };
@@ -324,7 +341,8 @@ impl Engine {
     fn hold_rejected(&mut self, event: &HoldDecision) -> Outcome {
         let account = account_of(&event.company_id, &event.customer_id);
         let Engine { reference, books, .. } = self;
-        let Some(book) = books.get_mut(&account).filter(|book| book.held(&event.order_id).is_some())
+        let Some(book) = book_of(reference, books, &event.company_id, &event.customer_id)
+            .filter(|book| book.held(&event.order_id).is_some())
         else {
             return Outcome::ignored(format!("reject of unknown or not held order {}",
                                             event.order_id));
@@ -388,7 +406,7 @@ impl Engine {
                                    event.occurred_at)?;
         book.mark_seen(digest);
         let stored = reference.stored_customer(event.company_id, event.customer_id);
-        let group = reference.known_group(stored.and_then(|stored| stored.group_id.as_ref()));
+        let group = reference.stored_group(stored);
         let group_id = group.map(|group| group.group_id.as_str());
         let balances = (book.receivable(), book.open_order_total());
         let dues = post(book, amount);

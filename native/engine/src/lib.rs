@@ -7,6 +7,7 @@
 //! validates it with pydantic and hands over the validated event's `model_dump_json()`. A bad
 //! event (the Python engine's `InvalidEventError`) raises `InvalidEvent` with the same reason.
 
+pub mod accounts;
 pub mod digest;
 pub mod engine;
 pub mod membership;
@@ -54,12 +55,12 @@ impl NativeEngine {
 
     /// How many account books the engine holds.
     fn account_count(&self) -> usize {
-        self.engine.books.len()
+        self.engine.books.iter().flatten().count()
     }
 
     /// How many orders are held for a credit analyst.
     fn held_count(&self) -> usize {
-        self.engine.books.values().map(|book| book.hold_items().len()).sum()
+        self.engine.books.iter().flatten().map(|book| book.hold_items().len()).sum()
     }
 }
 

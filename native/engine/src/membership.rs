@@ -15,7 +15,9 @@ use crate::reference::{customer_profile, AccountKey};
 impl Engine {
     /// Count the account's book out of (`sign` -1) or into (+1) a group's totals.
     fn move_book(&mut self, account: &AccountKey, sign: i32, group_id: Option<&str>) {
-        let (Some(book), Some(group_id)) = (self.books.get(account), group_id) else { return };
+        let number = self.reference.accounts.find(&account.0, &account.1);
+        let book = number.and_then(|number| self.books.get(number as usize)).and_then(Option::as_ref);
+        let (Some(book), Some(group_id)) = (book, group_id) else { return };
         self.group_totals.entry(group_id.into()).or_default().add_book(book, &account.0, sign);
     }
 
@@ -44,7 +46,7 @@ impl Engine {
         -> Result<Outcome, String> {
         let account = (event.company_id.clone(), event.customer_id.clone());
         let current_as_of =
-            self.reference.customer(&account.0, &account.1).map(|profile| profile.as_of);
+            self.reference.stored_customer(&account.0, &account.1).map(|profile| profile.as_of());
         if !self.reference.first_delivery(&event.event_id) {
             return Ok(ignored("customer record already applied"));
         }

@@ -4,10 +4,9 @@
 //! Each record is versioned by `occurred_at`: an older upsert than the one held is ignored, an
 //! equal or newer one replaces the whole record.
 
-use std::collections::BTreeSet;
-
 use hashbrown::{HashMap, HashSet};
-use std::rc::Rc;
+
+use crate::accounts::{Accounts, Names};
 
 use credit_model::{
     to_minor, Day, Id, Instant, SalesOrderStatus, CompanySettings, CompanyUpserted, CustomerProfile, CustomerUpserted, Dec,
@@ -113,88 +112,74 @@ struct Controls {
     allowed_overdue_days: i64,
 }
 
-/// A customer profile as kept: the account's ids are the keys it is stored under, and its
-/// terms and controls are shared with the customers whose settings are the same (the
-/// Python `CustomerProfile` shares them too). `CustomerProfile` values are made from it when
-/// read.
-#[derive(Clone, Debug)]
+/// A customer profile as kept, 48 bytes: the account's ids are its number's key, the group id
+/// a number into the group names, the terms and controls numbers into tables of the
+/// combinations seen (customers whose settings are the same share one, as the Python
+/// `CustomerProfile` shares them), days and amounts in fewer bits (an amount that does not fit
+/// 64 bits is kept aside, exactly). `CustomerProfile` values are made from it when read.
+#[derive(Clone, Copy, Debug)]
 pub struct StoredProfile {
-    pub group_id: Option<Id>,
-    credit_limit: Option<Minor>,
-    limit_expires: Option<Day>,
-    secured: Minor,
-    next_review: Option<Day>,
-    pub as_of: Instant,
-    terms: Rc<Terms>,
-    controls: Rc<Controls>,
+    /// `NO_GROUP` or a number into `Reference::group_names`
+    group: u32,
+    limit_expires: i32,
+    next_review: i32,
+    terms: std::num::NonZeroU32,
+    controls: u32,
+    credit_limit: i64,
+    secured: i64,
+    /// `occurred_at` (UTC microseconds): only compared
+    as_of: i64,
+}
+
+const NO_GROUP: u32 = u32::MAX;
+const NO_DAY: i32 = i32::MIN;
+const NO_AMOUNT: i64 = i64::MIN;
+/// the amounts are in `Reference::wide`
+const WIDE: i64 = i64::MIN + 1;
+
+fn day_of(value: i32) -> Option<Day> {
+    (value != NO_DAY).then_some(Day(value))
+}
+
+fn day_field(day: Option<Day>) -> i32 {
+    day.map_or(NO_DAY, |day| day.0)
 }
 
 impl StoredProfile {
-    pub fn cod_terms(&self) -> bool {
-        self.terms.cod_terms
-    }
-
-    pub fn currency(&self) -> credit_model::Ccy {
-        self.terms.currency
+    pub fn as_of(&self) -> Instant {
+        Instant { utc_micros: self.as_of, offset_seconds: 0 }
     }
 
     pub fn next_review(&self) -> Option<Day> {
-        self.next_review
-    }
-
-    /// The profile of `(company_id, customer_id)`, as the policy reads it.
-    pub fn profile(&self, company_id: &Id, customer_id: &Id) -> CustomerProfile {
-        let (terms, controls) = (&*self.terms, &*self.controls);
-        CustomerProfile {
-            company_id: company_id.clone(),
-            customer_id: customer_id.clone(),
-            group_id: self.group_id.clone(),
-            credit_limit: self.credit_limit,
-            limit_expires: self.limit_expires,
-            secured: self.secured,
-            next_review: self.next_review,
-            as_of: self.as_of,
-            currency: terms.currency,
-            credit_manager: terms.credit_manager.clone(),
-            credit_analyst: terms.credit_analyst.clone(),
-            cod_terms: terms.cod_terms,
-            temporary_limit: controls.temporary_limit,
-            temporary_from: controls.temporary_from,
-            temporary_to: controls.temporary_to,
-            sales_order_status: controls.sales_order_status,
-            status_date: controls.status_date,
-            hold_period: controls.hold_period,
-            allowed_overdue: controls.allowed_overdue,
-            allowed_overdue_days: controls.allowed_overdue_days,
-        }
+        day_of(self.next_review)
     }
 }
 
-/// One shared copy of each value (bounded: past the limit the pool starts again, as Python's).
-#[derive(Debug)]
-struct Pool<T: Eq + std::hash::Hash> {
-    shared: HashMap<Rc<T>, ()>,
+/// One copy of each combination, numbered.
+struct Table<T: Eq + std::hash::Hash + Clone> {
+    values: Vec<T>,
+    numbers: HashMap<T, u32>,
 }
 
-impl<T: Eq + std::hash::Hash> Default for Pool<T> {
+impl<T: Eq + std::hash::Hash + Clone> Default for Table<T> {
     fn default() -> Self {
-        Pool { shared: HashMap::new() }
+        Table { values: Vec::new(), numbers: HashMap::new() }
     }
 }
 
-impl<T: Eq + std::hash::Hash> Pool<T> {
-    const LIMIT: usize = 1 << 15;
+impl<T: Eq + std::hash::Hash + Clone> Table<T> {
+    fn number(&mut self, value: T) -> u32 {
+        if let Some(number) = self.numbers.get(&value) {
+            return *number;
+        }
+        let number = u32::try_from(self.values.len()).expect("fewer than 2^32 combinations");
+        self.values.push(value.clone());
+        self.numbers.insert(value, number);
+        number
+    }
 
-    fn share(&mut self, value: T) -> Rc<T> {
-        if let Some((found, ())) = self.shared.get_key_value(&value) {
-            return found.clone();
-        }
-        if self.shared.len() >= Self::LIMIT {
-            self.shared.clear();
-        }
-        let shared = Rc::new(value);
-        self.shared.insert(shared.clone(), ());
-        shared
+    fn get(&self, number: u32) -> &T {
+        &self.values[number as usize]
     }
 }
 
@@ -207,18 +192,27 @@ pub struct Reference {
     /// the companies whose exposure leaves open orders out (`include_open_orders` false)
     pub no_open_orders: HashSet<Id>,
     pub warehouses: HashMap<Id, WarehouseSettings>,
-    pub customers: HashMap<Id, HashMap<Id, StoredProfile>>,
-    terms: Pool<Terms>,
-    controls: Pool<Controls>,
+    pub accounts: Accounts,
+    profiles: Vec<Option<StoredProfile>>,
+    /// (credit limit, secured) of the profiles whose amounts do not fit 64 bits
+    wide: HashMap<u32, (Option<Minor>, Minor)>,
+    terms: Table<Terms>,
+    controls: Table<Controls>,
     pub groups: HashMap<Id, GroupSettings>,
-    pub members_by_group: HashMap<Id, BTreeSet<AccountKey>>,
+    group_names: Names,
+    members_by_group: HashMap<u32, Vec<u32>>,
     pub rates: ExchangeRates,
     applied: HashSet<u64>,
 }
 
 impl Reference {
     pub fn new() -> Reference {
-        Reference { rates: ExchangeRates::new(), ..Reference::default() }
+        let mut reference = Reference { rates: ExchangeRates::new(), ..Reference::default() };
+        // terms numbers start at 1 (a NonZeroU32): number 0 is a placeholder
+        reference.terms.number(Terms {
+            currency: Ccy(*b"XXX"), credit_manager: None, credit_analyst: None, cod_terms: false,
+        });
+        reference
     }
 
     /// True the first time a reference event id is seen; a redelivery changes nothing.
@@ -226,23 +220,75 @@ impl Reference {
         self.applied.insert(source_digest(event_id))
     }
 
-    /// The account's profile, as the policy reads it.
-    pub fn customer(&self, company_id: &str, customer_id: &str) -> Option<CustomerProfile> {
-        let by_company = self.customers.get_key_value(company_id)?;
-        let (customer_key, stored) = by_company.1.get_key_value(customer_id)?;
-        Some(stored.profile(by_company.0, customer_key))
+    /// The account's profile as kept, by account number.
+    pub fn stored_at(&self, account: u32) -> Option<&StoredProfile> {
+        self.profiles.get(account as usize).and_then(Option::as_ref)
     }
 
     /// The account's profile as kept.
     pub fn stored_customer(&self, company_id: &str, customer_id: &str) -> Option<&StoredProfile> {
-        self.customers.get(company_id).and_then(|by_company| by_company.get(customer_id))
+        self.stored_at(self.accounts.find(company_id, customer_id)?)
+    }
+
+    /// The account's profile, as the policy reads it, by account number.
+    pub fn customer_at(&self, account: u32) -> Option<CustomerProfile> {
+        let stored = self.stored_at(account)?;
+        let terms = self.terms.get(stored.terms.get());
+        let controls = self.controls.get(stored.controls);
+        let (credit_limit, secured) = match stored.secured {
+            WIDE => self.wide[&account],
+            secured => ((stored.credit_limit != NO_AMOUNT).then_some(stored.credit_limit as Minor),
+                        secured as Minor),
+        };
+        Some(CustomerProfile {
+            company_id: self.accounts.company_of(account).clone(),
+            customer_id: self.accounts.customer_of(account).clone(),
+            group_id: self.stored_group_id(stored).cloned(),
+            credit_limit,
+            limit_expires: day_of(stored.limit_expires),
+            secured,
+            next_review: day_of(stored.next_review),
+            as_of: stored.as_of(),
+            currency: terms.currency,
+            credit_manager: terms.credit_manager.clone(),
+            credit_analyst: terms.credit_analyst.clone(),
+            cod_terms: terms.cod_terms,
+            temporary_limit: controls.temporary_limit,
+            temporary_from: controls.temporary_from,
+            temporary_to: controls.temporary_to,
+            sales_order_status: controls.sales_order_status,
+            status_date: controls.status_date,
+            hold_period: controls.hold_period,
+            allowed_overdue: controls.allowed_overdue,
+            allowed_overdue_days: controls.allowed_overdue_days,
+        })
+    }
+
+    /// The account's profile, as the policy reads it.
+    pub fn customer(&self, company_id: &str, customer_id: &str) -> Option<CustomerProfile> {
+        self.customer_at(self.accounts.find(company_id, customer_id)?)
+    }
+
+    /// The currency of a profile as kept.
+    pub fn stored_currency(&self, stored: &StoredProfile) -> Ccy {
+        self.terms.get(stored.terms.get()).currency
+    }
+
+    /// The group id a profile names (known or not).
+    pub fn stored_group_id(&self, stored: &StoredProfile) -> Option<&Id> {
+        (stored.group != NO_GROUP).then(|| self.group_names.name(stored.group))
+    }
+
+    /// The known group of a profile as kept.
+    pub fn stored_group(&self, stored: Option<&StoredProfile>) -> Option<&GroupSettings> {
+        self.known_group(stored.and_then(|stored| self.stored_group_id(stored)))
     }
 
     /// Set the credit-limit expiry of a profile held (a member joining its group).
     pub fn set_limit_expires(&mut self, account: &AccountKey, expires: Day) {
-        let stored = self.customers.get_mut(&account.0).and_then(|by| by.get_mut(&account.1));
-        if let Some(stored) = stored {
-            stored.limit_expires = Some(expires);
+        let Some(number) = self.accounts.find(&account.0, &account.1) else { return };
+        if let Some(Some(stored)) = self.profiles.get_mut(number as usize) {
+            stored.limit_expires = expires.0;
         }
     }
 
@@ -257,13 +303,12 @@ impl Reference {
 
     /// The known group id of the account, if it is a member of one.
     pub fn group_id(&self, company_id: &str, customer_id: &str) -> Option<Id> {
-        let stored = self.stored_customer(company_id, customer_id);
-        let group = self.known_group(stored.and_then(|stored| stored.group_id.as_ref()));
+        let group = self.stored_group(self.stored_customer(company_id, customer_id));
         group.map(|group| group.group_id.clone())
     }
 
     pub fn include_open_orders(&self, company_id: &str) -> bool {
-        self.companies.get(company_id).map_or(true, |company| company.include_open_orders)
+        self.companies.get(company_id).is_none_or(|company| company.include_open_orders)
     }
 
     /// Stores the company unless older than the one held; `Ok(false)` when older.
@@ -312,32 +357,33 @@ impl Reference {
 
     /// Store `profile`; the caller checked staleness. Keeps the membership index.
     pub fn put_customer(&mut self, profile: CustomerProfile) {
-        let account = (profile.company_id.clone(), profile.customer_id.clone());
-        let new_group = profile.group_id.clone();
-        let stored = self.stored(profile);
-        let by_company = self.customers.entry(account.0.clone()).or_default();
-        let previous = by_company.insert(account.1.clone(), stored);
-        let old_group = previous.and_then(|previous| previous.group_id);
-        if old_group != new_group {
-            if let Some(old) = old_group {
-                if let Some(members) = self.members_by_group.get_mut(&old) {
-                    members.remove(&account);
+        let number = self.accounts.number(&profile.company_id, &profile.customer_id);
+        let stored = self.stored(number, profile);
+        if self.profiles.len() <= number as usize {
+            self.profiles.resize(number as usize + 1, None);
+        }
+        let previous = self.profiles[number as usize].replace(stored);
+        let old_group = previous.map_or(NO_GROUP, |previous| previous.group);
+        if old_group != stored.group {
+            if old_group != NO_GROUP {
+                if let Some(members) = self.members_by_group.get_mut(&old_group) {
+                    members.retain(|member| *member != number);
                 }
             }
-            if let Some(new) = new_group {
-                self.members_by_group.entry(new).or_default().insert(account);
+            if stored.group != NO_GROUP {
+                self.members_by_group.entry(stored.group).or_default().push(number);
             }
         }
     }
 
-    fn stored(&mut self, profile: CustomerProfile) -> StoredProfile {
-        let terms = self.terms.share(Terms {
+    fn stored(&mut self, account: u32, profile: CustomerProfile) -> StoredProfile {
+        let terms = self.terms.number(Terms {
             currency: profile.currency,
             credit_manager: profile.credit_manager,
             credit_analyst: profile.credit_analyst,
             cod_terms: profile.cod_terms,
         });
-        let controls = self.controls.share(Controls {
+        let controls = self.controls.number(Controls {
             temporary_limit: profile.temporary_limit,
             temporary_from: profile.temporary_from,
             temporary_to: profile.temporary_to,
@@ -347,42 +393,72 @@ impl Reference {
             allowed_overdue: profile.allowed_overdue,
             allowed_overdue_days: profile.allowed_overdue_days,
         });
+        let narrow = |amount: Minor| i64::try_from(amount).ok().filter(|a| *a > WIDE);
+        let limit = match profile.credit_limit {
+            None => Some(NO_AMOUNT),
+            Some(limit) => narrow(limit),
+        };
+        let (credit_limit, secured) = match (limit, narrow(profile.secured)) {
+            (Some(limit), Some(secured)) => {
+                self.wide.remove(&account);
+                (limit, secured)
+            }
+            _ => {
+                self.wide.insert(account, (profile.credit_limit, profile.secured));
+                (NO_AMOUNT, WIDE)
+            }
+        };
+        let group = match &profile.group_id {
+            None => NO_GROUP,
+            Some(group_id) => self.group_names.number(group_id),
+        };
         StoredProfile {
-            group_id: profile.group_id,
-            credit_limit: profile.credit_limit,
-            limit_expires: profile.limit_expires,
-            secured: profile.secured,
-            next_review: profile.next_review,
-            as_of: profile.as_of,
-            terms,
+            group,
+            limit_expires: day_field(profile.limit_expires),
+            next_review: day_field(profile.next_review),
+            terms: std::num::NonZeroU32::new(terms).expect("terms are numbered from 1"),
             controls,
+            credit_limit,
+            secured,
+            as_of: profile.as_of.utc_micros,
         }
     }
 
     /// The accounts naming `group_id`, sorted.
     pub fn members(&self, group_id: &str) -> Vec<AccountKey> {
-        self.members_by_group
-            .get(group_id)
-            .map(|members| members.iter().cloned().collect())
-            .unwrap_or_default()
+        let Some(group) = self.group_names.find(group_id) else { return Vec::new() };
+        let mut members: Vec<AccountKey> = self
+            .members_by_group
+            .get(&group)
+            .map(|members| members.iter().map(|number| self.accounts.key(*number)).collect())
+            .unwrap_or_default();
+        members.sort();
+        members
     }
 
     /// Accounts with this customer id in other companies that are outside `group_id`, by
     /// company id.
     pub fn same_customer_elsewhere(&self, account: &AccountKey, group_id: &str) -> Vec<AccountKey> {
-        let mut companies: Vec<&Id> = self.customers.keys().collect();
-        companies.sort();
         let mut found = Vec::new();
-        for company in companies {
+        for company in self.companies_with_profiles() {
             if *company == account.0 {
                 continue;
             }
-            if let Some(other) = self.customers[company].get(&account.1) {
-                if other.group_id.as_deref() != Some(group_id) {
+            if let Some(other) = self.stored_customer(company, &account.1) {
+                if self.stored_group_id(other).map(Id::as_str) != Some(group_id) {
                     found.push((company.clone(), account.1.clone()));
                 }
             }
         }
         found
+    }
+
+    /// The company ids of the accounts, sorted.
+    fn companies_with_profiles(&self) -> Vec<&Id> {
+        let mut companies: Vec<&Id> = (0..self.accounts.companies.len())
+            .map(|number| self.accounts.companies.name(number))
+            .collect();
+        companies.sort();
+        companies
     }
 }

@@ -96,7 +96,7 @@ pub fn isoformat(at: &Instant) -> String {
     let sign = if at.offset_seconds < 0 { '-' } else { '+' };
     let offset = at.offset_seconds.unsigned_abs();
     let _ = write!(out, "{sign}{:02}:{:02}", offset / 3600, offset / 60 % 60);
-    if offset % 60 != 0 {
+    if !offset.is_multiple_of(60) {
         let _ = write!(out, ":{:02}", offset % 60);
     }
     out

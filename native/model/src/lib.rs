@@ -391,8 +391,8 @@ impl CustomerProfile {
     pub fn own_limit(&self, day: Day) -> Option<Minor> {
         let mut base = self.credit_limit;
         if let Some(temporary) = self.temporary_limit {
-            let started = self.temporary_from.map_or(true, |from| from <= day);
-            let not_ended = self.temporary_to.map_or(true, |to| day <= to);
+            let started = self.temporary_from.is_none_or(|from| from <= day);
+            let not_ended = self.temporary_to.is_none_or(|to| day <= to);
             if started && not_ended {
                 base = Some(temporary);
             }
@@ -592,7 +592,7 @@ pub fn to_minor(amount: &Dec, currency: Ccy) -> Result<Minor, String> {
             .ok_or_else(|| format!("{} {} is too large", format::dec_str(amount), currency))?
     } else {
         match 10u128.checked_pow((-shift) as u32) {
-            Some(divisor) if amount.coefficient % divisor == 0 => amount.coefficient / divisor,
+            Some(divisor) if amount.coefficient.is_multiple_of(divisor) => amount.coefficient / divisor,
             _ => return Err(refused()),
         }
     };
