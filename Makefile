@@ -8,7 +8,7 @@ KAFKA := deploy/kafka/kafka.sh
 # the native engine (Rust, native/): built into the virtual env with maturin, by cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 NATIVE_STAMP := $(VENV)/.native-installed
-NATIVE_SOURCES := $(shell find native -path native/target -prune -o -type f \( -name '*.rs' -o -name '*.toml' -o -name Cargo.lock -o -name '*.pyi' \) -print)
+NATIVE_SOURCES := $(shell find native \( -path native/target -o -path 'native/*/tests' \) -prune -o -type f \( -name '*.rs' -o -name '*.toml' -o -name Cargo.lock -o -name '*.pyi' \) -print)
 
 .DEFAULT_GOAL := help
 .PHONY: help install native-test lint typecheck unit integration test bench bench-stages bench-kafka demo replay-example \
