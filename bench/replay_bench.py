@@ -137,6 +137,7 @@ def run_native(path: Path, accounts: int) -> dict[str, float]:
         "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
         "peak_bytes_per_account": (peak - baseline) / accounts,
         "books": engine.account_count(), "held": engine.held_count(),
+        "breakdown": dict(engine.memory_breakdown()),
     }  # fmt: skip
 
 
@@ -199,6 +200,10 @@ def main() -> None:
     print(f"{'':28}" + "".join(f"{engine:>14}" for engine in engines))
     for label, key, form in _ROWS:
         print(f"{label:28}" + "".join(f"{form.format(figures[e][key]):>14}" for e in engines))
+    if "native" in figures:
+        print("native engine's bytes per account, by part (capacities as allocated):")
+        for part, held in figures["native"]["breakdown"].items():
+            print(f"  {part:26}{held / args.accounts:>14,.0f}")
 
 
 if __name__ == "__main__":

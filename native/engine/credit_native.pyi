@@ -14,5 +14,7 @@ class NativeEngine:
         """Why a line is not canonical, or ``None`` if it is."""
     def account_count(self) -> int:
         """How many account books the engine holds."""
+    def memory_breakdown(self) -> list[tuple[str, int]]:
+        """Bytes the engine holds, by part (capacities as allocated: an estimate)."""
     def held_count(self) -> int:
         """How many orders are held for a credit analyst."""

@@ -109,6 +109,12 @@ impl Accounts {
         self.keys.len()
     }
 
+    /// Bytes the index and its keys hold (capacity, as allocated).
+    pub fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * std::mem::size_of::<(u32, Id)>()
+            + self.index.capacity() * (std::mem::size_of::<u32>() + 1)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

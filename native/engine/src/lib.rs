@@ -58,6 +58,18 @@ impl NativeEngine {
         self.engine.books.iter().flatten().count()
     }
 
+    /// Bytes the engine holds, by part (capacities, as allocated: an estimate of its memory).
+    fn memory_breakdown(&self) -> Vec<(&'static str, usize)> {
+        let engine = &self.engine;
+        let mut parts = engine.reference.heap_bytes();
+        let books = engine.books.iter().flatten();
+        parts.push(("books (fixed part)",
+                    engine.books.capacity() * std::mem::size_of::<Option<credit_books::AccountBook>>()));
+        parts.push(("books (buffers)", books.map(|book| book.heap_bytes()).sum()));
+        parts.push(("group totals", engine.group_totals.values().map(|t| t.heap_bytes() + 64).sum()));
+        parts
+    }
+
     /// How many orders are held for a credit analyst.
     fn held_count(&self) -> usize {
         self.engine.books.iter().flatten().map(|book| book.hold_items().len()).sum()

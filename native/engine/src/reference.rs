@@ -424,6 +424,21 @@ impl Reference {
         }
     }
 
+    /// Bytes held, by part (capacity, as allocated; the heap of inline ids is none).
+    pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
+        let table = |values: usize, size: usize| values * (2 * size + 8);
+        vec![
+            ("account index", self.accounts.heap_bytes()),
+            ("profiles", self.profiles.capacity() * std::mem::size_of::<Option<StoredProfile>>()
+                + self.wide.capacity() * 48),
+            ("profile terms and controls",
+             table(self.terms.values.len(), std::mem::size_of::<Terms>())
+                + table(self.controls.values.len(), std::mem::size_of::<Controls>())),
+            ("group members", self.members_by_group.values().map(|m| m.capacity() * 4 + 32).sum()),
+            ("reference ids applied", self.applied.capacity() * 9),
+        ]
+    }
+
     /// The accounts naming `group_id`, sorted.
     pub fn members(&self, group_id: &str) -> Vec<AccountKey> {
         let Some(group) = self.group_names.find(group_id) else { return Vec::new() };
