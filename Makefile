@@ -29,7 +29,8 @@ $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 
 install: $(STAMP) $(NATIVE_STAMP) ## create the virtual env; install the service, its native engine and dev tools
 
-native-test: ## the native engine's own tests (cargo)
+native-test: ## the native engine's gates and own tests: cargo clippy (warnings refused), cargo test
+	cargo clippy --quiet --manifest-path native/Cargo.toml --workspace --all-targets -- -D warnings
 	cargo test --quiet --manifest-path native/Cargo.toml --workspace
 
 lint: $(STAMP) $(NATIVE_STAMP) ## ruff
