@@ -56,10 +56,32 @@ def events_file(config: LoadConfig) -> Path:
     return path
 
 
+def _read(path: Path) -> list[bytes]:
+    """The input lines, read before a run: file reads are not timed."""
+    with path.open("rb") as source:
+        return source.readlines()
+
+
+def _figures(
+    events: int, decisions: int, engine_seconds: float, wall: float, baseline: int,
+    accounts: int,
+) -> dict[str, float]:  # fmt: skip
+    """What a run prints: rates, and memory after a collection and at its peak."""
+    gc.collect()
+    grown = rss_bytes() - baseline
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {
+        "events": events, "decisions": decisions, "engine_seconds": engine_seconds,
+        "wall_seconds": wall, "engine_decisions_per_s": decisions / engine_seconds,
+        "e2e_decisions_per_s": decisions / wall, "e2e_events_per_s": events / wall,
+        "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
+        "peak_bytes_per_account": (peak - baseline) / accounts,
+    }  # fmt: skip
+
+
 def run_python(path: Path, accounts: int) -> dict[str, float]:
     tune_garbage_collector()  # as ``credit-service replay`` and ``run`` do
-    with path.open("rb") as source:  # read first: file reads are not timed
-        lines = source.readlines()
+    lines = _read(path)
     gc.collect()
     baseline = rss_bytes()
     engine = CreditEngine()
@@ -79,16 +101,8 @@ def run_python(path: Path, accounts: int) -> dict[str, float]:
                 event.event_type == "order_created"
             ):
                 decisions += 1
-    wall = clock() - started
-    gc.collect()
-    grown = rss_bytes() - baseline
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {
-        "events": events, "decisions": decisions, "engine_seconds": engine_seconds,
-        "wall_seconds": wall, "engine_decisions_per_s": decisions / engine_seconds,
-        "e2e_decisions_per_s": decisions / wall, "e2e_events_per_s": events / wall,
-        "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
-        "peak_bytes_per_account": (peak - baseline) / accounts,
+        **_figures(events, decisions, engine_seconds, clock() - started, baseline, accounts),
         "books": len(engine.books), "held": sum(len(b.hold_items()) for b in engine.books.values()),
     }  # fmt: skip
 
@@ -104,8 +118,7 @@ def run_native(path: Path, accounts: int) -> dict[str, float]:
 
     from service.native import native_replay_lines
 
-    with path.open("rb") as source:  # read first: file reads are not timed
-        lines = source.readlines()
+    lines = _read(path)
     gc.collect()
     baseline = rss_bytes()
     engine = credit_native.NativeEngine()
@@ -126,16 +139,8 @@ def run_native(path: Path, accounts: int) -> dict[str, float]:
         events += 1
         if b'"order_created"' in line:
             decisions += sum(outputs.count(kind) for kind in _DECISIONS)
-    wall = clock() - started
-    gc.collect()
-    grown = rss_bytes() - baseline
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {
-        "events": events, "decisions": decisions, "engine_seconds": engine_seconds,
-        "wall_seconds": wall, "engine_decisions_per_s": decisions / engine_seconds,
-        "e2e_decisions_per_s": decisions / wall, "e2e_events_per_s": events / wall,
-        "rss_growth_bytes": grown, "bytes_per_account": grown / accounts, "peak_rss": peak,
-        "peak_bytes_per_account": (peak - baseline) / accounts,
+        **_figures(events, decisions, engine_seconds, clock() - started, baseline, accounts),
         "books": engine.account_count(), "held": engine.held_count(),
         "breakdown": dict(engine.memory_breakdown()),
     }  # fmt: skip

@@ -5,6 +5,10 @@
 //! even: `to_decimal(10**30 + 1, "EUR")` is `Decimal('1.000000000000000000000000000E+28')`.
 //! Amounts that fit in 28 digits (every realistic one) come out exactly as
 //! `credit_model::to_decimal` makes them; the rounding only matters beyond that.
+//!
+//! `credit_money`'s decimal module is not reused here: it computes values only (any exponent
+//! that is numerically Python's result), while these figures are printed, so they keep
+//! Python's exponent too.
 
 use credit_model::{minor_digits, Ccy, Dec};
 use ethnum::{I256, U256};
