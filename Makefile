@@ -33,7 +33,7 @@ native-test: ## the native engine's gates and own tests: cargo clippy (warnings 
 	cargo clippy --quiet --manifest-path native/Cargo.toml --workspace --all-targets -- -D warnings
 	cargo test --quiet --manifest-path native/Cargo.toml --workspace
 
-lint: $(STAMP) $(NATIVE_STAMP) ## ruff
+lint: $(STAMP) ## ruff
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
 
@@ -43,7 +43,7 @@ typecheck: $(STAMP) $(NATIVE_STAMP) ## mypy --strict on service/
 unit: $(STAMP) $(NATIVE_STAMP) ## tests that need no broker
 	$(BIN)/pytest -m "not kafka" -q
 
-integration: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## tests against a real broker (starts and stops the local one)
+integration: $(STAMP) kafka-fetch ## tests against a real broker (starts and stops the local one)
 	@if [ -n "$$KAFKA_BOOTSTRAP_SERVERS" ]; then \
 	  $(BIN)/pytest -m kafka -q; \
 	else \
@@ -53,20 +53,20 @@ integration: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## tests against a real broker
 
 test: lint typecheck native-test unit integration ## everything CI runs: ruff, mypy, cargo, unit and broker tests
 
-replay-example: $(STAMP) $(NATIVE_STAMP) ## replay the example event file to stdout
+replay-example: $(STAMP) ## replay the example event file to stdout
 	$(BIN)/credit-service replay examples/events.jsonl
 
 bench: $(STAMP) $(NATIVE_STAMP) ## engine benchmark: 100k accounts, 1M events, one core
 	$(BIN)/python -m bench.replay_bench
 
-bench-stages: $(STAMP) $(NATIVE_STAMP) ## µs per event of each stage of the service's processing core, no broker
+bench-stages: $(STAMP) ## µs per event of each stage of the service's processing core, no broker
 	$(BIN)/python -m bench.hop_costs
 
-bench-kafka: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## service benchmark on the local broker
+bench-kafka: $(STAMP) kafka-fetch ## service benchmark on the local broker
 	$(KAFKA) start && trap '$(KAFKA) stop' EXIT && \
 	KAFKA_BOOTSTRAP_SERVERS=$$($(KAFKA) address) $(BIN)/python -m bench.kafka_bench
 
-demo: $(STAMP) $(NATIVE_STAMP) kafka-fetch ## local broker + service + generated stream with a live summary
+demo: $(STAMP) kafka-fetch ## local broker + service + generated stream with a live summary
 	$(BIN)/python -m service.demo
 
 kafka-fetch: ## fetch the pinned Kafka jars with Maven
