@@ -3,7 +3,7 @@
 //! running `service.domain.ledger` / `group_totals` under CPython 3.11.7) on the native books
 //! and compares every step's result and the state after it.
 //!
-//! Regenerate: `cd /work/native && /work/main/.venv/bin/python native/books/tests/gen_trace.py`
+//! Regenerate: `.venv/bin/python native/books/tests/gen_trace.py`
 
 mod common;
 

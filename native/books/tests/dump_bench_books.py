@@ -1,7 +1,7 @@
 """Writes the books of make bench's load (scaled: N accounts, N/50 groups, 10 N events, seed 7),
 replayed on the Python engine, as JSON for tests/memory.rs's ignored bench_load_books test.
 
-``cd /work/native && /work/main/.venv/bin/python native/books/tests/dump_bench_books.py 10000 /tmp/bench_books.json``
+``.venv/bin/python native/books/tests/dump_bench_books.py 10000 /tmp/bench_books.json``
 then ``BENCH_BOOKS=/tmp/bench_books.json cargo test -p credit_books --test memory -- --ignored --nocapture``
 """
 import json, sys

@@ -1,7 +1,7 @@
 """Writes tests/data/set_order.json.gz (gzip): the iteration order of ``before.keys() | after.keys()``
 for random dicts of due ordinals (what ``packing.due_changes`` iterates), as CPython gives it.
 
-Run from the repository root: ``/work/main/.venv/bin/python native/books/tests/gen_set_order.py``
+Run from the repository root: ``.venv/bin/python native/books/tests/gen_set_order.py``
 """
 
 import gzip

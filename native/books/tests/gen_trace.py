@@ -2,8 +2,8 @@
 ``AccountBook`` and ``GroupTotals`` with the result of every step and the state after it,
 for ``tests/differential.rs`` to replay on the native books and compare.
 
-Run from the repository root (the venv imports ``service`` from /work/main, same domain code):
-``/work/main/.venv/bin/python native/books/tests/gen_trace.py``
+Run from the repository root:
+``.venv/bin/python native/books/tests/gen_trace.py``
 
 Each sequence works three books in one group (A: EUR of C1, B: USD of C2, C: EUR of C2), kept
 in the group's totals as the engine does (the balance deltas through ``add``, the returned due

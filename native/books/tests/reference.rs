@@ -1,5 +1,5 @@
 //! Cases the random trace does not reach, each with the values the Python reference gives.
-//! Produced with `cd /work/native && /work/main/.venv/bin/python -c '...'` running the
+//! Produced with `.venv/bin/python -c '...'` running the
 //! statements quoted in each test's comment on `service.domain.ledger.AccountBook` and
 //! `service.domain.group_totals.GroupTotals`.
 

@@ -1,5 +1,5 @@
 //! Expected values come from the Python reference. The hand-written ones were printed by
-//! `cd /work/native && /work/main/.venv/bin/python -c 'from service.domain.money import
+//! `.venv/bin/python -c 'from service.domain.money import
 //! raise_by_pct, ExchangeRates; ...'` with the same inputs; `tests/cases.txt` (random and
 //! edge cases) is written by `tests/gen_cases.py`, which says how to run it.
 

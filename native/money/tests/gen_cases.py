@@ -2,7 +2,7 @@
 
 Run from the worktree root (writes `native/money/tests/cases.txt`):
 
-    cd /work/native && /work/main/.venv/bin/python native/money/tests/gen_cases.py
+    .venv/bin/python native/money/tests/gen_cases.py
 
 (`gen_cases.py SCALE SEED` writes SCALE times as many random cases with another seed: for a
 longer run, then write the usual file again.)

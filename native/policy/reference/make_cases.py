@@ -1,6 +1,6 @@
 """Writes the expected results of the policy's unit tests by running the Python reference.
 
-    cd /work/native && /work/main/.venv/bin/python native/policy/reference/make_cases.py
+    .venv/bin/python native/policy/reference/make_cases.py
 
 Each case is a set of facts (overrides of the defaults of ``Setup`` in
 ``policy/src/tests/mod.rs``); the same facts are built here with the reference's own classes

@@ -1,6 +1,6 @@
 """Expected lines for `tests/write_output.rs`: crafted outputs through `to_json_line`.
 
-    cd /work/native && /work/main/.venv/bin/python native/text/tests/gen_output_lines.py
+    .venv/bin/python native/text/tests/gen_output_lines.py
 
 Prints one line per crafted output, in the order the Rust test builds them.
 """

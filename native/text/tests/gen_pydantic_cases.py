@@ -1,8 +1,8 @@
 """Differential cases for `credit_text::parse_event`: input lines and what pydantic makes of them.
 
-Run from the worktree root with the project's venv (it imports `service` from /work/main):
+Run from the repository root with the project's venv:
 
-    cd /work/native && /work/main/.venv/bin/python native/text/tests/gen_pydantic_cases.py
+    .venv/bin/python native/text/tests/gen_pydantic_cases.py
 
 It writes `native/text/tests/pydantic_cases.jsonl.gz` (gzip), one JSON object a line:
   {"line": <the input line>} or {"hex": <its bytes in hex>} when not valid UTF-8,

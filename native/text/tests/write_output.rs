@@ -1,7 +1,7 @@
 //! `write_output` against Python's `service/serialize.py::to_json_line`, byte for byte.
 //!
 //! Expected lines: the `REPLAY_*` ones are lines of
-//! `cd /work/native && /work/main/.venv/bin/credit-service replay examples/events.jsonl`;
+//! `.venv/bin/credit-service replay examples/events.jsonl`;
 //! the `CRAFTED_*` ones are printed by `gen_output_lines.py` in this folder (same outputs,
 //! same order), with non-ASCII, quotes, control characters, None fields and odd decimals.
 
