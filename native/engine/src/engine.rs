@@ -96,23 +96,26 @@ fn figures(
     }
 }
 
-/// The account's book, opened in the customer's (else company's, else the event's) currency.
+/// The account's number and book, the book opened in the customer's (else company's, else the
+/// event's) currency.
 fn open_book<'a>(
     reference: &mut Reference, books: &'a mut Vec<Option<AccountBook>>, account: &AccountKey,
     event_currency: Ccy,
-) -> &'a mut AccountBook {
-    let number = reference.accounts.number(&account.0, &account.1) as usize;
+) -> (u32, &'a mut AccountBook) {
+    let account_number = reference.accounts.number(&account.0, &account.1);
+    let number = account_number as usize;
     if books.len() <= number {
         books.resize_with(number + 1, || None);
     }
-    books[number].get_or_insert_with(|| {
+    let book = books[number].get_or_insert_with(|| {
         let currency = reference
             .stored_at(number as u32)
             .map(|profile| reference.stored_currency(profile))
             .or_else(|| reference.companies.get(&account.0).map(|company| company.currency))
             .unwrap_or(event_currency);
         AccountBook::new(currency)
-    })
+    });
+    (account_number, book)
 }
 
 /// The account's book, if it has one.
@@ -165,11 +168,11 @@ impl Engine {
         let account = account_of(&event.company_id, &event.customer_id);
         let digest = id_digest("order", &event.order_id);
         let Engine { reference, books, group_totals } = self;
-        let book = open_book(reference, books, &account, event.currency);
+        let (number, book) = open_book(reference, books, &account, event.currency);
         if book.has_seen(digest) {
             return Ok(Outcome::ignored(format!("order {} already decided", event.order_id)));
         }
-        let customer = reference.customer(&event.company_id, &event.customer_id);
+        let customer = reference.customer_at(number);
         let customer = customer.as_ref();
         let group = reference.group_of(customer);
         let warehouse = event
@@ -396,7 +399,7 @@ impl Engine {
     ) -> Result<Outcome, String> {
         let account = account_of(event.company_id, event.customer_id);
         let Engine { reference, books, group_totals } = self;
-        let book = open_book(reference, books, &account, event.currency);
+        let (number, book) = open_book(reference, books, &account, event.currency);
         let digest = id_digest(event.kind, event.business_id);
         if book.has_seen(digest) {
             return Ok(Outcome::ignored(format!("{} {} already posted", event.kind,
@@ -405,7 +408,7 @@ impl Engine {
         let amount = ledger_amount(reference, event.amount, event.currency, book.currency(),
                                    event.occurred_at)?;
         book.mark_seen(digest);
-        let stored = reference.stored_customer(event.company_id, event.customer_id);
+        let stored = reference.stored_at(number);
         let group = reference.stored_group(stored);
         let group_id = group.map(|group| group.group_id.as_str());
         let balances = (book.receivable(), book.open_order_total());
@@ -417,7 +420,7 @@ impl Engine {
             book.review_notified() != Some(*due) && day >= *due
         });
         if review.is_some() {  // (rare: the profile is made only then)
-            let profile = reference.customer(event.company_id, event.customer_id);
+            let profile = reference.customer_at(number);
             review_if_due(event.event_id, event.occurred_at, &account, book, profile.as_ref(),
                           day, &mut outcome);
         }
