@@ -81,5 +81,5 @@ kafka-stop: ## stop the local broker
 kafka-clean: ## stop the broker and delete its data
 	$(KAFKA) clean
 
-clean: kafka-clean ## remove the virtual env, caches and broker data
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+clean: kafka-clean ## remove the virtual env, caches, broker data and the native build
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis native/target
