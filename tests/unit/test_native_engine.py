@@ -141,3 +141,23 @@ def test_amounts_past_64_bits() -> None:
     decisions = [json.loads(line) for line in outputs if ":decision" in line]
     assert [d["event_type"] for d in decisions] == ["order_approved", "order_held", "order_held"]
     assert decisions[0]["figures"]["limit"] == "123456881246066047448992.63"  # limit + insured
+
+
+def test_amounts_past_28_digits() -> None:
+    """Past the decimal context's 28 digits Python rounds amounts as it reads them and figures
+    as it prints them; the native engine does the same."""
+    at = "2026-03-02T09:00:00Z"
+    account = {"company_id": "ZZ", "customer_id": "W1"}
+    order = {"event_type": "order_created", **account, "currency": "EUR",
+             "payment_type": "on_account"}  # fmt: skip
+    events: list[dict[str, Any]] = [
+        {"event_type": "company_upserted", "company_id": "ZZ", "currency": "EUR"},
+        {"event_type": "customer_upserted", **account, "currency": "EUR",
+         "credit_limit": "1234567890123456789012345678.91"},  # rounded as it is read
+        {**order, "order_id": "w-1", "amount": "12345678901234567890123456.785"},  # no error
+        {**order, "order_id": "w-2", "amount": "1000000000000000000000000000000.01"},
+    ]  # fmt: skip
+    for number, event in enumerate(events):
+        event.update(event_id=f"w-{number}", occurred_at=at)
+    outputs = _assert_same(_lines(events))
+    assert any("E+" in line for line in outputs)  # figures printed past 28 digits

@@ -574,36 +574,60 @@ pub fn minor_digits(currency: Ccy) -> u32 {
     2
 }
 
-/// `Decimal('12.30')` in EUR → `1230`. Refuses to round; the error is Python's
-/// `AmountPrecisionError` message (`"12.345 EUR has more than 2 decimals"`). An amount too
-/// large for 128 bits is refused too.
+/// The precision of Python's default decimal context (`getcontext().prec`).
+pub const CONTEXT_DIGITS: u32 = 28;
+
+/// `coefficient × 10^exponent` rounded half-even to 28 significant digits, as every result
+/// of Python's default decimal context is.
+pub fn round_to_context(coefficient: u128, exponent: i64) -> (u128, i64) {
+    let digits = coefficient.checked_ilog10().map_or(1, |log| log + 1);
+    if digits <= CONTEXT_DIGITS {
+        return (coefficient, exponent);
+    }
+    let dropped = digits - CONTEXT_DIGITS;
+    let divisor = 10u128.pow(dropped);
+    let (mut kept, rest) = (coefficient / divisor, coefficient % divisor);
+    if rest > divisor / 2 || (rest == divisor / 2 && kept % 2 == 1) {
+        kept += 1;
+    }
+    if kept == 10u128.pow(CONTEXT_DIGITS) {
+        return (kept / 10, exponent + dropped as i64 + 1); // 99..9.5 carried a digit
+    }
+    (kept, exponent + dropped as i64)
+}
+
+/// `Decimal('12.30')` in EUR → `1230`, as Python's `money.to_minor` computes it: the amount
+/// times `10^digits` in the default context (so past 28 significant digits it is rounded
+/// first), refused unless that is whole; the error is Python's `AmountPrecisionError` message
+/// (`"12.345 EUR has more than 2 decimals"`). An amount too large for 128 bits is refused too.
 pub fn to_minor(amount: &Dec, currency: Ccy) -> Result<Minor, String> {
     let digits = minor_digits(currency) as i64;
-    let shift = amount.exponent as i64 + digits;
+    let (coefficient, shift) = round_to_context(amount.coefficient, amount.exponent as i64 + digits);
     let refused = || {
         format!("{} {} has more than {} decimals", format::dec_str(amount), currency, digits)
     };
-    let magnitude: u128 = if amount.coefficient == 0 {
+    let too_large = || format!("{} {} is too large", format::dec_str(amount), currency);
+    let magnitude: u128 = if coefficient == 0 {
         0
     } else if shift >= 0 {
-        let scale = 10u128.checked_pow(u32::try_from(shift).map_err(|_| refused())?);
-        scale
-            .and_then(|scale| amount.coefficient.checked_mul(scale))
-            .ok_or_else(|| format!("{} {} is too large", format::dec_str(amount), currency))?
+        let scale = u32::try_from(shift).ok().and_then(|shift| 10u128.checked_pow(shift));
+        scale.and_then(|scale| coefficient.checked_mul(scale)).ok_or_else(too_large)?
     } else {
-        match 10u128.checked_pow((-shift) as u32) {
-            Some(divisor) if amount.coefficient.is_multiple_of(divisor) => amount.coefficient / divisor,
+        match u32::try_from(-shift).ok().and_then(|shift| 10u128.checked_pow(shift)) {
+            Some(divisor) if coefficient.is_multiple_of(divisor) => coefficient / divisor,
             _ => return Err(refused()),
         }
     };
-    let signed = i128::try_from(magnitude)
-        .map_err(|_| format!("{} {} is too large", format::dec_str(amount), currency))?;
+    let signed = i128::try_from(magnitude).map_err(|_| too_large())?;
     Ok(if amount.negative { -signed } else { signed })
 }
 
-/// `1230` in EUR → `Decimal('12.30')`.
+/// `1230` in EUR → `Decimal('12.30')`: `Decimal(minor).scaleb(-digits)`, which rounds to the
+/// context's 28 significant digits (`10**30 + 1` EUR is `1.000000000000000000000000000E+28`).
 pub fn to_decimal(minor: Minor, currency: Ccy) -> Dec {
-    Dec::from_minor(minor, minor_digits(currency))
+    let (coefficient, exponent) =
+        round_to_context(minor.unsigned_abs(), -(minor_digits(currency) as i64));
+    Dec { negative: minor < 0, coefficient, exponent: exponent as i32 }
 }
 
 #[cfg(test)]
@@ -623,5 +647,26 @@ mod minor_tests {
         assert_eq!(to_minor(&d(12345, -3), eur), Err("12.345 EUR has more than 2 decimals".into()));
         assert_eq!(to_minor(&d(15, -1), jpy), Err("1.5 JPY has more than 0 decimals".into()));
         assert_eq!(to_decimal(-5, eur), Dec { negative: true, coefficient: 5, exponent: -2 });
+    }
+
+    /// Expected values printed by the Python reference (`service.domain.money`).
+    #[test]
+    fn past_28_digits_as_python() {
+        let eur = Ccy::parse("EUR").unwrap();
+        let jpy = Ccy::parse("JPY").unwrap();
+        let text = |minor: Minor, ccy| format::dec_str(&to_decimal(minor, ccy));
+        let ten = |n: u32| 10i128.pow(n);
+        assert_eq!(text(ten(30) + 1, eur), "1.000000000000000000000000000E+28");
+        assert_eq!(text(-(ten(29) - 1), jpy), "-1.000000000000000000000000000E+29");
+        assert_eq!(text(ten(28) * 25 + 50, jpy), "2.500000000000000000000000000E+29");
+        let d = |c: u128, e| Dec { negative: false, coefficient: c, exponent: e };
+        // to_minor(Decimal("1234567890123456789012345678.91"), "EUR")
+        assert_eq!(to_minor(&d(123456789012345678901234567891, -2), eur),
+                   Ok(123456789012345678901234567900));
+        // to_minor(Decimal("12345678901234567890123456.785"), "EUR"): .5 rounds away, no error
+        assert_eq!(to_minor(&d(12345678901234567890123456785, -3), eur),
+                   Ok(1234567890123456789012345678));
+        assert_eq!(to_minor(&d(1234567890123456789012345678915, -3), eur),
+                   Ok(123456789012345678901234567900));
     }
 }

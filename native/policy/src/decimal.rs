@@ -114,10 +114,8 @@ pub(crate) fn decimal(minor: I256, currency: Ccy) -> Dec {
     narrowed(rounded(exact))
 }
 
-/// `to_decimal(minor, ccy)` of 128-bit minor units.
-pub(crate) fn minor_decimal(minor: i128, currency: Ccy) -> Dec {
-    decimal(I256::from(minor), currency)
-}
+/// `to_decimal(minor, ccy)` of 128-bit minor units: the model's, which rounds as Python does.
+pub(crate) use credit_model::to_decimal as minor_decimal;
 
 /// `a + b` of two Python decimals.
 pub(crate) fn sum(a: &Dec, b: &Dec) -> Dec {
