@@ -91,12 +91,7 @@ impl IntSet {
                 probes -= 1;
                 at += 1;
             }
-            perturb >>= PERTURB_SHIFT;
-            i = (i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize))
-                & mask;
+            i = next_probe(i, &mut perturb, mask);
         }
     }
 
@@ -135,18 +130,20 @@ impl IntSet {
                     }
                 }
             }
-            perturb >>= PERTURB_SHIFT;
-            i = (i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize))
-                & mask;
+            i = next_probe(i, &mut perturb, mask);
         }
     }
 
     fn keys(&self) -> impl Iterator<Item = i32> + '_ {
         self.slots.iter().flatten().map(|&(_, key)| key)
     }
+}
+
+/// The next start of a probe run (`i = (i * 5 + 1 + perturb) & mask` after
+/// `perturb >>= PERTURB_SHIFT`, as CPython's `setobject.c`).
+fn next_probe(i: usize, perturb: &mut u64, mask: usize) -> usize {
+    *perturb >>= PERTURB_SHIFT;
+    i.wrapping_mul(5).wrapping_add(1).wrapping_add(*perturb as usize) & mask
 }
 
 /// The keys of `before.keys() | after.keys()` in the order Python iterates that set

@@ -432,22 +432,14 @@ impl Engine {
         if !self.reference.first_delivery(&event.event_id) {
             return Ok(Outcome::ignored("company record already applied".into()));
         }
-        Ok(if self.reference.put_company(event)? {
-            Outcome::default()
-        } else {
-            Outcome::ignored("older than the company record held".into())
-        })
+        Ok(applied_unless_older(self.reference.put_company(event)?, "company"))
     }
 
     fn warehouse_upserted(&mut self, event: &WarehouseUpserted) -> Outcome {
         if !self.reference.first_delivery(&event.event_id) {
             return Outcome::ignored("warehouse record already applied".into());
         }
-        if self.reference.put_warehouse(event) {
-            Outcome::default()
-        } else {
-            Outcome::ignored("older than the warehouse record held".into())
-        }
+        applied_unless_older(self.reference.put_warehouse(event), "warehouse")
     }
 
     fn exchange_rate_set(&mut self, event: &ExchangeRateSet) -> Outcome {
@@ -458,11 +450,17 @@ impl Engine {
             event.from_currency, event.to_currency, &event.rate, event.valid_from,
             event.occurred_at,
         );
-        if applied {
-            Outcome::default()
-        } else {
-            Outcome::ignored("older than the rate record held".into())
-        }
+        applied_unless_older(applied, "rate")
+    }
+}
+
+/// Nothing to publish for a reference record; when it was not applied, it was older than the
+/// `record` held.
+fn applied_unless_older(applied: bool, record: &str) -> Outcome {
+    if applied {
+        Outcome::default()
+    } else {
+        Outcome::ignored(format!("older than the {record} record held"))
     }
 }
 

@@ -131,20 +131,15 @@ pub fn hold_notifications(
         format!("order {order_id} held: {}", codes.join(", ")),
     )];
     let analyst_only = || recipients(&[(CREDIT_ANALYST, analyst)]);
-    let exceeded: Vec<&str> = codes
-        .iter()
-        .copied()
-        .filter(|code| LIMIT_CODES.contains(code))
-        .collect();
+    let among = |kinds: &[&str]| -> Vec<&str> {
+        codes.iter().copied().filter(|code| kinds.contains(code)).collect()
+    };
+    let exceeded = among(&LIMIT_CODES);
     if !exceeded.is_empty() {
         let text = format!("order {order_id} exceeds {}", exceeded.join(", "));
         found.push(notice("CREDIT_LIMIT_EXCEEDED", analyst_only(), text));
     }
-    let overdue: Vec<&str> = codes
-        .iter()
-        .copied()
-        .filter(|code| OVERDUE_CODES.contains(code))
-        .collect();
+    let overdue = among(&OVERDUE_CODES);
     if !overdue.is_empty() {
         let text = format!("order {order_id} held for {}", overdue.join(", "));
         found.push(notice("OVERDUE_EXCEEDED", analyst_only(), text));
