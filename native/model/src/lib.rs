@@ -580,10 +580,11 @@ pub const CONTEXT_DIGITS: u32 = 28;
 /// `coefficient × 10^exponent` rounded half-even to 28 significant digits, as every result
 /// of Python's default decimal context is.
 pub fn round_to_context(coefficient: u128, exponent: i64) -> (u128, i64) {
-    let digits = coefficient.checked_ilog10().map_or(1, |log| log + 1);
-    if digits <= CONTEXT_DIGITS {
+    const FIRST_WIDER: u128 = 10u128.pow(CONTEXT_DIGITS); // (every real amount is below it)
+    if coefficient < FIRST_WIDER {
         return (coefficient, exponent);
     }
+    let digits = coefficient.ilog10() + 1;
     let dropped = digits - CONTEXT_DIGITS;
     let divisor = 10u128.pow(dropped);
     let (mut kept, rest) = (coefficient / divisor, coefficient % divisor);
