@@ -143,6 +143,40 @@ def test_amounts_past_64_bits() -> None:
     assert decisions[0]["figures"]["limit"] == "123456881246066047448992.63"  # limit + insured
 
 
+def test_limits_past_32_bits() -> None:
+    """Limits and securities over 2^31 minor units (kept aside natively, where 32 bits hold
+    everyday ones): equal to the limit passes, a cent over holds, either amount wide alone."""
+    at = "2026-03-02T09:00:00Z"
+    events: list[dict[str, Any]] = [
+        {"event_type": "company_upserted", "company_id": "ZZ", "currency": "EUR"},
+    ]
+    cases = {
+        "L1": {"credit_limit": "50000000.00"},  # the limit alone is wide
+        "L2": {"credit_limit": "10.00", "insurance_amount": "30000000.00"},  # security alone
+        "L3": {"credit_limit": "21474836.47", "guarantee_amount": "0.01"},  # 2^31 - 1, + 0.01
+    }
+    for customer_id, amounts in cases.items():
+        account = {"company_id": "ZZ", "customer_id": customer_id}
+        order = {"event_type": "order_created", **account, "currency": "EUR",
+                 "payment_type": "on_account"}  # fmt: skip
+        room = {"L1": "50000000.00", "L2": "30000010.00", "L3": "21474836.48"}[customer_id]
+        events += [
+            {"event_type": "customer_upserted", **account, "currency": "EUR", **amounts},
+            {**order, "order_id": f"{customer_id}-1", "amount": room},  # equal: approved
+            {**order, "order_id": f"{customer_id}-2", "amount": "0.01"},  # a cent over: held
+            {"event_type": "customer_upserted", **account, "currency": "EUR",
+             "credit_limit": "5.00"},  # narrow again
+            {**order, "order_id": f"{customer_id}-3", "amount": "1.00"},
+        ]  # fmt: skip
+    for number, event in enumerate(events):
+        event.update(event_id=f"w-{number}", occurred_at=at)
+    outputs = _assert_same(_lines(events))
+    decisions = [json.loads(line) for line in outputs if ":decision" in line]
+    assert [d["event_type"] for d in decisions] == ["order_approved", "order_held",
+                                                    "order_held"] * 3  # fmt: skip
+    assert decisions[0]["figures"]["limit"] == "50000000.00"
+
+
 def test_amounts_past_28_digits() -> None:
     """Past the decimal context's 28 digits Python rounds amounts as it reads them and figures
     as it prints them; the native engine does the same."""

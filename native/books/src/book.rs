@@ -4,8 +4,9 @@
 
 use crate::hold::{self, HeldOrder};
 use crate::packed::{self, Header, View};
+use crate::thin::ThinBytes;
 use crate::pyset::due_changes;
-use crate::seen::{loads_as_table, table_heap_bytes, DigestTable, Seen};
+use crate::seen::{self, loads_as_table, Seen};
 use credit_model::{BookView, Ccy, Day, Minor};
 
 /// An unpaid invoice (`packing.OpenInvoice`): what is still open of it, and its dates.
@@ -63,30 +64,20 @@ fn dues_of(invoices: &[(&str, OpenInvoice)]) -> Vec<(Day, Minor)> {
 
 /// One account's balances. `receivable` = open invoices − unapplied credit.
 ///
-/// The balances, the id log (while it is a plain log), the open orders, the open invoices and
-/// the held orders are packed into one exact-sized byte buffer (see `packed`); an empty book
-/// allocates nothing. Orders, invoices and holds keep the order they were added in (a Python
-/// dict's: an id added again keeps its place). An id log grown into a hash set is boxed.
+/// The currency, the review-notified day, the balances, the id log, the open orders, the open
+/// invoices and the held orders are packed into one exact-sized byte buffer (see `packed`):
+/// the book itself is that buffer's pointer (`thin`). Orders, invoices and holds keep the order they were added in (a Python
+/// dict's: an id added again keeps its place). An id log grown into a hash set stays in the
+/// buffer too (`seen`).
 #[derive(Clone, Debug)]
 pub struct AccountBook {
-    packed: Box<[u8]>,
-    /// the id log once it has grown past 64 digests (then the buffer logs none)
-    table: Option<Box<DigestTable>>,
-    currency: Ccy,
-    /// `review_notified`, as a flag and an ordinal (8 bytes with the currency)
-    review_set: bool,
-    review_day: i32,
+    packed: ThinBytes,
 }
 
 impl AccountBook {
     pub fn new(currency: Ccy) -> AccountBook {
-        AccountBook {
-            packed: Box::default(),
-            table: None,
-            currency,
-            review_set: false,
-            review_day: 0,
-        }
+        let head = Header { currency, ..Header::default() };
+        AccountBook { packed: packed::pack(head, &[], None, &[], &[], &[]) }
     }
 
     fn view(&self) -> View<'_> {
@@ -131,14 +122,21 @@ impl AccountBook {
     }
 
     fn seen(&self) -> Seen<'_> {
-        match self.table.as_deref() {
-            Some(table) => Seen::Table(table),
-            None => Seen::Log(self.view().seen),
+        let view = self.view();
+        match view.head.seen_table {
+            true => Seen::Table(view.seen),
+            false => Seen::Log(view.seen),
         }
     }
 
+    /// Replace the id log by a table section of `2^slots_log2` slots.
+    fn write_table(&mut self, (slots_log2, section): (u32, Vec<u8>)) {
+        let head = Header { seen: slots_log2 as usize, seen_table: true, ..self.head() };
+        self.write(head, Some(section), None, None, None, None);
+    }
+
     pub fn currency(&self) -> Ccy {
-        self.currency
+        Ccy([self.packed[0], self.packed[1], self.packed[2]])
     }
 
     /// Open invoices minus unapplied credit.
@@ -170,12 +168,12 @@ impl AccountBook {
 
     /// The due date for which a review notice was last sent.
     pub fn review_notified(&self) -> Option<Day> {
-        self.review_set.then_some(Day(self.review_day))
+        self.head().review
     }
 
     pub fn set_review_notified(&mut self, day: Option<Day>) {
-        self.review_set = day.is_some();
-        self.review_day = day.map_or(0, |day| day.0);
+        let head = Header { review: day, ..self.head() };
+        self.set_head(head);
     }
 
     // -- idempotence ------------------------------------------------------------------------
@@ -188,18 +186,20 @@ impl AccountBook {
     /// Log an id not seen before (`has_seen` was false): to the log while it has fewer than
     /// 64 entries, else to the hash set, for good.
     pub fn mark_seen(&mut self, digest: u64) {
-        if let Some(table) = self.table.as_mut() {
-            table.insert(digest);
-            return;
-        }
         let view = self.view();
-        let head = view.head;
-        if Seen::Log(view.seen).full() {
-            let table: DigestTable = packed::digests(view.seen).chain([digest]).collect();
-            self.write(head, Some(Vec::new()), None, None, None, None);
-            self.table = Some(Box::new(table));
-        } else {
-            self.write(head, None, Some(digest), None, None, None);
+        match self.seen() {
+            Seen::Table(section) => {
+                let at = section.as_ptr() as usize - self.packed.as_ptr() as usize;
+                let end = at + section.len();
+                if !seen::table_insert(&mut self.packed[at..end], digest) {
+                    let grown = seen::table_grown(&self.packed[at..end], digest);
+                    self.write_table(grown);
+                }
+            }
+            log if log.full() => {
+                self.write_table(seen::table_of(packed::digests(view.seen).chain([digest])))
+            }
+            _ => self.write(view.head, None, Some(digest), None, None, None),
         }
     }
 
@@ -211,13 +211,11 @@ impl AccountBook {
 
     /// Read back an id log (`load_seen`).
     pub fn load_seen(&mut self, digests: &[u64]) {
-        let head = self.head();
         if loads_as_table(digests) {
-            self.write(head, Some(Vec::new()), None, None, None, None);
-            self.table = Some(Box::new(digests.iter().copied().collect()));
+            self.write_table(seen::table_of(digests.iter().copied()));
         } else {
+            let head = Header { seen: 0, seen_table: false, ..self.head() };
             self.write(head, Some(packed::seen_bytes(digests)), None, None, None, None);
-            self.table = None;
         }
     }
 
@@ -575,7 +573,7 @@ impl AccountBook {
     /// Bytes this book holds on the heap beyond `size_of::<AccountBook>()` (requested sizes,
     /// not counting the allocator's rounding; a long id log's hash set is estimated).
     pub fn heap_bytes(&self) -> usize {
-        self.packed.len() + self.table.as_deref().map_or(0, table_heap_bytes)
+        self.packed.allocated()
     }
 }
 
@@ -590,7 +588,7 @@ fn put<'a, T>(items: &mut Vec<(&'a str, T)>, id: &'a str, value: T) {
 
 impl BookView for AccountBook {
     fn currency(&self) -> Ccy {
-        self.currency
+        AccountBook::currency(self)
     }
 
     fn exposure(&self, include_open_orders: bool) -> Minor {
@@ -657,8 +655,8 @@ mod tests {
         assert_eq!(book.open_order_total(), 5);
         assert!(book.drop_hold("A") && book.drop_hold("C") && !book.has_holds());
         assert_eq!(book.take_order("SO-1"), Some(5));
-        // back to empty: the buffer is freed
-        assert_eq!(book.heap_bytes(), 0);
+        // back to empty: the buffer is its currency and a header of zeros
+        assert_eq!(book.heap_bytes(), 1 + 3 + 7);
     }
 
     #[test]
@@ -671,6 +669,11 @@ mod tests {
         assert_eq!(book.order_items(), [("SO-1", Minor::MIN + 7)]);
         book.set_balances(0, 0, 0);
         book.set_orders([]);
-        assert_eq!(book.heap_bytes(), 0);
+        assert_eq!(book.heap_bytes(), 1 + 3 + 7);
+        book.set_review_notified(Some(Day(i32::MIN)));
+        assert_eq!(book.review_notified(), Some(Day(i32::MIN)));
+        assert_eq!(book.currency(), Ccy::parse("EUR").expect("EUR"));
+        book.set_review_notified(None);
+        assert_eq!((book.review_notified(), book.heap_bytes()), (None, 1 + 3 + 7));
     }
 }

@@ -15,12 +15,128 @@ struct Bucket {
     open_orders: Wide,
 }
 
-/// The group's open invoices due on one day in one currency.
+/// The group's open invoices due on one day in one currency: 16 bytes while every amount
+/// fits 64 bits (`i64`), 24 once one does not (`Wide`).
 #[derive(Clone, Copy, Debug)]
-struct DueTotal {
+struct DueTotal<A> {
     currency: Ccy,
     due: Day,
-    amount: Wide,
+    amount: A,
+}
+
+/// An amount a due total is kept in.
+trait DueAmount: Copy {
+    fn minor(self) -> Minor;
+    /// `None` if `minor` does not fit.
+    fn of(minor: Minor) -> Option<Self>;
+}
+
+impl DueAmount for i64 {
+    fn minor(self) -> Minor {
+        self as Minor
+    }
+    fn of(minor: Minor) -> Option<i64> {
+        i64::try_from(minor).ok()
+    }
+}
+
+impl DueAmount for Wide {
+    fn minor(self) -> Minor {
+        self.get()
+    }
+    fn of(minor: Minor) -> Option<Wide> {
+        Some(Wide(minor))
+    }
+}
+
+/// The due totals, sorted by (currency code, due date); narrow until an amount needs more.
+#[derive(Clone, Debug)]
+enum Dues {
+    Narrow(Vec<DueTotal<i64>>),
+    Wide(Vec<DueTotal<Wide>>),
+}
+
+impl Default for Dues {
+    fn default() -> Dues {
+        Dues::Narrow(Vec::new())
+    }
+}
+
+/// Add `change` to the total due on `due` in `currency` (made, or dropped at 0); `Err` (and
+/// nothing changed) if an amount would not fit `A`.
+fn add_due<A: DueAmount>(
+    dues: &mut Vec<DueTotal<A>>,
+    currency: Ccy,
+    due: Day,
+    change: Minor,
+) -> Result<(), ()> {
+    let key = |total: &DueTotal<A>| (total.currency, total.due);
+    match dues.binary_search_by(|total| key(total).cmp(&(currency, due))) {
+        Ok(at) => {
+            let left = dues[at].amount.minor() + change;
+            if left == 0 {
+                dues.remove(at);
+            } else {
+                dues[at].amount = A::of(left).ok_or(())?;
+            }
+        }
+        Err(at) => {
+            let amount = A::of(change).ok_or(())?;
+            if dues.len() == dues.capacity() {
+                dues.reserve_exact(dues.len() / 4 + 1); // grown by a quarter: little slack
+            }
+            dues.insert(
+                at,
+                DueTotal {
+                    currency,
+                    due,
+                    amount,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+impl Dues {
+    fn add(&mut self, currency: Ccy, due: Day, change: Minor) {
+        if let Dues::Narrow(narrow) = self {
+            if add_due(narrow, currency, due, change).is_ok() {
+                return;
+            }
+            let widened = narrow
+                .iter()
+                .map(|t| DueTotal {
+                    currency: t.currency,
+                    due: t.due,
+                    amount: Wide(t.amount.minor()),
+                })
+                .collect();
+            *self = Dues::Wide(widened);
+        }
+        if let Dues::Wide(wide) = self {
+            add_due(wide, currency, due, change).expect("a Wide holds every Minor");
+        }
+    }
+
+    /// (currency, due date, amount), sorted.
+    fn iter(&self) -> Box<dyn Iterator<Item = (Ccy, Day, Minor)> + '_> {
+        match self {
+            Dues::Narrow(dues) => {
+                Box::new(dues.iter().map(|t| (t.currency, t.due, t.amount.minor())))
+            }
+            Dues::Wide(dues) => {
+                Box::new(dues.iter().map(|t| (t.currency, t.due, t.amount.minor())))
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Dues::Narrow(dues) => dues.capacity() * std::mem::size_of::<DueTotal<i64>>(),
+            Dues::Wide(dues) => dues.capacity() * std::mem::size_of::<DueTotal<Wide>>(),
+        }
+    }
 }
 
 /// A credit group's member balances, summed per `(ledger currency, company)`, and its open
@@ -34,7 +150,7 @@ struct DueTotal {
 #[derive(Clone, Debug, Default)]
 pub struct GroupTotals {
     buckets: Vec<Bucket>,
-    dues: Vec<DueTotal>,
+    dues: Dues,
 }
 
 impl GroupTotals {
@@ -103,48 +219,21 @@ impl GroupTotals {
     /// Carry a member's change of open invoices by due date into the group's.
     pub fn add_dues(&mut self, currency: Ccy, changes: &[(Day, Minor)]) {
         for &(due, change) in changes {
-            if change == 0 {
-                continue;
-            }
-            let key = |total: &DueTotal| (total.currency, total.due);
-            match self
-                .dues
-                .binary_search_by(|total| key(total).cmp(&(currency, due)))
-            {
-                Ok(at) => {
-                    let left = self.dues[at].amount.get() + change;
-                    if left == 0 {
-                        self.dues.remove(at);
-                    } else {
-                        self.dues[at].amount = Wide(left);
-                    }
-                }
-                Err(at) => self.dues.insert(
-                    at,
-                    DueTotal {
-                        currency,
-                        due,
-                        amount: Wide(change),
-                    },
-                ),
+            if change != 0 {
+                self.dues.add(currency, due, change);
             }
         }
     }
 
     /// The open invoices by (currency, due date), sorted by currency code then due date.
     pub fn dues(&self) -> Vec<(Ccy, Day, Minor)> {
-        self.dues
-            .iter()
-            .map(|total| (total.currency, total.due, total.amount.get()))
-            .collect()
+        self.dues.iter().collect()
     }
 
     /// Bytes on the heap beyond `size_of::<GroupTotals>()` (requested sizes).
     pub fn heap_bytes(&self) -> usize {
         let buckets: usize = self.buckets.iter().map(|b| b.company_id.len()).sum();
-        buckets
-            + self.buckets.capacity() * std::mem::size_of::<Bucket>()
-            + self.dues.capacity() * std::mem::size_of::<DueTotal>()
+        buckets + self.buckets.capacity() * std::mem::size_of::<Bucket>() + self.dues.heap_bytes()
     }
 }
 
@@ -172,20 +261,46 @@ impl GroupView for GroupTotals {
         let cutoff = (day.0 as i64).saturating_sub(allowed_days).max(0);
         let mut found: Vec<(Ccy, Minor)> = Vec::new();
         let mut last: Option<Ccy> = None;
-        for total in self
+        for (currency, _, amount) in self
             .dues
             .iter()
-            .filter(|total| (total.due.0 as i64) < cutoff)
+            .filter(|(_, due, _)| (due.0 as i64) < cutoff)
         {
-            if last == Some(total.currency) {
+            if last == Some(currency) {
                 if let Some((_, sum)) = found.last_mut() {
-                    *sum += total.amount.get();
+                    *sum += amount;
                 }
             } else {
-                found.push((total.currency, total.amount.get()));
-                last = Some(total.currency);
+                found.push((currency, amount));
+                last = Some(currency);
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EUR: Ccy = Ccy(*b"EUR");
+    const USD: Ccy = Ccy(*b"USD");
+
+    #[test]
+    fn dues_widen_when_an_amount_passes_64_bits_and_keep_every_total() {
+        let mut totals = GroupTotals::new();
+        let big = i64::MAX as Minor;
+        totals.add_dues(USD, &[(Day(10), 5), (Day(12), 7)]);
+        totals.add_dues(EUR, &[(Day(11), big)]);
+        assert!(matches!(totals.dues, Dues::Narrow(_)));
+        totals.add_dues(EUR, &[(Day(11), 1)]); // the sum passes i64::MAX
+        assert!(matches!(totals.dues, Dues::Wide(_)));
+        totals.add_dues(USD, &[(Day(12), -7)]); // back to 0: dropped
+        assert_eq!(totals.dues(), vec![(EUR, Day(11), big + 1), (USD, Day(10), 5)]);
+        assert_eq!(totals.overdue(Day(20), 0), vec![(EUR, big + 1), (USD, 5)]);
+        let mut fresh = GroupTotals::new();
+        fresh.add_dues(EUR, &[(Day(3), -(big + 2))]); // a first change too wide for 64 bits
+        assert_eq!(fresh.dues(), vec![(EUR, Day(3), -(big + 2))]);
+        assert_eq!(std::mem::size_of::<DueTotal<i64>>(), 16);
     }
 }

@@ -14,6 +14,7 @@ mod hold;
 mod packed;
 mod pyset;
 mod seen;
+mod thin;
 
 pub use book::{AccountBook, NotOpen, OpenInvoice};
 pub use group::GroupTotals;
@@ -41,6 +42,7 @@ mod layout_tests {
     fn sizes() {
         assert_eq!(std::mem::align_of::<Wide>(), 8);
         assert_eq!(std::mem::size_of::<Wide>(), 16);
-        assert_eq!(std::mem::size_of::<AccountBook>(), 32);
+        assert_eq!(std::mem::size_of::<AccountBook>(), 8);
+        assert_eq!(std::mem::size_of::<Option<AccountBook>>(), 8);
     }
 }

@@ -1,34 +1,58 @@
-//! A book's balances, id log, open orders and open invoices packed into one byte buffer (one
-//! allocation; none for an empty book), the way Python's `packing` keeps them in bytes.
+//! A book's currency, balances, id log, open orders and open invoices packed into one byte
+//! buffer (one allocation), the way Python's `packing` keeps them in bytes.
 //!
-//! Layout: a header of LEB128 varints (the three balances zigzag-encoded, the number of
-//! logged digests, the byte lengths of the orders and invoices sections), then the logged
-//! digests (8 bytes each, little-endian), then the orders, then the invoices, then the held
-//! orders to the end (see `hold`). An order is its
-//! amount (zigzag varint), its id's length (varint) and the id's bytes; an invoice is its
-//! open amount, due date and invoice date (zigzag varints), then its id the same way. Every
-//! `Minor` fits (up to 19 bytes), so there is no separate wide form; everyday amounts and
-//! day ordinals take 3 bytes.
+//! Layout: the currency's 3 letters, then a header of LEB128 varints (the review-notified day,
+//! 0 for none, else its zigzag code plus 1; the three balances zigzag-encoded; the id log's code:
+//! twice the number of logged digests, or for a table (`seen`) twice its slots' log2 plus 1;
+//! the byte lengths of the orders and invoices sections), then the id log (logged digests 8
+//! bytes each, little-endian, or the table), then the orders, then the invoices, then the held
+//! orders to the end (see `hold`). An order is its amount (zigzag varint), its id's length
+//! (varint) and the id's bytes; an invoice is its open amount, due date and the days from
+//! invoice date to due date (zigzag varints), then its id the same way. Every `Minor` fits (up
+//! to 19 bytes), so there is no separate wide form; everyday amounts and day ordinals take 3
+//! bytes, payment terms 1.
 
 use crate::book::OpenInvoice;
-use credit_model::{Day, Minor};
+use crate::thin::ThinBytes;
+use credit_model::{Ccy, Day, Minor};
 
-/// The fixed part of a book: its balances and the sizes of the sections.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The fixed part of a book: its currency, review day, balances and the sizes of the sections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Header {
+    pub(crate) currency: Ccy,
+    /// `review_notified`
+    pub(crate) review: Option<Day>,
     pub(crate) receivable: Minor,
     pub(crate) open_order_total: Minor,
     pub(crate) credit: Minor,
+    /// the logged digests; of a table (`seen_table`), its slots' log2
     pub(crate) seen: usize,
+    pub(crate) seen_table: bool,
     pub(crate) orders_len: usize,
     pub(crate) invoices_len: usize,
+}
+
+impl Default for Header {
+    fn default() -> Header {
+        Header {
+            currency: Ccy(*b"\0\0\0"),
+            review: None,
+            receivable: 0,
+            open_order_total: 0,
+            credit: 0,
+            seen: 0,
+            seen_table: false,
+            orders_len: 0,
+            invoices_len: 0,
+        }
+    }
 }
 
 /// A packed buffer read into its sections (borrowed).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct View<'a> {
     pub(crate) head: Header,
-    /// the logged digests, 8 bytes each
+    /// the logged digests, 8 bytes each, or the table (`seen`)
     pub(crate) seen: &'a [u8],
     pub(crate) orders: &'a [u8],
     pub(crate) invoices: &'a [u8],
@@ -150,16 +174,37 @@ pub(crate) fn view(buffer: &[u8]) -> View<'_> {
     read_view(Reader(buffer)).unwrap_or_default()
 }
 
+/// A review day's varint: 0 for none.
+fn review_code(review: Option<Day>) -> u128 {
+    review.map_or(0, |day| zigzag(day.0 as Minor) + 1)
+}
+
 fn read_view(mut reader: Reader<'_>) -> Option<View<'_>> {
+    let currency = Ccy(reader.bytes(3)?.try_into().ok()?);
+    let review = match reader.varint()? {
+        0 => None,
+        code => Some(Day(i32::try_from(unzigzag(code - 1)).ok()?)),
+    };
+    let receivable = reader.signed()?;
+    let open_order_total = reader.signed()?;
+    let credit = reader.signed()?;
+    let seen_code = reader.size()?;
     let head = Header {
-        receivable: reader.signed()?,
-        open_order_total: reader.signed()?,
-        credit: reader.signed()?,
-        seen: reader.size()?,
+        currency,
+        review,
+        receivable,
+        open_order_total,
+        credit,
+        seen: seen_code >> 1,
+        seen_table: seen_code & 1 == 1,
         orders_len: reader.size()?,
         invoices_len: reader.size()?,
     };
-    let seen = reader.bytes(head.seen.checked_mul(8)?)?;
+    let seen_len = match head.seen_table {
+        true => crate::seen::table_len(u32::try_from(head.seen).ok()?)?,
+        false => head.seen.checked_mul(8)?,
+    };
+    let seen = reader.bytes(seen_len)?;
     let orders = reader.bytes(head.orders_len)?;
     let invoices = reader.bytes(head.invoices_len)?;
     Some(View {
@@ -171,7 +216,8 @@ fn read_view(mut reader: Reader<'_>) -> Option<View<'_>> {
     })
 }
 
-/// A buffer of these sections (`extra_digest` logged after `seen`); empty when all is.
+/// A buffer of these sections (`extra_digest` logged after `seen`, a log).
+/// A table section (`head.seen_table`) is of `head.seen` slots' log2.
 pub(crate) fn pack(
     head: Header,
     seen: &[u8],
@@ -179,41 +225,44 @@ pub(crate) fn pack(
     orders: &[u8],
     invoices: &[u8],
     holds: &[u8],
-) -> Box<[u8]> {
+) -> ThinBytes {
+    debug_assert!(!(head.seen_table && extra_digest.is_some()));
     let digests = seen.len() / 8 + usize::from(extra_digest.is_some());
-    let zero = head.receivable == 0 && head.open_order_total == 0 && head.credit == 0;
-    if zero && digests == 0 && orders.is_empty() && invoices.is_empty() && holds.is_empty() {
-        return Box::default();
-    }
-    let head_len = [
+    let seen_code = match head.seen_table {
+        true => head.seen << 1 | 1,
+        false => digests << 1,
+    };
+    let head_len = 3 + [
+        review_code(head.review),
         zigzag(head.receivable),
         zigzag(head.open_order_total),
         zigzag(head.credit),
-        digests as u128,
+        seen_code as u128,
         orders.len() as u128,
         invoices.len() as u128,
     ]
     .map(varint_len)
     .iter()
     .sum::<usize>();
-    let len = head_len + digests * 8 + orders.len() + invoices.len() + holds.len();
-    // exactly sized, so `into_boxed_slice` keeps the allocation
-    let mut out = Vec::with_capacity(len);
-    put_signed(&mut out, head.receivable);
-    put_signed(&mut out, head.open_order_total);
-    put_signed(&mut out, head.credit);
-    put_varint(&mut out, digests as u128);
-    put_varint(&mut out, orders.len() as u128);
-    put_varint(&mut out, invoices.len() as u128);
-    out.extend_from_slice(seen);
-    if let Some(digest) = extra_digest {
-        out.extend_from_slice(&digest.to_le_bytes());
-    }
-    out.extend_from_slice(orders);
-    out.extend_from_slice(invoices);
-    out.extend_from_slice(holds);
-    debug_assert_eq!(out.len(), len);
-    out.into_boxed_slice()
+    let seen_len = seen.len() + 8 * usize::from(extra_digest.is_some());
+    let len = head_len + seen_len + orders.len() + invoices.len() + holds.len();
+    ThinBytes::filled(len, |out| {
+        out.extend_from_slice(&head.currency.0);
+        put_varint(out, review_code(head.review));
+        put_signed(out, head.receivable);
+        put_signed(out, head.open_order_total);
+        put_signed(out, head.credit);
+        put_varint(out, seen_code as u128);
+        put_varint(out, orders.len() as u128);
+        put_varint(out, invoices.len() as u128);
+        out.extend_from_slice(seen);
+        if let Some(digest) = extra_digest {
+            out.extend_from_slice(&digest.to_le_bytes());
+        }
+        out.extend_from_slice(orders);
+        out.extend_from_slice(invoices);
+        out.extend_from_slice(holds);
+    })
 }
 
 /// The logged digests of a seen section, in the order logged.
@@ -259,11 +308,10 @@ pub(crate) fn invoices(section: &[u8]) -> impl Iterator<Item = (&str, OpenInvoic
         if reader.0.is_empty() {
             return None;
         }
-        let invoice = OpenInvoice {
-            open_amount: reader.signed()?,
-            due: reader.day()?,
-            invoice_date: reader.day()?,
-        };
+        let open_amount = reader.signed()?;
+        let due = reader.day()?;
+        let invoice_date = i32::try_from(due.0 as Minor - reader.signed()?).ok()?;
+        let invoice = OpenInvoice { open_amount, due, invoice_date: Day(invoice_date) };
         Some((reader.text()?, invoice))
     })
 }
@@ -276,7 +324,8 @@ pub(crate) fn invoices_bytes<'a>(
     for (id, invoice) in invoices {
         put_signed(&mut out, invoice.open_amount);
         put_signed(&mut out, invoice.due.0 as Minor);
-        put_signed(&mut out, invoice.invoice_date.0 as Minor);
+        // the days from invoice to due date (the payment terms: one byte, mostly)
+        put_signed(&mut out, invoice.due.0 as Minor - invoice.invoice_date.0 as Minor);
         put_text(&mut out, id);
     }
     out
@@ -300,6 +349,8 @@ mod tests {
             (&"ß".repeat(100), open(i64::MAX as Minor + 1, -1, 0)),
         ];
         let head = Header {
+            currency: Ccy(*b"JPY"),
+            review: Some(Day(i32::MAX)),
             receivable: Minor::MIN,
             open_order_total: Minor::MAX,
             credit: -5,
@@ -323,7 +374,9 @@ mod tests {
         assert_eq!(orders(back.orders).collect::<Vec<_>>(), given_orders);
         assert_eq!(invoices(back.invoices).collect::<Vec<_>>(), given_invoices);
         assert_eq!(back.holds, b"holds");
-        assert!(pack(Header::default(), &[], None, &[], &[], &[]).is_empty());
-        assert_eq!(view(&[]).head, Header::default());
+        assert_eq!((back.head.currency, back.head.review), (Ccy(*b"JPY"), Some(Day(i32::MAX))));
+        let empty = pack(Header::default(), &[], None, &[], &[], &[]);
+        assert_eq!((empty.len(), view(&empty).head), (3 + 7, Header::default()));
+        assert_eq!(view(&[]).head, Header::default()); // unreadable: no sections
     }
 }

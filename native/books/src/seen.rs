@@ -3,51 +3,36 @@
 //!
 //! Digests are `u64::from_be_bytes(id_digest)`: Python's `int.from_bytes(digest, "big")`, so
 //! the numeric order is the byte order a snapshot sorts them in.
+//!
+//! The log lives in the book's buffer (`packed`): up to 64 digests in the order logged, then,
+//! for good, a hash set (Python's `DigestSet`) in the same buffer: an 8-byte word (how many
+//! nonzero digests it holds, and whether it holds 0) and a power-of-two number of 8-byte slots,
+//! at most three quarters full, searched by linear probing (0 marks an empty slot).
 
-use std::collections::HashSet;
 use crate::packed::digests;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Ids a book keeps as a plain log, searched linearly (`packing.SMALL_ID_LOG`).
 const SMALL_ID_LOG: usize = 64;
 /// A log up to this long is written back as logged (`AccountBook.seen_bytes`).
 const AS_LOGGED: usize = 32;
+/// The fewest slots a table has (2^7: 65 digests are about half of it).
+const MIN_SLOTS_LOG2: u32 = 7;
+/// The bit of a table's word telling that it holds the digest 0 (which no slot can).
+const HOLDS_ZERO: u64 = 1 << 63;
 
-/// Digests are uniformly distributed already: a multiply folds them into a table index.
-#[derive(Default)]
-pub(crate) struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, digest: u64) {
-        let folded = (digest ^ (digest >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = folded ^ (folded >> 29);
-    }
-}
-
-pub(crate) type DigestTable = HashSet<u64, BuildHasherDefault<DigestHasher>>;
-
-/// A book's id log, borrowed: up to 64 digests in the order logged (repeats kept, as
-/// Python's bytes log keeps them; 8 bytes each in the book's buffer), then a hash set for good
-/// (Python's `DigestSet`).
+/// A book's id log, borrowed: a plain log (repeats kept, as Python's bytes log keeps them) or
+/// a table section (word and slots).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Seen<'a> {
     Log(&'a [u8]),
-    Table(&'a DigestTable),
+    Table(&'a [u8]),
 }
 
 impl Seen<'_> {
     pub(crate) fn contains(self, digest: u64) -> bool {
         match self {
             Seen::Log(log) => digests(log).any(|logged| logged == digest),
-            Seen::Table(table) => table.contains(&digest),
+            Seen::Table(section) => table_contains(section, digest),
         }
     }
 
@@ -69,7 +54,7 @@ impl Seen<'_> {
     pub(crate) fn distinct(self) -> Vec<u64> {
         let mut found: Vec<u64> = match self {
             Seen::Log(log) => digests(log).collect(),
-            Seen::Table(table) => table.iter().copied().collect(),
+            Seen::Table(section) => table_digests(section).collect(),
         };
         found.sort_unstable();
         found.dedup();
@@ -82,9 +67,99 @@ pub(crate) fn loads_as_table(raw: &[u64]) -> bool {
     raw.len() > SMALL_ID_LOG
 }
 
-/// Bytes a table holds on the heap (for the memory figures; an estimate).
-pub(crate) fn table_heap_bytes(table: &DigestTable) -> usize {
-    std::mem::size_of::<DigestTable>() + table.capacity() * 9 * 8 / 7
+/// The bytes of a table section with `2^slots_log2` slots.
+pub(crate) fn table_len(slots_log2: u32) -> Option<usize> {
+    1usize.checked_shl(slots_log2)?.checked_add(1)?.checked_mul(8)
+}
+
+fn word_at(section: &[u8], at: usize) -> u64 {
+    let mut raw = [0u8; 8];
+    raw.copy_from_slice(&section[at * 8..at * 8 + 8]);
+    u64::from_le_bytes(raw)
+}
+
+fn set_word(section: &mut [u8], at: usize, value: u64) {
+    section[at * 8..at * 8 + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+/// The slot a digest's probe starts at (digests are uniform already: a multiply spreads them).
+fn home_slot(digest: u64, slots: usize) -> usize {
+    let folded = (digest ^ (digest >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (folded >> 32) as usize & (slots - 1)
+}
+
+fn slot_count(section: &[u8]) -> usize {
+    section.len() / 8 - 1
+}
+
+fn table_contains(section: &[u8], digest: u64) -> bool {
+    if digest == 0 {
+        return word_at(section, 0) & HOLDS_ZERO != 0;
+    }
+    let slots = slot_count(section);
+    let mut at = home_slot(digest, slots);
+    loop {
+        match word_at(section, 1 + at) {
+            0 => return false,
+            found if found == digest => return true,
+            _ => at = (at + 1) & (slots - 1),
+        }
+    }
+}
+
+/// The digests of a table section, in slot order.
+fn table_digests(section: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    let zero = (word_at(section, 0) & HOLDS_ZERO != 0).then_some(0);
+    zero.into_iter()
+        .chain(digests(&section[8..]).filter(|digest| *digest != 0))
+}
+
+/// Add a digest to a table section in place: false (nothing changed) if it would pass three
+/// quarters full, and the table must be rebuilt larger.
+pub(crate) fn table_insert(section: &mut [u8], digest: u64) -> bool {
+    let word = word_at(section, 0);
+    if digest == 0 {
+        set_word(section, 0, word | HOLDS_ZERO);
+        return true;
+    }
+    let (held, slots) = ((word & !HOLDS_ZERO) as usize, slot_count(section));
+    if (held + 1) * 4 > slots * 3 {
+        return false;
+    }
+    let mut at = home_slot(digest, slots);
+    loop {
+        match word_at(section, 1 + at) {
+            0 => break,
+            found if found == digest => return true,
+            _ => at = (at + 1) & (slots - 1),
+        }
+    }
+    set_word(section, 1 + at, digest);
+    set_word(section, 0, word + 1);
+    true
+}
+
+/// A table section holding these digests (repeats once), and its slots' log2.
+pub(crate) fn table_of(found: impl IntoIterator<Item = u64>) -> (u32, Vec<u8>) {
+    let found: Vec<u64> = found.into_iter().collect();
+    let mut slots_log2 = MIN_SLOTS_LOG2;
+    while found.len() * 4 > (3usize << slots_log2) {
+        slots_log2 += 1;
+    }
+    let len = table_len(slots_log2).expect("a table of fewer than 2^60 digests");
+    let mut section = vec![0u8; len];
+    for digest in found {
+        let added = table_insert(&mut section, digest);
+        debug_assert!(added, "sized for every digest");
+    }
+    (slots_log2, section)
+}
+
+/// The table of `section` with `digest` added, one size up.
+pub(crate) fn table_grown(section: &[u8], digest: u64) -> (u32, Vec<u8>) {
+    let mut found: Vec<u64> = table_digests(section).collect();
+    found.push(digest);
+    table_of(found)
 }
 
 #[cfg(test)]
@@ -104,9 +179,28 @@ mod tests {
         let full = seen_bytes(&full);
         assert!(Seen::Log(&full).full());
         assert_eq!(Seen::Log(&full).snapshot(), (1..=64).collect::<Vec<_>>()); // > 32: sorted
-        let table: DigestTable = (0..65).collect();
-        assert!(Seen::Table(&table).contains(64) && !Seen::Table(&table).contains(65));
-        assert_eq!(Seen::Table(&table).snapshot(), (0..65).collect::<Vec<_>>());
         assert!(loads_as_table(&[0; 65]) && !loads_as_table(&[0; 64]));
+    }
+
+    #[test]
+    fn a_table_holds_every_digest_once_zero_included_and_grows_past_three_quarters() {
+        let (log2, mut section) = table_of((0..65u64).chain([3, 3]));
+        assert_eq!((log2, section.len()), (7, 129 * 8));
+        let table = Seen::Table(&section);
+        assert!(table.contains(0) && table.contains(64) && !table.contains(65));
+        assert_eq!(table.snapshot(), (0..65).collect::<Vec<_>>());
+        for digest in 65..96u64 {
+            assert!(table_insert(&mut section, digest)); // 95 nonzero: 3/4 of 128 is 96
+        }
+        assert!(table_insert(&mut section, 96)); // the 96th
+        assert!(!table_insert(&mut section, 97)); // would pass 3/4: rebuilt
+        assert!(!Seen::Table(&section).contains(97));
+        let (log2, grown) = table_grown(&section, 97);
+        assert_eq!(log2, 8);
+        assert_eq!(Seen::Table(&grown).distinct(), (0..98).collect::<Vec<_>>());
+        let spread = [u64::MAX, 1 << 32, 1, 0x9e37_79b9_7f4a_7c15];
+        let (_, section) = table_of(spread);
+        assert!(spread.iter().all(|digest| Seen::Table(&section).contains(*digest)));
+        assert!(!Seen::Table(&section).contains(0) && !Seen::Table(&section).contains(2));
     }
 }

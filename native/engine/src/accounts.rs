@@ -1,8 +1,8 @@
 //! Every account the engine knows, numbered: a profile and a book are found by the account's
 //! number, so the `(company, customer)` key is kept once, not once per table.
 //!
-//! The index is a hash table of 4-byte numbers whose keys live in `keys` (a company id is a
-//! number into `Names`, the customer id is kept inline); about 40 bytes an account in all.
+//! The index is a hash table of 4-byte numbers whose keys live in one buffer (a company id as
+//! a number into `Names`, then the customer id's bytes); about 20 bytes an account in all.
 
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
@@ -48,12 +48,41 @@ impl Names {
 }
 
 /// The accounts, numbered from 0 in the order first seen.
+///
+/// Each account's key is kept once, in `key_bytes`: its company's number (a varint) then the
+/// customer id's bytes, ending at `key_ends[number]`: about 13 bytes and a 4-byte offset an
+/// account, where a `(u32, Id)` pair took 32.
 #[derive(Default)]
 pub struct Accounts {
     pub companies: Names,
-    keys: Vec<(u32, Id)>,
+    key_bytes: Vec<u8>,
+    key_ends: Vec<u32>,
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
+}
+
+/// Appends `value` as a LEB128 varint.
+fn put_varint(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Account `number`'s stored key: its company's number and its customer id.
+fn stored_key<'a>(key_bytes: &'a [u8], key_ends: &[u32], number: u32) -> (u32, &'a str) {
+    let number = number as usize;
+    let start = if number == 0 { 0 } else { key_ends[number - 1] as usize };
+    let key = &key_bytes[start..key_ends[number] as usize];
+    let (mut company, mut at) = (0u32, 0);
+    while key[at] >= 0x80 {
+        company |= ((key[at] & 0x7f) as u32) << (7 * at);
+        at += 1;
+    }
+    company |= (key[at] as u32) << (7 * at);
+    let customer = std::str::from_utf8(&key[at + 1..]).expect("stored from a str");
+    (company, customer)
 }
 
 impl Accounts {
@@ -61,16 +90,17 @@ impl Accounts {
         self.hasher.hash_one((company_id, customer_id))
     }
 
+    fn stored(&self, number: u32) -> (u32, &str) {
+        stored_key(&self.key_bytes, &self.key_ends, number)
+    }
+
     /// The account's number, if it has one.
     pub fn find(&self, company_id: &str, customer_id: &str) -> Option<u32> {
         let company = self.companies.find(company_id)?;
         let hash = self.hash(company_id, customer_id);
-        let keys = &self.keys;
+        let (key_bytes, key_ends) = (&self.key_bytes, &self.key_ends);
         self.index
-            .find(hash, |number| {
-                let (known_company, known_customer) = &keys[*number as usize];
-                *known_company == company && known_customer == customer_id
-            })
+            .find(hash, |number| stored_key(key_bytes, key_ends, *number) == (company, customer_id))
             .copied()
     }
 
@@ -80,43 +110,48 @@ impl Accounts {
             return number;
         }
         let company = self.companies.number(company_id);
-        let number = u32::try_from(self.keys.len()).expect("fewer than 2^32 accounts");
-        self.keys.push((company, customer_id.into()));
+        let number = u32::try_from(self.key_ends.len()).expect("fewer than 2^32 accounts");
+        put_varint(&mut self.key_bytes, company);
+        self.key_bytes.extend_from_slice(customer_id.as_bytes());
+        let end = u32::try_from(self.key_bytes.len()).expect("account keys under 4 GiB");
+        self.key_ends.push(end);
         let hash = self.hash(company_id, customer_id);
-        let (keys, companies, hasher) = (&self.keys, &self.companies, &self.hasher);
+        let (key_bytes, key_ends) = (&self.key_bytes, &self.key_ends);
+        let (companies, hasher) = (&self.companies, &self.hasher);
         self.index.insert_unique(hash, number, |known| {
-            let (company, customer) = &keys[*known as usize];
-            hasher.hash_one((companies.name(*company).as_str(), customer.as_str()))
+            let (company, customer) = stored_key(key_bytes, key_ends, *known);
+            hasher.hash_one((companies.name(company).as_str(), customer))
         });
         number
     }
 
     /// The `(company_id, customer_id)` of an account.
     pub fn key(&self, number: u32) -> AccountKey {
-        let (company, customer) = &self.keys[number as usize];
-        (self.companies.name(*company).clone(), customer.clone())
+        let (company, customer) = self.stored(number);
+        (self.companies.name(company).clone(), customer.into())
     }
 
     pub fn company_of(&self, number: u32) -> &Id {
-        self.companies.name(self.keys[number as usize].0)
+        self.companies.name(self.stored(number).0)
     }
 
-    pub fn customer_of(&self, number: u32) -> &Id {
-        &self.keys[number as usize].1
+    pub fn customer_of(&self, number: u32) -> &str {
+        self.stored(number).1
     }
 
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.key_ends.len()
     }
 
     /// Bytes the index and its keys hold (capacity, as allocated).
     pub fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * std::mem::size_of::<(u32, Id)>()
+        self.key_bytes.capacity()
+            + self.key_ends.capacity() * std::mem::size_of::<u32>()
             + self.index.capacity() * (std::mem::size_of::<u32>() + 1)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.key_ends.is_empty()
     }
 }
 
@@ -140,5 +175,11 @@ mod tests {
         assert_eq!(accounts.find("C1", "A"), Some(a));
         assert_eq!(accounts.key(b), ("C2".into(), "A".into()));
         assert_eq!(accounts.len(), 10_002);
+        for n in 0..300 {
+            accounts.number(&format!("K{n}"), "Z"); // company numbers past one varint byte
+        }
+        assert_eq!(accounts.key(accounts.find("K299", "Z").unwrap()), ("K299".into(), "Z".into()));
+        assert_eq!(accounts.customer_of(b), "A");
+        assert_eq!(accounts.company_of(b).as_str(), "C2");
     }
 }

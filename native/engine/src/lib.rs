@@ -8,6 +8,7 @@
 //! event (the Python engine's `InvalidEventError`) raises `InvalidEvent` with the same reason.
 
 pub mod accounts;
+pub mod applied;
 pub mod digest;
 pub mod engine;
 pub mod membership;

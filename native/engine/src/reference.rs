@@ -5,6 +5,7 @@
 //! equal or newer one replaces the whole record.
 
 use hashbrown::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use crate::accounts::{Accounts, Names};
 
@@ -14,6 +15,7 @@ use credit_model::{
 };
 use credit_money::ExchangeRates;
 
+use crate::applied::AppliedIds;
 use crate::digest::source_digest;
 
 /// `(company_id, customer_id)`
@@ -112,12 +114,14 @@ struct Controls {
     allowed_overdue_days: i64,
 }
 
-/// A customer profile as kept, 48 bytes: the account's ids are its number's key, the group id
+/// A customer profile as kept, 36 bytes: the account's ids are its number's key, the group id
 /// a number into the group names, the terms and controls numbers into tables of the
 /// combinations seen (customers whose settings are the same share one, as the Python
-/// `CustomerProfile` shares them), days and amounts in fewer bits (an amount that does not fit
-/// 64 bits is kept aside, exactly). `CustomerProfile` values are made from it when read.
+/// `CustomerProfile` shares them), days and amounts in fewer bits (a credit limit or secured
+/// amount that does not fit 32 bits, over 21 million in a currency of 2 decimals, is kept
+/// aside, exactly). `CustomerProfile` values are made from it when read.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, packed(4))]
 pub struct StoredProfile {
     /// `NO_GROUP` or a number into `Reference::group_names`
     group: u32,
@@ -125,17 +129,19 @@ pub struct StoredProfile {
     next_review: i32,
     terms: std::num::NonZeroU32,
     controls: u32,
-    credit_limit: i64,
-    secured: i64,
+    credit_limit: i32,
+    secured: i32,
     /// `occurred_at` (UTC microseconds): only compared
     as_of: i64,
 }
 
+const _: () = assert!(std::mem::size_of::<Option<StoredProfile>>() == 36);
+
 const NO_GROUP: u32 = u32::MAX;
 const NO_DAY: i32 = i32::MIN;
-const NO_AMOUNT: i64 = i64::MIN;
+const NO_AMOUNT: i32 = i32::MIN;
 /// the amounts are in `Reference::wide`
-const WIDE: i64 = i64::MIN + 1;
+const WIDE: i32 = i32::MIN + 1;
 
 fn day_of(value: i32) -> Option<Day> {
     (value != NO_DAY).then_some(Day(value))
@@ -155,31 +161,41 @@ impl StoredProfile {
     }
 }
 
-/// One copy of each combination, numbered.
+/// One copy of each combination, numbered: the values in order, and an index of their numbers
+/// (so each value is kept once).
 struct Table<T: Eq + std::hash::Hash + Clone> {
     values: Vec<T>,
-    numbers: HashMap<T, u32>,
+    numbers: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
 impl<T: Eq + std::hash::Hash + Clone> Default for Table<T> {
     fn default() -> Self {
-        Table { values: Vec::new(), numbers: HashMap::new() }
+        Table { values: Vec::new(), numbers: hashbrown::HashTable::new(), hasher: Default::default() }
     }
 }
 
 impl<T: Eq + std::hash::Hash + Clone> Table<T> {
     fn number(&mut self, value: T) -> u32 {
-        if let Some(number) = self.numbers.get(&value) {
+        let hash = self.hasher.hash_one(&value);
+        let values = &self.values;
+        if let Some(number) = self.numbers.find(hash, |n| values[*n as usize] == value) {
             return *number;
         }
         let number = u32::try_from(self.values.len()).expect("fewer than 2^32 combinations");
-        self.values.push(value.clone());
-        self.numbers.insert(value, number);
+        self.values.push(value);
+        let (values, hasher) = (&self.values, &self.hasher);
+        self.numbers.insert_unique(hash, number, |n| hasher.hash_one(&values[*n as usize]));
         number
     }
 
     fn get(&self, number: u32) -> &T {
         &self.values[number as usize]
+    }
+
+    /// Bytes held (capacity, as allocated).
+    fn heap_bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<T>() + self.numbers.capacity() * 5
     }
 }
 
@@ -194,7 +210,7 @@ pub struct Reference {
     pub warehouses: HashMap<Id, WarehouseSettings>,
     pub accounts: Accounts,
     profiles: Vec<Option<StoredProfile>>,
-    /// (credit limit, secured) of the profiles whose amounts do not fit 64 bits
+    /// (credit limit, secured) of the profiles whose amounts do not fit 32 bits
     wide: HashMap<u32, (Option<Minor>, Minor)>,
     terms: Table<Terms>,
     controls: Table<Controls>,
@@ -202,7 +218,7 @@ pub struct Reference {
     group_names: Names,
     members_by_group: HashMap<u32, Vec<u32>>,
     pub rates: ExchangeRates,
-    applied: HashSet<u64>,
+    applied: AppliedIds,
 }
 
 impl Reference {
@@ -242,7 +258,7 @@ impl Reference {
         };
         Some(CustomerProfile {
             company_id: self.accounts.company_of(account).clone(),
-            customer_id: self.accounts.customer_of(account).clone(),
+            customer_id: self.accounts.customer_of(account).into(),
             group_id: self.stored_group_id(stored).cloned(),
             credit_limit,
             limit_expires: day_of(stored.limit_expires),
@@ -393,7 +409,7 @@ impl Reference {
             allowed_overdue: profile.allowed_overdue,
             allowed_overdue_days: profile.allowed_overdue_days,
         });
-        let narrow = |amount: Minor| i64::try_from(amount).ok().filter(|a| *a > WIDE);
+        let narrow = |amount: Minor| i32::try_from(amount).ok().filter(|a| *a > WIDE);
         let limit = match profile.credit_limit {
             None => Some(NO_AMOUNT),
             Some(limit) => narrow(limit),
@@ -426,16 +442,13 @@ impl Reference {
 
     /// Bytes held, by part (capacity, as allocated; the heap of inline ids is none).
     pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
-        let table = |values: usize, size: usize| values * (2 * size + 8);
         vec![
             ("account index", self.accounts.heap_bytes()),
             ("profiles", self.profiles.capacity() * std::mem::size_of::<Option<StoredProfile>>()
                 + self.wide.capacity() * 48),
-            ("profile terms and controls",
-             table(self.terms.values.len(), std::mem::size_of::<Terms>())
-                + table(self.controls.values.len(), std::mem::size_of::<Controls>())),
+            ("profile terms and controls", self.terms.heap_bytes() + self.controls.heap_bytes()),
             ("group members", self.members_by_group.values().map(|m| m.capacity() * 4 + 32).sum()),
-            ("reference ids applied", self.applied.capacity() * 9),
+            ("reference ids applied", self.applied.heap_bytes()),
         ]
     }
 

@@ -1,0 +1,79 @@
+//! The reference events already applied, by the digest of their event id
+//! (`reference.source_digest`), so a redelivered one changes nothing.
+//!
+//! About one an account: kept as a sorted array of 8-byte digests (where a hash set takes 9
+//! bytes a slot at up to 7/8 full), with the latest few in a small hash set that is merged
+//! into the array when it fills.
+
+use hashbrown::HashSet;
+
+/// The recent digests kept apart before a merge.
+const RECENT: usize = 1024;
+
+#[derive(Default)]
+pub struct AppliedIds {
+    sorted: Vec<u64>,
+    recent: HashSet<u64>,
+}
+
+impl AppliedIds {
+    /// True if the digest was not there (it is now).
+    pub fn insert(&mut self, digest: u64) -> bool {
+        if self.sorted.binary_search(&digest).is_ok() || !self.recent.insert(digest) {
+            return false;
+        }
+        if self.recent.len() >= RECENT {
+            self.merge();
+        }
+        true
+    }
+
+    fn merge(&mut self) {
+        let mut recent: Vec<u64> = self.recent.drain().collect();
+        recent.sort_unstable();
+        let mut merged = Vec::with_capacity(self.sorted.len() + recent.len());
+        let (mut old, mut new) = (self.sorted.iter().peekable(), recent.into_iter().peekable());
+        while let (Some(&&a), Some(&b)) = (old.peek(), new.peek()) {
+            if a < b {
+                merged.push(a);
+                old.next();
+            } else {
+                merged.push(b);
+                new.next();
+            }
+        }
+        merged.extend(old);
+        merged.extend(new);
+        self.sorted = merged;
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len() + self.recent.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held (capacity, as allocated).
+    pub fn heap_bytes(&self) -> usize {
+        self.sorted.capacity() * 8 + self.recent.capacity() * 9
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_digest_is_new_once_across_merges() {
+        let mut applied = AppliedIds::default();
+        let digests: Vec<u64> = (1..=5_000u64).map(|n| n.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        assert!(digests.iter().all(|digest| applied.insert(*digest)));
+        assert_eq!(applied.len(), 5_000);
+        assert!(applied.sorted.len() >= 4 * RECENT && applied.sorted.is_sorted());
+        assert!(digests.iter().all(|digest| !applied.insert(*digest)));
+        assert!(applied.insert(u64::MAX) && !applied.insert(u64::MAX) && applied.insert(0));
+        assert_eq!(applied.len(), 5_002);
+    }
+}
