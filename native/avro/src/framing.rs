@@ -3,8 +3,10 @@
 //! Confluent Schema Registry's (`00`, then the 4-byte big-endian schema id).
 //!
 //! This crate reads and writes the bodies of exactly the schemas in `schemas/*.avsc`; their
-//! fingerprints are [`EventType::fingerprint`]. A payload written with any other schema (an
-//! older or newer version, a registry schema not known to match) is left to Python.
+//! fingerprints are [`EventType::fingerprint`]. As that fingerprint does not cover logical
+//! types, [`Schemas`] takes a schema as ours only when its reading form is (see
+//! `schema.rs`); a payload written with any other schema (an older or newer version, a
+//! registry schema not known to match) is left to Python.
 
 use crate::NotFast;
 
@@ -114,56 +116,107 @@ const SINGLE_OBJECT_HEADER: usize = 10;
 pub const CONFLUENT_MAGIC: u8 = 0;
 const CONFLUENT_HEADER: usize = 5;
 
-/// A single-object encoded payload's event type and body. The payload is left to Python
-/// unless its fingerprint is one of this crate's schemas (Python refuses an unknown one, or
-/// reads one of its own schemas that differs from ours).
-pub fn split_single_object(payload: &[u8]) -> Result<(EventType, &[u8]), NotFast> {
-    if payload.len() < SINGLE_OBJECT_HEADER || payload[..2] != SINGLE_OBJECT_MARKER {
-        return Err(NotFast::new("framing", "not single-object encoded"));
-    }
-    let event_type = EventType::from_fingerprint(&payload[2..SINGLE_OBJECT_HEADER])
-        .ok_or(NotFast::new("framing", "writer schema not one of ours"))?;
-    Ok((event_type, &payload[SINGLE_OBJECT_HEADER..]))
-}
-
-/// The Confluent schema ids known to stand for this crate's schemas: the caller adds an id
-/// once it knows the registry's schema under that id has the same fingerprint (e.g.
-/// `codec.fingerprint` of the registry's text) and that Python reads it with the same
-/// reader (`codec.decode`'s compiled path, whose results this crate is tested against).
+/// The schemas Python reads and writes with, as far as they are this crate's: the caller
+/// gives the codec's own schema of each type (`codec.schema_json` of `AvroCodec`'s schemas)
+/// and, with a registry, each writer schema under its id; a type or id whose schema is not
+/// exactly ours (in its reading form: logical types, precisions and scales included) stays
+/// with Python.
 #[derive(Clone, Debug, Default)]
-pub struct SchemaIds {
+pub struct Schemas {
+    known: [bool; 15],
     ids: Vec<(u32, EventType)>,
 }
 
-impl SchemaIds {
-    pub fn new() -> SchemaIds {
-        SchemaIds::default()
+impl Schemas {
+    /// No schema known yet: every payload is left to Python.
+    pub fn new() -> Schemas {
+        Schemas::default()
     }
 
-    /// Maps `schema_id` to the event type whose schema has `fingerprint`; `false` (and no
-    /// mapping) when no schema of this crate has it.
-    pub fn add(&mut self, schema_id: u32, fingerprint: &[u8]) -> bool {
-        let Some(event_type) = EventType::from_fingerprint(fingerprint) else { return false };
+    /// The codec's schema of `event_type` (its Avro JSON): `true`, and the type is read and
+    /// written here, when it is the schema this crate stands for.
+    pub fn add_codec_schema(&mut self, event_type: EventType, schema_json: &str) -> bool {
+        let ours = schema_type(schema_json) == Some(event_type);
+        self.known[event_type as usize] = ours;
+        ours
+    }
+
+    /// The registry's writer schema under `schema_id` (its Avro JSON): the event type its
+    /// records are read as here, when it is one of ours and the codec's schema of that type
+    /// is ours too (Python reads such records with fastavro, which the tests compare).
+    pub fn add_registry_schema(&mut self, schema_id: u32, schema_json: &str) -> Option<EventType> {
         self.ids.retain(|(id, _)| *id != schema_id);
+        let event_type = schema_type(schema_json).filter(|et| self.knows(*et))?;
         self.ids.push((schema_id, event_type));
-        true
+        Some(event_type)
     }
 
-    pub fn event_type(&self, schema_id: u32) -> Option<EventType> {
-        self.ids.iter().find(|(id, _)| *id == schema_id).map(|(_, event_type)| *event_type)
+    /// Whether events of this type are read and written here.
+    pub fn knows(&self, event_type: EventType) -> bool {
+        self.known[event_type as usize]
     }
 
-    /// A Confluent-framed payload's event type and body; an id not added is left to Python.
-    pub fn split<'a>(&self, payload: &'a [u8]) -> Result<(EventType, &'a [u8]), NotFast> {
+    /// A single-object encoded payload's event type and body, when its fingerprint is that
+    /// of a known schema (Python refuses an unknown one, or reads another of its own).
+    pub fn split_single_object<'a>(&self, payload: &'a [u8]) -> Result<(EventType, &'a [u8]), NotFast> {
+        if payload.len() < SINGLE_OBJECT_HEADER || payload[..2] != SINGLE_OBJECT_MARKER {
+            return Err(NotFast::new("framing", "not single-object encoded"));
+        }
+        let event_type = EventType::from_fingerprint(&payload[2..SINGLE_OBJECT_HEADER])
+            .filter(|et| self.knows(*et))
+            .ok_or(NotFast::new("framing", "writer schema not one of ours"))?;
+        Ok((event_type, &payload[SINGLE_OBJECT_HEADER..]))
+    }
+
+    /// A Confluent-framed payload's event type and body, when its schema id was added.
+    pub fn split_confluent<'a>(&self, payload: &'a [u8]) -> Result<(EventType, &'a [u8]), NotFast> {
         if payload.len() < CONFLUENT_HEADER || payload[0] != CONFLUENT_MAGIC {
             return Err(NotFast::new("framing", "not Confluent framed"));
         }
         let schema_id = u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]);
-        let event_type =
-            self.event_type(schema_id).ok_or(NotFast::new("framing", "schema id not known"))?;
+        let event_type = self
+            .ids
+            .iter()
+            .find(|(id, _)| *id == schema_id)
+            .map(|(_, event_type)| *event_type)
+            .ok_or(NotFast::new("framing", "schema id not known"))?;
         Ok((event_type, &payload[CONFLUENT_HEADER..]))
     }
 }
+
+/// CRC-64-AVRO of a record schema's reading form (its parsing canonical form with logical
+/// types, precisions and scales kept), from its Avro JSON; `None` if it is not one.
+pub fn reading_fingerprint(schema_json: &str) -> Option<[u8; 8]> {
+    let (_, form) = crate::schema::reading_form(schema_json)?;
+    Some(fingerprint(form.as_bytes()))
+}
+
+/// The event type whose schema this is, in its reading form, if any.
+fn schema_type(schema_json: &str) -> Option<EventType> {
+    let print = reading_fingerprint(schema_json)?;
+    EventType::ALL.into_iter().find(|et| READING_FORMS[*et as usize] == print)
+}
+
+/// [`reading_fingerprint`] of each schema in `schemas/` (`codec.schema_json` of the codec's),
+/// in [`EventType`] order: the schemas the readers and writers of this crate are written for.
+/// `print_reading_forms` in `tests/read_input.rs` prints them; `load` there checks them.
+const READING_FORMS: [[u8; 8]; 15] = [
+    fp(0x0755d6907397d40e), // order_created
+    fp(0xaa82b883eb837192), // invoice_posted
+    fp(0x6c754e0d212ec8b2), // payment_posted
+    fp(0xf6a6add46c5a2e43), // order_cancelled
+    fp(0xbde81a97149e78ee), // hold_released
+    fp(0xc754bb7650657703), // hold_rejected
+    fp(0x26238a0b22ed9e11), // company_upserted
+    fp(0x2ba38914b3580b1c), // warehouse_upserted
+    fp(0x47c33c491a3ad882), // customer_upserted
+    fp(0xa4ecef642f436d0b), // group_upserted
+    fp(0x4139f6bb1f8f1870), // exchange_rate_set
+    fp(0x1808f93d5bea2056), // order_approved
+    fp(0x106617442f049059), // order_held
+    fp(0xd900d8ea740bdfee), // order_rejected
+    fp(0x5d11039400ec12ce), // credit_notification
+];
 
 /// Appends the single-object header of an event of `event_type` (marker, fingerprint).
 pub fn write_single_object_header(event_type: EventType, out: &mut Vec<u8>) {
@@ -200,19 +253,21 @@ mod tests {
 
     #[test]
     fn headers_split_back() {
+        let mut schemas = Schemas::new();
+        schemas.known[EventType::OrderHeld as usize] = true;
+        schemas.ids.push((258, EventType::OrderHeld));
         let mut payload = Vec::new();
         write_single_object_header(EventType::OrderHeld, &mut payload);
         payload.push(7);
-        assert_eq!(split_single_object(&payload), Ok((EventType::OrderHeld, &[7u8][..])));
-        assert!(split_single_object(&payload[..9]).is_err());
-        let mut ids = SchemaIds::new();
-        assert!(ids.add(258, &EventType::OrderCreated.fingerprint()));
-        assert!(!ids.add(259, &[0; 8]));
+        assert_eq!(schemas.split_single_object(&payload), Ok((EventType::OrderHeld, &[7u8][..])));
+        assert!(schemas.split_single_object(&payload[..9]).is_err());
+        assert!(Schemas::new().split_single_object(&payload).is_err());
         let mut framed = Vec::new();
         write_confluent_header(258, &mut framed);
         assert_eq!(framed, [0, 0, 0, 1, 2]);
-        assert_eq!(ids.split(&framed), Ok((EventType::OrderCreated, &[][..])));
+        assert_eq!(schemas.split_confluent(&framed), Ok((EventType::OrderHeld, &[][..])));
         write_confluent_header(259, &mut framed);
-        assert!(ids.split(&framed[5..]).is_err());
+        assert!(schemas.split_confluent(&framed[5..]).is_err());
+        assert!(schemas.split_confluent(&framed[..4]).is_err());
     }
 }

@@ -6,7 +6,8 @@
 //!   path gives (`codec.decode`, then pydantic's `INPUT_EVENT.validate_python`); a record
 //!   Python would refuse, or might read otherwise, is [`NotFast`]: the caller hands it to
 //!   Python.
-//! - [`split_single_object`] and [`SchemaIds::split`] take the framing header off a payload.
+//! - [`Schemas`] knows which of the codec's schemas (and the registry's) are the ones this
+//!   crate reads and writes, and takes the framing header off a payload.
 //! - [`write_output`] writes an output event's Avro body byte-identical to Python's
 //!   `codec.encode_output`; [`write_single_object`] with its header.
 
@@ -15,11 +16,12 @@ mod decimal;
 mod framing;
 mod input;
 mod output;
+mod schema;
 
 pub use decimal::Unencodable;
 pub use framing::{
-    fingerprint, split_single_object, write_confluent_header, write_single_object_header,
-    EventType, SchemaIds, CONFLUENT_MAGIC, SINGLE_OBJECT_MARKER,
+    fingerprint, reading_fingerprint, write_confluent_header, write_single_object_header, EventType, Schemas,
+    CONFLUENT_MAGIC, SINGLE_OBJECT_MARKER,
 };
 pub use input::read_input;
 pub use output::{output_type, write_output, write_single_object};
@@ -46,9 +48,3 @@ impl std::fmt::Display for NotFast {
 }
 
 impl std::error::Error for NotFast {}
-
-/// Reads a whole single-object encoded input payload (header and body), as [`read_input`].
-pub fn read_single_object(payload: &[u8]) -> Result<credit_model::InputEvent, NotFast> {
-    let (event_type, body) = split_single_object(payload)?;
-    read_input(body, event_type)
-}

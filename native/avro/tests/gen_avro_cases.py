@@ -7,8 +7,8 @@ Run from the repository root with the project's venv (the worktree's `service` p
 It writes, gzip'd, one JSON object a line (seeded: the same run gives the same files):
 
 `input_cases.jsonl.gz`: first a `{"schemas": ...}` line (per event type the parsing canonical
-form and `codec.fingerprint`; the Confluent ids of the registry below, with the fingerprint of
-the registry's text), then one case a line:
+form, `codec.fingerprint`, `schema_json` and the .avsc text; and the registry below, each
+schema id with its text), then one case a line:
   "payload": the framed record in hex, "confluent": true when Confluent framed,
   "ok": whether Python's path (`codec.decode`, then `INPUT_EVENT.validate_python`, as
   `service/processor.py::decode`) accepts it, "event": the validated event, normalised (below;
@@ -30,7 +30,8 @@ booleans other than 0/1, invalid UTF-8, over-long varints, decimals past their p
 instants and dates out of range, array blocks with negative counts); then truncations,
 trailing bytes, swapped headers and random byte changes of valid records. Confluent-framed
 copies of a share of them are decoded through a registry whose schemas another codec
-registered (so Python reads them with fastavro, as it reads upstream records).
+registered (so Python reads them with fastavro, as it reads upstream records), some written
+with a variant schema of the same fingerprint but decimals at scale 2.
 """
 
 from __future__ import annotations
@@ -369,26 +370,39 @@ def byte_cases(records: list[tuple[str, dict[str, Any], bytes]]) -> Iterator[tup
             yield f"{event_type} bytes changed", bytes(mutated)
 
 
+def variant_schema(event_type: str) -> str:
+    """The schema with its decimals at scale 2: the same fingerprint, other values."""
+    return schema_json(SCHEMAS[event_type]).replace('"scale": 4', '"scale": 2')
+
+
 def confluent_codec() -> tuple[AvroCodec, dict[str, int], dict[int, str]]:
-    """A registry whose input schemas another codec registered, and a codec reading it."""
+    """A registry whose input schemas another codec registered (as upstream producers do:
+    Python reads their records with fastavro), and a codec reading it; plus, under ids of their
+    own, variants of order_created and customer_upserted at another decimal scale."""
     registry = InMemorySchemaRegistry()
     ids = {et: registry.register(f"{TOPIC}-{s['name']}", schema_json(s)) for et, s in SCHEMAS.items()}
-    prints = {i: fingerprint(json.loads(registry.schema_by_id(i))).hex() for i in ids.values()}
-    return AvroCodec(SCHEMAS, registry), ids, prints
+    for event_type in ("order_created", "customer_upserted"):
+        ids[f"{event_type}@2"] = registry.register(f"{TOPIC}-v2", variant_schema(event_type))
+    texts = {i: registry.schema_by_id(i) for i in ids.values()}
+    return AvroCodec(SCHEMAS, registry), ids, texts
 
 
 def input_cases() -> Iterator[dict[str, Any]]:
     records = base_records()
-    codec, ids, prints = confluent_codec()
+    codec, ids, texts = confluent_codec()
     yield {"schemas": {et: {"canonical": to_parsing_canonical_form(s),
-                            "fingerprint": fingerprint(s).hex()} for et, s in SCHEMAS.items()},
-           "confluent_ids": {str(i): fp for i, fp in prints.items()}}  # fmt: skip
+                            "fingerprint": fingerprint(s).hex(), "json": schema_json(s),
+                            "avsc": (ROOT / "schemas" / f"{et}.avsc").read_text()}
+                       for et, s in SCHEMAS.items()},
+           "registry": {str(i): text for i, text in texts.items()}}  # fmt: skip
     for number, (event_type, _, payload) in enumerate(records):
         ok, event = verdict(CODEC, payload)
         assert ok, payload.hex()
         yield {"payload": payload.hex(), "ok": ok, "event": event, "base": True}
         if number % 4 == 0:
             yield confluent_case(codec, ids[event_type], payload, "base")
+        if number % 4 == 1 and f"{event_type}@2" in ids:
+            yield confluent_case(codec, ids[f"{event_type}@2"], payload, "scale 2 writer")
     mutated = [*field_cases(records), *byte_cases(records)]
     for number, (what, payload) in enumerate(mutated):
         ok, event = verdict(CODEC, payload)
@@ -403,8 +417,8 @@ FINGERPRINT_TYPES = {fingerprint(s): et for et, s in SCHEMAS.items()}
 def confluent_case(codec: AvroCodec, schema_id: int, payload: bytes, what: str) -> dict[str, Any]:
     framed_payload = b"\x00" + schema_id.to_bytes(4, "big") + payload[10:]
     ok, event = verdict(codec, framed_payload)
-    return {"payload": framed_payload.hex(), "ok": ok, "event": event, "what": what,
-            "confluent": True}  # fmt: skip
+    case = {"payload": framed_payload.hex(), "ok": ok, "event": event, "confluent": True}
+    return case | ({"what": what} if what != "base" else {"base": True})
 
 
 # -- outputs -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 //!
 //! The cases (`input_cases.jsonl.gz`) are made by `gen_avro_cases.py` in this folder.
 
-use credit_avro::{fingerprint, read_input, split_single_object, EventType, NotFast, SchemaIds};
+use credit_avro::{fingerprint, read_input, EventType, NotFast, Schemas};
 use credit_model::*;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -216,21 +216,35 @@ fn read_gz(path: &str) -> String {
 
 struct Cases {
     schemas: Map<String, Value>,
-    ids: SchemaIds,
+    known: Schemas,
     cases: Vec<Map<String, Value>>,
 }
 
+fn case_file() -> String {
+    read_gz(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/input_cases.jsonl.gz"))
+}
+
+/// The head line: the codec's schemas and the registry's.
+fn head(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text.lines().next().expect("head")).expect("head")
+}
+
 fn load() -> Cases {
-    let text = read_gz(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/input_cases.jsonl.gz"));
-    let mut lines = text.lines();
-    let head: Map<String, Value> = serde_json::from_str(lines.next().expect("head")).expect("head");
-    let mut ids = SchemaIds::new();
-    for (id, print) in head["confluent_ids"].as_object().expect("ids") {
-        let id: u32 = id.parse().expect("id");
-        assert!(ids.add(id, &hex_bytes(print.as_str().expect("hex"))), "schema id {id}");
+    let text = case_file();
+    let head = head(&text);
+    let schemas = head["schemas"].as_object().expect("schemas").clone();
+    let mut known = Schemas::new();
+    for event_type in EventType::ALL {
+        let json = schemas[event_type.name()]["json"].as_str().expect("schema_json");
+        assert!(known.add_codec_schema(event_type, json), "{}", event_type.name());
     }
-    let cases = lines.map(|line| serde_json::from_str(line).expect("case")).collect();
-    Cases { schemas: head["schemas"].as_object().expect("schemas").clone(), ids, cases }
+    for (id, text) in head["registry"].as_object().expect("registry") {
+        let text = text.as_str().expect("text");
+        let found = known.add_registry_schema(id.parse().expect("id"), text);
+        assert_eq!(found.is_none(), text.contains("\"scale\": 2"), "schema id {id}");
+    }
+    let cases = text.lines().skip(1).map(|line| serde_json::from_str(line).expect("case")).collect();
+    Cases { schemas, known, cases }
 }
 
 /// The crate's fingerprints are those of the schemas in `schemas/`, as `codec.fingerprint`
@@ -248,11 +262,47 @@ fn fingerprints_are_the_codecs() {
     }
 }
 
+/// The codec's schemas and the .avsc files are ours; the same schema with a decimal at
+/// another scale, or without its logical type, is not (its fingerprint is the same), nor is
+/// one type's schema taken for another's; docs and defaults change nothing.
+#[test]
+fn schema_variants_are_told_apart() {
+    let cases = load();
+    for event_type in EventType::ALL {
+        let schema = &cases.schemas[event_type.name()];
+        let (json, avsc) = (schema["json"].as_str().expect("json"), schema["avsc"].as_str().expect("avsc"));
+        let mut known = Schemas::new();
+        assert!(known.add_codec_schema(event_type, avsc), "{}", event_type.name());
+        assert!(known.knows(event_type));
+        let other = EventType::ALL[(event_type as usize + 1) % EventType::ALL.len()];
+        assert!(!known.add_codec_schema(other, json));
+        assert!(!known.knows(other));
+        let documented = json.replacen("\"name\": ", "\"doc\": \"more\", \"name\": ", 1);
+        assert!(known.add_codec_schema(event_type, &documented));
+        let variants = [
+            json.replace("\"scale\": 4", "\"scale\": 2"),
+            json.replace("\"scale\": 12", "\"scale\": 10"),
+            json.replace("\"precision\": 22", "\"precision\": 20"),
+            json.replace(", \"logicalType\": \"decimal\"", ""),
+            json.replace("\"logicalType\": \"timestamp-millis\"", "\"logicalType\": \"timestamp-micros\""),
+            json.replace("\"logicalType\": \"date\"", "\"logicalType\": \"time-millis\""),
+        ];
+        for variant in variants.iter().filter(|variant| *variant != json) {
+            assert!(!known.add_codec_schema(event_type, variant), "{variant}");
+            assert!(!known.knows(event_type));
+            assert_eq!(known.add_registry_schema(9, variant), None);
+            assert!(known.add_codec_schema(event_type, json));
+            assert_eq!(known.add_registry_schema(9, variant), None);
+        }
+        assert_eq!(known.add_registry_schema(9, json), Some(event_type));
+    }
+}
+
 fn read(cases: &Cases, case: &Map<String, Value>, payload: &[u8]) -> Result<InputEvent, NotFast> {
     let (event_type, body) = if case.contains_key("confluent") {
-        cases.ids.split(payload)?
+        cases.known.split_confluent(payload)?
     } else {
-        split_single_object(payload)?
+        cases.known.split_single_object(payload)?
     };
     read_input(body, event_type)
 }
@@ -363,8 +413,21 @@ fn garbage_never_panics() {
         for event_type in EventType::ALL {
             read_any += read_input(&body, event_type).is_ok() as usize;
         }
-        let _ = split_single_object(&body);
-        let _ = cases.ids.split(&body);
+        let _ = cases.known.split_single_object(&body);
+        let _ = cases.known.split_confluent(&body);
     }
     eprintln!("{read_any} garbled bodies read (the case file checks such reads against Python)");
+}
+
+/// Prints the reading-form fingerprints of the codec's schemas, for `READING_FORMS`:
+/// `cargo test -p credit_avro --test read_input -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn print_reading_forms() {
+    let head = head(&case_file());
+    for event_type in EventType::ALL {
+        let json = head["schemas"][event_type.name()]["json"].as_str().expect("json");
+        let print = credit_avro::reading_fingerprint(json).expect("a record schema");
+        eprintln!("    fp(0x{}), // {}", print.iter().map(|b| format!("{b:02x}")).collect::<String>(), event_type.name());
+    }
 }
