@@ -431,3 +431,28 @@ fn print_reading_forms() {
         eprintln!("    fp(0x{}), // {}", print.iter().map(|b| format!("{b:02x}")).collect::<String>(), event_type.name());
     }
 }
+
+/// Speed of the hot path: `cargo test --release -p credit_avro --test read_input -- --ignored
+/// read_speed --nocapture`, over the valid single-object records of the case file.
+#[test]
+#[ignore]
+fn read_speed() {
+    let cases = load();
+    let payloads: Vec<Vec<u8>> = cases
+        .cases
+        .iter()
+        .filter(|case| case.contains_key("base") && !case.contains_key("confluent"))
+        .map(|case| hex_bytes(case["payload"].as_str().expect("payload")))
+        .collect();
+    let rounds = (1_000_000 / payloads.len()).max(1);
+    let start = std::time::Instant::now();
+    let mut read = 0usize;
+    for _ in 0..rounds {
+        for payload in &payloads {
+            let found = cases.known.split_single_object(std::hint::black_box(payload));
+            read += found.and_then(|(et, body)| read_input(body, et)).is_ok() as usize;
+        }
+    }
+    let per_record = start.elapsed().as_nanos() as f64 / (rounds * payloads.len()) as f64;
+    eprintln!("{} records: {per_record:.0} ns a record ({read} read)", payloads.len());
+}

@@ -219,3 +219,29 @@ fn body_and_header_agree() {
     assert_eq!(framed[2..10], output_type(&event).fingerprint());
     assert_eq!(framed[10..], body);
 }
+
+/// Speed: `cargo test --release -p credit_avro --test write_output -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn write_speed() {
+    let text = read_gz(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/output_cases.jsonl.gz"));
+    let events: Vec<OutputEvent> = text
+        .lines()
+        .map(|record| serde_json::from_str::<Map<String, Value>>(record).expect("case"))
+        .filter(|case| case.contains_key("avro"))
+        .map(|case| output(case["line"].as_str().expect("line")))
+        .collect();
+    let rounds = (1_000_000 / events.len()).max(1);
+    let mut out = Vec::with_capacity(4096);
+    let start = std::time::Instant::now();
+    let mut bytes = 0usize;
+    for _ in 0..rounds {
+        for event in &events {
+            out.clear();
+            let _ = write_single_object(std::hint::black_box(event), &mut out);
+            bytes += out.len();
+        }
+    }
+    let per_event = start.elapsed().as_nanos() as f64 / (rounds * events.len()) as f64;
+    eprintln!("{} outputs: {per_event:.0} ns an output ({bytes} bytes)", events.len());
+}
