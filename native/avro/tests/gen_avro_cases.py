@@ -7,8 +7,8 @@ Run from the repository root with the project's venv (the worktree's `service` p
 It writes, gzip'd, one JSON object a line (seeded: the same run gives the same files):
 
 `input_cases.jsonl.gz`: first a `{"schemas": ...}` line (per event type the parsing canonical
-form, `codec.fingerprint`, `schema_json` and the .avsc text; and the registry below, each
-schema id with its text), then one case a line:
+form, `codec.fingerprint`, `schema_json` (keys sorted) and the .avsc text; and the registry
+below, each schema id with its text), then one case a line:
   "payload": the framed record in hex, "confluent": true when Confluent framed,
   "ok": whether Python's path (`codec.decode`, then `INPUT_EVENT.validate_python`, as
   `service/processor.py::decode`) accepts it, "event": the validated event, normalised (below;
@@ -51,11 +51,22 @@ from hypothesis import HealthCheck, given, seed, settings
 from pydantic import ValidationError
 
 from service.avro_compiled import date_days, decimal_bytes, timestamp_millis, write_long
-from service.codec import AvroCodec, EventEncodingError, InMemorySchemaRegistry, fingerprint
-from service.codec import load_schemas, schema_json
+from service.codec import (
+    AvroCodec,
+    EventEncodingError,
+    InMemorySchemaRegistry,
+    fingerprint,
+    load_schemas,
+    schema_json,
+)
 from service.domain.events import INPUT_EVENT, REFERENCE_TYPES, TRANSACTION_TYPES, ExchangeRateSet
 from service.domain.outputs import (
-    CreditNotification, DecisionFigures, HoldReason, OrderApproved, OrderHeld, OrderRejected,
+    CreditNotification,
+    DecisionFigures,
+    HoldReason,
+    OrderApproved,
+    OrderHeld,
+    OrderRejected,
     Recipient,
 )
 from service.errors import PoisonMessageError
@@ -93,7 +104,7 @@ def write(node: Any, value: Any, named: dict[str, Any]) -> bytes:
         items = b"".join(write(node["items"], item, named) for item in value)
         return (write_long(len(value)) + items if value else b"") + b"\x00"
     if kind == "string":
-        data = value.encode()
+        data: bytes = value.encode()
         return write_long(len(data)) + data
     if kind in ("int", "long"):
         return write_long(value)
@@ -105,7 +116,7 @@ def write(node: Any, value: Any, named: dict[str, Any]) -> bytes:
 def write_logical(node: dict[str, Any], value: Any) -> bytes:
     logical = node["logicalType"]
     if logical == "decimal":
-        data = decimal_bytes(value, node["precision"], node["scale"])
+        data: bytes = decimal_bytes(value, node["precision"], node["scale"])
         return write_long(len(data)) + data
     if logical == "timestamp-millis":
         return write_long(value if isinstance(value, int) else timestamp_millis(value))
@@ -254,12 +265,30 @@ ID_LIST_RAW = [Raw(b"\x02\x03\x08\x06i-1\x00"), Raw(b"\x02\x02\x06i-1"), Raw(b"\
 def decimal_pool(precision: int, scale: int) -> list[Any]:
     step = Decimal(1).scaleb(-scale)
     top = 10**precision - 1
-    values: list[Any] = [Decimal(0).quantize(step), step, -step, Decimal(1).quantize(step),
-                         Decimal("123.4567").quantize(step), Decimal(top).scaleb(-scale)]
-    raws = [decimal_raw(10**precision), decimal_raw(top), decimal_raw(-top),
-            decimal_raw(10**precision + 5), decimal_raw(1, 12), decimal_raw(-1, 12),
-            decimal_raw(5, 17), decimal_raw(2**127, 18), decimal_raw(-(2**127)), Raw(b"\x00"),
-            decimal_raw(-128), decimal_raw(-128, 1), Raw(b"\x01"), Raw(b"\x04\x01")]
+    values: list[Any] = [
+        Decimal(0).quantize(step),
+        step,
+        -step,
+        Decimal(1).quantize(step),
+        Decimal("123.4567").quantize(step),
+        Decimal(top).scaleb(-scale),
+    ]
+    raws = [
+        decimal_raw(10**precision),
+        decimal_raw(top),
+        decimal_raw(-top),
+        decimal_raw(10**precision + 5),
+        decimal_raw(1, 12),
+        decimal_raw(-1, 12),
+        decimal_raw(5, 17),
+        decimal_raw(2**127, 18),
+        decimal_raw(-(2**127)),
+        Raw(b"\x00"),
+        decimal_raw(-128),
+        decimal_raw(-128, 1),
+        Raw(b"\x01"),
+        Raw(b"\x04\x01"),
+    ]
     return values + raws
 
 
@@ -300,7 +329,9 @@ def pool_for_field(field: dict[str, Any], named: dict[str, Any]) -> list[Any]:
     return pool(node, named)
 
 
-def full_records(records: list[tuple[str, dict[str, Any], bytes]]) -> list[tuple[str, dict]]:
+def full_records(
+    records: list[tuple[str, dict[str, Any], bytes]],
+) -> list[tuple[str, dict[str, Any]]]:
     """One record of each type, plus a customer and a group with every field set."""
     firsts: dict[str, dict[str, Any]] = {}
     for event_type, record, _ in records:
@@ -320,10 +351,17 @@ def full_records(records: list[tuple[str, dict[str, Any], bytes]]) -> list[tuple
                  "guarantee_amount", "allowed_overdue_amount"):  # fmt: skip
         customer[name] = Decimal("1000.0000")
     group = dict(firsts["group_upserted"])
-    for name, value in [("description", "North"), ("credit_manager", "KRM"),
-                        ("sales_order_status", "open_until"), ("sales_order_status_date", day),
-                        ("hold_period", 0), ("allowed_overdue_amount", Decimal("5.0000")),
-                        ("allowed_overdue_days", 0), ("ap_manager", "A"), ("ap_phone", "1")]:
+    for name, value in [
+        ("description", "North"),
+        ("credit_manager", "KRM"),
+        ("sales_order_status", "open_until"),
+        ("sales_order_status_date", day),
+        ("hold_period", 0),
+        ("allowed_overdue_amount", Decimal("5.0000")),
+        ("allowed_overdue_days", 0),
+        ("ap_manager", "A"),
+        ("ap_phone", "1"),
+    ]:
         group[name] = value
     return [*picked, ("customer_upserted", customer), ("group_upserted", group)]
 
@@ -370,9 +408,14 @@ def byte_cases(records: list[tuple[str, dict[str, Any], bytes]]) -> Iterator[tup
             yield f"{event_type} bytes changed", bytes(mutated)
 
 
+def sorted_json(schema: dict[str, Any]) -> str:
+    """`schema_json` with its keys sorted (fastavro's key order varies from run to run)."""
+    return json.dumps(json.loads(schema_json(schema)), sort_keys=True)
+
+
 def variant_schema(event_type: str) -> str:
     """The schema with its decimals at scale 2: the same fingerprint, other values."""
-    return schema_json(SCHEMAS[event_type]).replace('"scale": 4', '"scale": 2')
+    return sorted_json(SCHEMAS[event_type]).replace('"scale": 4', '"scale": 2')
 
 
 def confluent_codec() -> tuple[AvroCodec, dict[str, int], dict[int, str]]:
@@ -380,7 +423,9 @@ def confluent_codec() -> tuple[AvroCodec, dict[str, int], dict[int, str]]:
     Python reads their records with fastavro), and a codec reading it; plus, under ids of their
     own, variants of order_created and customer_upserted at another decimal scale."""
     registry = InMemorySchemaRegistry()
-    ids = {et: registry.register(f"{TOPIC}-{s['name']}", schema_json(s)) for et, s in SCHEMAS.items()}
+    ids = {
+        et: registry.register(f"{TOPIC}-{s['name']}", sorted_json(s)) for et, s in SCHEMAS.items()
+    }
     for event_type in ("order_created", "customer_upserted"):
         ids[f"{event_type}@2"] = registry.register(f"{TOPIC}-v2", variant_schema(event_type))
     texts = {i: registry.schema_by_id(i) for i in ids.values()}
@@ -391,7 +436,7 @@ def input_cases() -> Iterator[dict[str, Any]]:
     records = base_records()
     codec, ids, texts = confluent_codec()
     yield {"schemas": {et: {"canonical": to_parsing_canonical_form(s),
-                            "fingerprint": fingerprint(s).hex(), "json": schema_json(s),
+                            "fingerprint": fingerprint(s).hex(), "json": sorted_json(s),
                             "avsc": (ROOT / "schemas" / f"{et}.avsc").read_text()}
                        for et, s in SCHEMAS.items()},
            "registry": {str(i): text for i, text in texts.items()}}  # fmt: skip
@@ -443,26 +488,42 @@ def crafted_outputs() -> Iterator[Any]:
     zone = timezone(timedelta(hours=-5, minutes=-30))
     instants = [datetime(2026, 3, 2, 10, 0, 0, 250999, tzinfo=timezone(timedelta(hours=1))),
                 datetime(1969, 12, 31, 23, 59, 59, 999500, tzinfo=UTC),
-                datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+                datetime(1, 1, 1, tzinfo=UTC),
+                datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
                 datetime(2026, 3, 2, 23, 30, tzinfo=zone)]  # fmt: skip
     for number, text in enumerate(DECIMALS):
         value, at = Decimal(text), instants[number % len(instants)]
         reasons = (HoldReason(code="CUSTOMER_LIMIT", message=TRICKY, limit=value, exposure=None,
                               order_amount=Decimal("1.00"), available=value, currency="JPY"),
                    HoldReason(code="NO_CREDIT_PROFILE", message=""))  # fmt: skip
-        yield OrderHeld(event_id=f"e-{number}:decision", order_id="o-é", company_id='DE"01',
-                        customer_id="C\\1", group_id=None if number % 2 else "G-中", amount=value,
-                        currency="EUR", reasons=reasons * (40 if number == 3 else 1),
-                        credit_managers=("KRM", "Jörg", "😀") * (number % 3), decided_at=at)
+        yield OrderHeld(
+            event_id=f"e-{number}:decision",
+            order_id="o-é",
+            company_id='DE"01',
+            customer_id="C\\1",
+            group_id=None if number % 2 else "G-中",
+            amount=value,
+            currency="EUR",
+            reasons=reasons * (40 if number == 3 else 1),
+            credit_managers=("KRM", "Jörg", "😀") * (number % 3),
+            decided_at=at,
+        )
         yield OrderApproved(event_id=f"a-{number}", order_id="o", company_id="US01",
                             customer_id="C2", group_id="G", amount=Decimal("8000.00"),
                             currency="USD", reasons=(), decided_at=at,
                             figures=DecisionFigures(exposure_before=value, exposure_after=value,
                                                     currency="USD", limit=value, available=None),
                             released_by="\t" if number % 2 else None)  # fmt: skip
-    yield OrderRejected(event_id="r", order_id="", company_id="\x01", customer_id="C3" * 5000,
-                        decided_by="AKS é", decided_at=instants[1])
-    yield CreditNotification(event_id="n", notification_id="n:X", kind="SAME_ACCOUNT_OTHER_COMPANIES",
+    yield OrderRejected(
+        event_id="r",
+        order_id="",
+        company_id="\x01",
+        customer_id="C3" * 5000,
+        decided_by="AKS é",
+        decided_at=instants[1],
+    )
+    yield CreditNotification(event_id="n", notification_id="n:X",
+                             kind="SAME_ACCOUNT_OTHER_COMPANIES",
                              recipients=(Recipient(role="group_credit_manager", person="𝄞"),
                                          Recipient(role="credit_analyst", person="")) * 33,
                              message="m" * 10000, decided_at=instants[3], company_id="DE01",
