@@ -335,7 +335,7 @@ fn records_read_as_python_reads_them() {
                     failures.push(format!("left a base record to Python ({why}): {what}"));
                 }
                 if ok {
-                    *left_to_python.entry(why.to_string()).or_default() += 1;
+                    *left_to_python.entry(format!("{framing}: {why}")).or_default() += 1;
                 }
                 continue;
             }
