@@ -20,8 +20,8 @@ mod schema;
 
 pub use decimal::Unencodable;
 pub use framing::{
-    fingerprint, reading_fingerprint, write_confluent_header, write_single_object_header, EventType, Schemas,
-    CONFLUENT_MAGIC, SINGLE_OBJECT_MARKER,
+    fingerprint, reading_fingerprint, write_confluent_header, write_single_object_header,
+    EventType, Schemas, CONFLUENT_MAGIC, SINGLE_OBJECT_MARKER,
 };
 pub use input::read_input;
 pub use output::{output_type, write_output, write_single_object};
