@@ -70,8 +70,9 @@ fn put_varint(out: &mut Vec<u8>, mut value: u32) {
     out.push(value as u8);
 }
 
-/// Account `number`'s stored key: its company's number and its customer id.
-fn stored_key<'a>(key_bytes: &'a [u8], key_ends: &[u32], number: u32) -> (u32, &'a str) {
+/// Account `number`'s stored key: its company's number and its customer id's bytes.
+#[inline]
+fn stored_key<'a>(key_bytes: &'a [u8], key_ends: &[u32], number: u32) -> (u32, &'a [u8]) {
     let number = number as usize;
     let start = if number == 0 { 0 } else { key_ends[number - 1] as usize };
     let key = &key_bytes[start..key_ends[number] as usize];
@@ -81,8 +82,12 @@ fn stored_key<'a>(key_bytes: &'a [u8], key_ends: &[u32], number: u32) -> (u32, &
         at += 1;
     }
     company |= (key[at] as u32) << (7 * at);
-    let customer = std::str::from_utf8(&key[at + 1..]).expect("stored from a str");
-    (company, customer)
+    (company, &key[at + 1..])
+}
+
+/// A customer id as stored (the bytes of a `str`).
+fn customer_text(stored: &[u8]) -> &str {
+    std::str::from_utf8(stored).expect("stored from a str")
 }
 
 impl Accounts {
@@ -91,7 +96,8 @@ impl Accounts {
     }
 
     fn stored(&self, number: u32) -> (u32, &str) {
-        stored_key(&self.key_bytes, &self.key_ends, number)
+        let (company, customer) = stored_key(&self.key_bytes, &self.key_ends, number);
+        (company, customer_text(customer))
     }
 
     /// The account's number, if it has one.
@@ -100,7 +106,9 @@ impl Accounts {
         let hash = self.hash(company_id, customer_id);
         let (key_bytes, key_ends) = (&self.key_bytes, &self.key_ends);
         self.index
-            .find(hash, |number| stored_key(key_bytes, key_ends, *number) == (company, customer_id))
+            .find(hash, |number| {
+                stored_key(key_bytes, key_ends, *number) == (company, customer_id.as_bytes())
+            })
             .copied()
     }
 
@@ -120,7 +128,7 @@ impl Accounts {
         let (companies, hasher) = (&self.companies, &self.hasher);
         self.index.insert_unique(hash, number, |known| {
             let (company, customer) = stored_key(key_bytes, key_ends, *known);
-            hasher.hash_one((companies.name(company).as_str(), customer))
+            hasher.hash_one((companies.name(company).as_str(), customer_text(customer)))
         });
         number
     }

@@ -100,19 +100,36 @@ struct Terms {
     cod_terms: bool,
 }
 
+/// A `Minor` in 16 bytes at 4-byte alignment, so `Option<Amount>` takes 20 (`Option<Minor>`
+/// takes 32).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(C, packed(4))]
+struct Amount(Minor);
+
+fn amount_of(minor: Option<Minor>) -> Option<Amount> {
+    minor.map(Amount)
+}
+
+fn minor_of(amount: Option<Amount>) -> Option<Minor> {
+    amount.map(|amount| amount.0)
+}
+
 /// A customer's temporary limit, order status, hold period and overdue control: most
-/// customers have none, and share one copy of each combination.
+/// customers have none, and share one copy of each combination (64 bytes: days as ordinals,
+/// `NO_DAY` for none).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Controls {
-    temporary_limit: Option<Minor>,
-    temporary_from: Option<Day>,
-    temporary_to: Option<Day>,
+    temporary_limit: Option<Amount>,
+    allowed_overdue: Option<Amount>,
+    temporary_from: i32,
+    temporary_to: i32,
+    status_date: i32,
     sales_order_status: Option<SalesOrderStatus>,
-    status_date: Option<Day>,
     hold_period: Option<u8>,
-    allowed_overdue: Option<Minor>,
     allowed_overdue_days: i64,
 }
+
+const _: () = assert!(std::mem::size_of::<Controls>() == 64);
 
 /// A customer profile as kept, 36 bytes: the account's ids are its number's key, the group id
 /// a number into the group names, the terms and controls numbers into tables of the
@@ -269,13 +286,13 @@ impl Reference {
             credit_manager: terms.credit_manager.clone(),
             credit_analyst: terms.credit_analyst.clone(),
             cod_terms: terms.cod_terms,
-            temporary_limit: controls.temporary_limit,
-            temporary_from: controls.temporary_from,
-            temporary_to: controls.temporary_to,
+            temporary_limit: minor_of(controls.temporary_limit),
+            temporary_from: day_of(controls.temporary_from),
+            temporary_to: day_of(controls.temporary_to),
             sales_order_status: controls.sales_order_status,
-            status_date: controls.status_date,
+            status_date: day_of(controls.status_date),
             hold_period: controls.hold_period,
-            allowed_overdue: controls.allowed_overdue,
+            allowed_overdue: minor_of(controls.allowed_overdue),
             allowed_overdue_days: controls.allowed_overdue_days,
         })
     }
@@ -400,13 +417,13 @@ impl Reference {
             cod_terms: profile.cod_terms,
         });
         let controls = self.controls.number(Controls {
-            temporary_limit: profile.temporary_limit,
-            temporary_from: profile.temporary_from,
-            temporary_to: profile.temporary_to,
+            temporary_limit: amount_of(profile.temporary_limit),
+            allowed_overdue: amount_of(profile.allowed_overdue),
+            temporary_from: day_field(profile.temporary_from),
+            temporary_to: day_field(profile.temporary_to),
+            status_date: day_field(profile.status_date),
             sales_order_status: profile.sales_order_status,
-            status_date: profile.status_date,
             hold_period: profile.hold_period,
-            allowed_overdue: profile.allowed_overdue,
             allowed_overdue_days: profile.allowed_overdue_days,
         });
         let narrow = |amount: Minor| i32::try_from(amount).ok().filter(|a| *a > WIDE);
