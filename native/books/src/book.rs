@@ -122,11 +122,7 @@ impl AccountBook {
     }
 
     fn seen(&self) -> Seen<'_> {
-        let view = self.view();
-        match view.head.seen_table {
-            true => Seen::Table(view.seen),
-            false => Seen::Log(view.seen),
-        }
+        seen_of(&self.view())
     }
 
     /// Replace the id log by a table section of `2^slots_log2` slots.
@@ -137,6 +133,12 @@ impl AccountBook {
 
     pub fn currency(&self) -> Ccy {
         Ccy([self.packed[0], self.packed[1], self.packed[2]])
+    }
+
+    /// (`receivable`, `open_order_total`), read at once.
+    pub fn balances(&self) -> (Minor, Minor) {
+        let head = self.head();
+        (head.receivable, head.open_order_total)
     }
 
     /// Open invoices minus unapplied credit.
@@ -187,7 +189,7 @@ impl AccountBook {
     /// 64 entries, else to the hash set, for good.
     pub fn mark_seen(&mut self, digest: u64) {
         let view = self.view();
-        match self.seen() {
+        match seen_of(&view) {
             Seen::Table(section) => {
                 let at = section.as_ptr() as usize - self.packed.as_ptr() as usize;
                 let end = at + section.len();
@@ -574,6 +576,14 @@ impl AccountBook {
     /// not counting the allocator's rounding; a long id log's hash set is estimated).
     pub fn heap_bytes(&self) -> usize {
         self.packed.allocated()
+    }
+}
+
+/// The id log of a view: a plain log or a table.
+fn seen_of<'a>(view: &View<'a>) -> Seen<'a> {
+    match view.head.seen_table {
+        true => Seen::Table(view.seen),
+        false => Seen::Log(view.seen),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Every account the engine knows, numbered: a profile and a book are found by the account's
 //! number, so the `(company, customer)` key is kept once, not once per table.
 //!
-//! The index is a hash table of 4-byte numbers whose keys live in one buffer (a company id as
-//! a number into `Names`, then the customer id's bytes); about 20 bytes an account in all.
+//! The index is a hash table of 4-byte numbers whose keys live in 16-byte slots (a company id
+//! as a number into `Names`, then the customer id's bytes); about 22 bytes an account in all.
 
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
@@ -49,40 +49,55 @@ impl Names {
 
 /// The accounts, numbered from 0 in the order first seen.
 ///
-/// Each account's key is kept once, in `key_bytes`: its company's number (a varint) then the
-/// customer id's bytes, ending at `key_ends[number]`: about 13 bytes and a 4-byte offset an
-/// account, where a `(u32, Id)` pair took 32.
+/// Each account's key is kept once, in a 16-byte slot (`KeySlot`): an everyday key, a company
+/// number under 255 and a customer id of up to 14 bytes, inline, so that a lookup reads one
+/// cache line of keys; a longer one in `long_keys`, the slot naming it. A `(u32, Id)` pair
+/// took 32 bytes.
 #[derive(Default)]
 pub struct Accounts {
     pub companies: Names,
-    key_bytes: Vec<u8>,
-    key_ends: Vec<u32>,
+    keys: Vec<KeySlot>,
+    long_keys: Vec<(u32, Box<str>)>,
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
 }
 
-/// Appends `value` as a LEB128 varint.
-fn put_varint(out: &mut Vec<u8>, mut value: u32) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
+/// `[company number, customer id length, customer id bytes..]`, or `[LONG, index into
+/// long_keys (4 bytes, little-endian), ..]`.
+type KeySlot = [u8; 16];
+
+/// The first byte of a slot whose key is in `long_keys`.
+const LONG: u8 = u8::MAX;
+const INLINE_ID: usize = 14;
+
+fn key_slot(company: u32, customer_id: &str, long_keys: &mut Vec<(u32, Box<str>)>) -> KeySlot {
+    let mut slot = [0u8; 16];
+    let id = customer_id.as_bytes();
+    match u8::try_from(company) {
+        Ok(company) if company != LONG && id.len() <= INLINE_ID => {
+            slot[0] = company;
+            slot[1] = id.len() as u8;
+            slot[2..2 + id.len()].copy_from_slice(id);
+        }
+        _ => {
+            let at = u32::try_from(long_keys.len()).expect("fewer than 2^32 accounts");
+            long_keys.push((company, customer_id.into()));
+            slot[0] = LONG;
+            slot[1..5].copy_from_slice(&at.to_le_bytes());
+        }
     }
-    out.push(value as u8);
+    slot
 }
 
-/// Account `number`'s stored key: its company's number and its customer id's bytes.
+/// The key of a slot: its company's number and its customer id's bytes.
 #[inline]
-fn stored_key<'a>(key_bytes: &'a [u8], key_ends: &[u32], number: u32) -> (u32, &'a [u8]) {
-    let number = number as usize;
-    let start = if number == 0 { 0 } else { key_ends[number - 1] as usize };
-    let key = &key_bytes[start..key_ends[number] as usize];
-    let (mut company, mut at) = (0u32, 0);
-    while key[at] >= 0x80 {
-        company |= ((key[at] & 0x7f) as u32) << (7 * at);
-        at += 1;
+fn stored_key<'a>(slot: &'a KeySlot, long_keys: &'a [(u32, Box<str>)]) -> (u32, &'a [u8]) {
+    if slot[0] != LONG {
+        return (slot[0] as u32, &slot[2..2 + slot[1] as usize]);
     }
-    company |= (key[at] as u32) << (7 * at);
-    (company, &key[at + 1..])
+    let at = u32::from_le_bytes([slot[1], slot[2], slot[3], slot[4]]) as usize;
+    let (company, customer) = &long_keys[at];
+    (*company, customer.as_bytes())
 }
 
 /// A customer id as stored (the bytes of a `str`).
@@ -96,7 +111,7 @@ impl Accounts {
     }
 
     fn stored(&self, number: u32) -> (u32, &str) {
-        let (company, customer) = stored_key(&self.key_bytes, &self.key_ends, number);
+        let (company, customer) = stored_key(&self.keys[number as usize], &self.long_keys);
         (company, customer_text(customer))
     }
 
@@ -104,11 +119,10 @@ impl Accounts {
     pub fn find(&self, company_id: &str, customer_id: &str) -> Option<u32> {
         let company = self.companies.find(company_id)?;
         let hash = self.hash(company_id, customer_id);
-        let (key_bytes, key_ends) = (&self.key_bytes, &self.key_ends);
+        let (keys, long_keys) = (&self.keys, &self.long_keys);
+        let wanted = (company, customer_id.as_bytes());
         self.index
-            .find(hash, |number| {
-                stored_key(key_bytes, key_ends, *number) == (company, customer_id.as_bytes())
-            })
+            .find(hash, |number| stored_key(&keys[*number as usize], long_keys) == wanted)
             .copied()
     }
 
@@ -118,16 +132,14 @@ impl Accounts {
             return number;
         }
         let company = self.companies.number(company_id);
-        let number = u32::try_from(self.key_ends.len()).expect("fewer than 2^32 accounts");
-        put_varint(&mut self.key_bytes, company);
-        self.key_bytes.extend_from_slice(customer_id.as_bytes());
-        let end = u32::try_from(self.key_bytes.len()).expect("account keys under 4 GiB");
-        self.key_ends.push(end);
+        let number = u32::try_from(self.keys.len()).expect("fewer than 2^32 accounts");
+        let slot = key_slot(company, customer_id, &mut self.long_keys);
+        self.keys.push(slot);
         let hash = self.hash(company_id, customer_id);
-        let (key_bytes, key_ends) = (&self.key_bytes, &self.key_ends);
+        let (keys, long_keys) = (&self.keys, &self.long_keys);
         let (companies, hasher) = (&self.companies, &self.hasher);
         self.index.insert_unique(hash, number, |known| {
-            let (company, customer) = stored_key(key_bytes, key_ends, *known);
+            let (company, customer) = stored_key(&keys[*known as usize], long_keys);
             hasher.hash_one((companies.name(company).as_str(), customer_text(customer)))
         });
         number
@@ -148,18 +160,20 @@ impl Accounts {
     }
 
     pub fn len(&self) -> usize {
-        self.key_ends.len()
+        self.keys.len()
     }
 
     /// Bytes the index and its keys hold (capacity, as allocated).
     pub fn heap_bytes(&self) -> usize {
-        self.key_bytes.capacity()
-            + self.key_ends.capacity() * std::mem::size_of::<u32>()
+        let long: usize = self.long_keys.iter().map(|(_, id)| id.len()).sum();
+        self.keys.capacity() * std::mem::size_of::<KeySlot>()
+            + self.long_keys.capacity() * std::mem::size_of::<(u32, Box<str>)>()
+            + long
             + self.index.capacity() * (std::mem::size_of::<u32>() + 1)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.key_ends.is_empty()
+        self.keys.is_empty()
     }
 }
 
@@ -184,9 +198,17 @@ mod tests {
         assert_eq!(accounts.key(b), ("C2".into(), "A".into()));
         assert_eq!(accounts.len(), 10_002);
         for n in 0..300 {
-            accounts.number(&format!("K{n}"), "Z"); // company numbers past one varint byte
+            accounts.number(&format!("K{n}"), "Z"); // company numbers past one byte: long keys
         }
         assert_eq!(accounts.key(accounts.find("K299", "Z").unwrap()), ("K299".into(), "Z".into()));
+        let long_id = "C-0123456789-é"; // 15 bytes: a long key
+        let long = accounts.number("C1", long_id);
+        let inline = accounts.number("C1", "C-0123456789-e"); // 14 bytes: inline
+        assert_eq!(accounts.key(long), ("C1".into(), long_id.into()));
+        assert_eq!(accounts.find("C1", "C-0123456789-e"), Some(inline));
+        assert_eq!(accounts.find("C1", ""), None);
+        let empty = accounts.number("C1", "");
+        assert_eq!((accounts.find("C1", ""), accounts.customer_of(empty)), (Some(empty), ""));
         assert_eq!(accounts.customer_of(b), "A");
         assert_eq!(accounts.company_of(b).as_str(), "C2");
     }

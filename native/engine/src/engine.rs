@@ -62,8 +62,8 @@ fn track_in(
 ) {
     let Some(group_id) = group_id else { return };
     let group = totals.entry(group_id.into()).or_default();
-    group.add(book.currency(), company_id, book.receivable() - before.0,
-              book.open_order_total() - before.1);
+    let (receivable, open_orders) = book.balances();
+    group.add(book.currency(), company_id, receivable - before.0, open_orders - before.1);
     if !dues.is_empty() {
         group.add_dues(book.currency(), dues);
     }
@@ -246,7 +246,7 @@ impl Engine {
             let before = book.exposure(include_open);
             if event.payment_type == PaymentType::OnAccount {
                 if let Some(ledger_amount) = decision.ledger_amount {
-                    let balances = (book.receivable(), book.open_order_total());
+                    let balances = book.balances();
                     book.add_order(&event.order_id, ledger_amount);
                     track_in(group_totals, group_id.as_deref(), &event.company_id, book,
                              balances, &[]);
@@ -280,7 +280,7 @@ impl Engine {
         let Some(book) = book_of(reference, books, &event.company_id, &event.customer_id) else {
             return ignored();
         };
-        let balances = (book.receivable(), book.open_order_total());
+        let balances = book.balances();
         if book.take_order(&event.order_id).is_some() {
             let group_id = reference.group_id(&event.company_id, &event.customer_id);
             track_in(group_totals, group_id.as_deref(), &event.company_id, book, balances, &[]);
@@ -315,7 +315,7 @@ impl Engine {
         let before = book.exposure(include_open);
         let group_id = reference.group_id(&event.company_id, &event.customer_id);
         if let (true, Some(amount)) = (on_account, amount) {
-            let balances = (book.receivable(), book.open_order_total());
+            let balances = book.balances();
             book.add_order(&event.order_id, amount);
             track_in(group_totals, group_id.as_deref(), &event.company_id, book, balances, &[]);
         }
@@ -411,7 +411,7 @@ impl Engine {
         let stored = reference.stored_at(number);
         let group = reference.stored_group(stored);
         let group_id = group.map(|group| group.group_id.as_str());
-        let balances = (book.receivable(), book.open_order_total());
+        let balances = book.balances();
         let dues = post(book, amount);
         track_in(group_totals, group_id, event.company_id, book, balances, &dues);
         let mut outcome = Outcome::default();

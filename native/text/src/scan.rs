@@ -37,22 +37,24 @@ pub(crate) struct JStr<'a> {
 }
 
 impl<'a> JStr<'a> {
+    /// The raw text, checked to be UTF-8 when scanned (`Scanner::string`, the only maker of a
+    /// `JStr`), so not checked again.
+    fn text(&self) -> &'a str {
+        debug_assert!(std::str::from_utf8(self.raw).is_ok());
+        // SAFETY: `Scanner::string` makes every `JStr`, and only after finding its bytes all
+        // ASCII or checking them with `from_utf8`.
+        unsafe { std::str::from_utf8_unchecked(self.raw) }
+    }
+
     /// The text when it has no escapes (dates, amounts, codes: escaped forms are refused).
     pub fn plain(&self) -> Option<&'a str> {
-        if self.escaped {
-            None
-        } else {
-            std::str::from_utf8(self.raw).ok()
-        }
+        (!self.escaped).then(|| self.text())
     }
 
     /// The decoded text.
     pub fn decode(&self) -> Res<credit_model::Id> {
         if !self.escaped {
-            return match std::str::from_utf8(self.raw) {
-                Ok(text) => Ok(text.into()),
-                Err(_) => bad("invalid UTF-8"),
-            };
+            return Ok(self.text().into());
         }
         decode_escaped(self.raw).map(Into::into)
     }
