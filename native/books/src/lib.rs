@@ -9,6 +9,7 @@
 //! book; only an id log grown past 64 digests has a hash set of its own.
 
 mod book;
+mod changelog;
 mod group;
 mod hold;
 mod packed;
@@ -16,6 +17,7 @@ mod pyset;
 mod seen;
 
 pub use book::{AccountBook, NotOpen, OpenInvoice};
+pub use changelog::{book_from_bytes, book_to_bytes, ChangelogError};
 pub use group::GroupTotals;
 pub use hold::HeldOrder;
 
