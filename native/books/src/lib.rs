@@ -7,6 +7,9 @@
 //! bytes inline and one exact-sized byte buffer holding its balances, id log, open orders,
 //! open invoices and held orders as varints and texts (`packed`, `hold`), none for an empty
 //! book; only an id log grown past 64 digests has a hash set of its own.
+//!
+//! The state store and changelog keep books in Python's own format (`snapshot.py`):
+//! `book_to_bytes` and `book_from_bytes` (`changelog`) write and read it byte for byte.
 
 mod book;
 mod changelog;

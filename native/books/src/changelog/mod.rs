@@ -188,11 +188,8 @@ fn restore(read: Restored<'_>) -> AccountBook {
     book.set_balances(read.receivable, read.open_order_total, read.credit);
     book.set_orders(read.orders);
     book.set_invoices(read.invoices);
-    book.set_holds(
-        read.holds
-            .iter()
-            .map(|(order_id, held)| (order_id.as_str(), held.clone())),
-    );
+    let (order_ids, held): (Vec<String>, Vec<HeldOrder>) = read.holds.into_iter().unzip();
+    book.set_holds(order_ids.iter().map(String::as_str).zip(held));
     book.load_seen(&read.seen);
     book.set_review_notified(read.review);
     book
