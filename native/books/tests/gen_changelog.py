@@ -325,7 +325,7 @@ def main() -> None:
     refused, accepted = [], []
     for book in rng.sample(books, 120) + books[-60:]:
         payload = snapshot.book_to_bytes(book)
-        for raw in mutations(payload, 6) + [b"\x04" + payload[1:], b"[3" + payload[2:]]:
+        for raw in mutations(payload, 10) + [b"\x04" + payload[1:], b"[3" + payload[2:]]:
             case = read_case(raw)
             if case is None:
                 refused.append(b64(raw))
