@@ -214,6 +214,7 @@ fn books_python_wrote_are_read_and_written_back_exactly() {
         );
         versions[if payload[0] == 3 { 3 } else { 2 }] += 1;
     }
+    println!("books Python wrote, by version: {versions:?}");
     assert!(versions[2] >= 10 && versions[3] >= 400, "{versions:?}");
 }
 
@@ -233,6 +234,7 @@ fn older_versions_are_read_as_python_reads_them() {
         };
         versions[version] += 1;
     }
+    println!("older payloads, by version: {versions:?}");
     assert!(
         versions[1] > 400 && versions[2] > 400 && versions[3] > 100,
         "{versions:?}"
@@ -320,6 +322,7 @@ fn truncations_and_bad_lengths_are_refused() {
         other[0] = 4;
         assert!(book_from_bytes(&other).is_err());
     }
+    println!("{tried} truncated or re-lengthed payloads refused");
     assert!(tried > 10_000, "{tried} payloads");
 }
 
