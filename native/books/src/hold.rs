@@ -47,7 +47,7 @@ fn payment_type(code: u8) -> PaymentType {
 
 /// A reason code outside `REASON_CODES`, as a `&'static str`: each distinct text is leaked
 /// once and reused (the engine's only such code is `MANUAL_RELEASE`, so this stays tiny).
-fn other_code(text: &str) -> &'static str {
+pub(crate) fn other_code(text: &str) -> &'static str {
     static OTHERS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
     let mut others = OTHERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(&known) = others.iter().find(|&&known| known == text) {

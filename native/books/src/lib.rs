@@ -7,8 +7,12 @@
 //! bytes inline and one exact-sized byte buffer holding its balances, id log, open orders,
 //! open invoices and held orders as varints and texts (`packed`, `hold`), none for an empty
 //! book; only an id log grown past 64 digests has a hash set of its own.
+//!
+//! The state store and changelog keep books in Python's own format (`snapshot.py`):
+//! `book_to_bytes` and `book_from_bytes` (`changelog`) write and read it byte for byte.
 
 mod book;
+mod changelog;
 mod group;
 mod hold;
 mod packed;
@@ -17,6 +21,7 @@ mod seen;
 mod thin;
 
 pub use book::{AccountBook, NotOpen, OpenInvoice};
+pub use changelog::{book_from_bytes, book_to_bytes, ChangelogError};
 pub use group::GroupTotals;
 pub use hold::HeldOrder;
 
