@@ -110,28 +110,6 @@ impl Body<'_> {
     }
 }
 
-const PAYMENT_TYPES: [(&str, PaymentType); 3] = [
-    ("on_account", PaymentType::OnAccount),
-    ("cash", PaymentType::Cash),
-    ("cod", PaymentType::Cod),
-];
-
-const LIMIT_MODES: [(&str, LimitMode); 4] = [
-    ("group", LimitMode::Group),
-    ("group_and_customer", LimitMode::GroupAndCustomer),
-    ("hierarchy", LimitMode::Hierarchy),
-    ("customer", LimitMode::Customer),
-];
-
-const STATUSES: [(&str, SalesOrderStatus); 6] = [
-    ("yes", SalesOrderStatus::Yes),
-    ("no", SalesOrderStatus::No),
-    ("cash_only", SalesOrderStatus::CashOnly),
-    ("cod_only", SalesOrderStatus::CodOnly),
-    ("hold_until", SalesOrderStatus::HoldUntil),
-    ("open_until", SalesOrderStatus::OpenUntil),
-];
-
 /// The envelope every record starts with: `event_id`, `event_type` (which must be the type
 /// the framing names, as `codec.decode` checks), `occurred_at`.
 fn envelope(body: &mut Body<'_>, event_type: EventType) -> Read<(Id, Instant)> {

@@ -159,6 +159,30 @@ pub enum SalesOrderStatus {
     OpenUntil,
 }
 
+/// The names events give the enumerations (`service/domain/events.py`'s literals), read by
+/// the JSON and the Avro readers.
+pub const PAYMENT_TYPES: [(&str, PaymentType); 3] = [
+    ("on_account", PaymentType::OnAccount),
+    ("cash", PaymentType::Cash),
+    ("cod", PaymentType::Cod),
+];
+
+pub const LIMIT_MODES: [(&str, LimitMode); 4] = [
+    ("group", LimitMode::Group),
+    ("group_and_customer", LimitMode::GroupAndCustomer),
+    ("hierarchy", LimitMode::Hierarchy),
+    ("customer", LimitMode::Customer),
+];
+
+pub const STATUSES: [(&str, SalesOrderStatus); 6] = [
+    ("yes", SalesOrderStatus::Yes),
+    ("no", SalesOrderStatus::No),
+    ("cash_only", SalesOrderStatus::CashOnly),
+    ("cod_only", SalesOrderStatus::CodOnly),
+    ("hold_until", SalesOrderStatus::HoldUntil),
+    ("open_until", SalesOrderStatus::OpenUntil),
+];
+
 // -- input events (CONTRACT.md; `service/domain/events.py`) ----------------------------------
 
 #[derive(Clone, Debug)]

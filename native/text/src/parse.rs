@@ -300,28 +300,6 @@ impl<'a> Fields<'a> {
     }
 }
 
-const PAYMENT_TYPES: [(&str, PaymentType); 3] = [
-    ("on_account", PaymentType::OnAccount),
-    ("cash", PaymentType::Cash),
-    ("cod", PaymentType::Cod),
-];
-
-const LIMIT_MODES: [(&str, LimitMode); 4] = [
-    ("group", LimitMode::Group),
-    ("group_and_customer", LimitMode::GroupAndCustomer),
-    ("hierarchy", LimitMode::Hierarchy),
-    ("customer", LimitMode::Customer),
-];
-
-const STATUSES: [(&str, SalesOrderStatus); 6] = [
-    ("yes", SalesOrderStatus::Yes),
-    ("no", SalesOrderStatus::No),
-    ("cash_only", SalesOrderStatus::CashOnly),
-    ("cod_only", SalesOrderStatus::CodOnly),
-    ("hold_until", SalesOrderStatus::HoldUntil),
-    ("open_until", SalesOrderStatus::OpenUntil),
-];
-
 /// `hold_period`: 0..=5 days of aged receivables.
 fn hold_period(fields: &Fields<'_>) -> Res<Option<u8>> {
     Ok(fields.opt_int(F::HoldPeriod, 0, 5)?.map(|days| days as u8))
