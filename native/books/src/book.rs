@@ -4,9 +4,9 @@
 
 use crate::hold::{self, HeldOrder};
 use crate::packed::{self, Header, View};
-use crate::thin::ThinBytes;
 use crate::pyset::due_changes;
 use crate::seen::{self, loads_as_table, Seen};
+use crate::thin::ThinBytes;
 use credit_model::{BookView, Ccy, Day, Minor};
 
 /// An unpaid invoice (`packing.OpenInvoice`): what is still open of it, and its dates.
@@ -66,9 +66,9 @@ fn dues_of(invoices: &[(&str, OpenInvoice)]) -> Vec<(Day, Minor)> {
 ///
 /// The currency, the review-notified day, the balances, the id log, the open orders, the open
 /// invoices and the held orders are packed into one exact-sized byte buffer (see `packed`):
-/// the book itself is that buffer's pointer (`thin`). Orders, invoices and holds keep the order they were added in (a Python
-/// dict's: an id added again keeps its place). An id log grown into a hash set stays in the
-/// buffer too (`seen`).
+/// the book itself is that buffer's pointer (`thin`). Orders, invoices and holds keep the
+/// order they were added in (a Python dict's: an id added again keeps its place). An id log
+/// grown into a hash set stays in the buffer too (`seen`).
 #[derive(Clone, Debug)]
 pub struct AccountBook {
     packed: ThinBytes,
@@ -572,8 +572,8 @@ impl AccountBook {
         self
     }
 
-    /// Bytes this book holds on the heap beyond `size_of::<AccountBook>()` (requested sizes,
-    /// not counting the allocator's rounding; a long id log's hash set is estimated).
+    /// Bytes this book holds on the heap beyond `size_of::<AccountBook>()` (its one buffer as
+    /// requested, not counting the allocator's rounding).
     pub fn heap_bytes(&self) -> usize {
         self.packed.allocated()
     }
