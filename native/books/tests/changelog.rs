@@ -12,11 +12,11 @@
 
 mod common;
 
-use common::{ccy, minor, opt_text, text};
+use common::{ccy, minor, opt_text, payment_type, text};
 use credit_books::{
     book_from_bytes, book_to_bytes, AccountBook, ChangelogError, HeldOrder, OpenInvoice,
 };
-use credit_model::{Day, Dec, Instant, Minor, PaymentType, REASON_CODES};
+use credit_model::{Day, Dec, Instant, Minor, REASON_CODES};
 use serde_json::Value;
 use std::io::Read;
 
@@ -81,12 +81,7 @@ fn reason_code(code: &str) -> &'static str {
 
 fn held_order(fields: &Value) -> HeldOrder {
     let amount = &fields["amount"];
-    let payment_type = match text(&fields["payment_type"]) {
-        "on_account" => PaymentType::OnAccount,
-        "cash" => PaymentType::Cash,
-        "cod" => PaymentType::Cod,
-        other => panic!("payment type {other}"),
-    };
+    let payment_type = payment_type(&fields["payment_type"]);
     let codes = fields["reason_codes"].as_array().expect("codes");
     HeldOrder {
         event_id: text(&fields["event_id"]).to_owned(),

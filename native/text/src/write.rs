@@ -3,71 +3,8 @@
 //! with `ensure_ascii=True`; keys `event_id`, `event_type`, `occurred_at` (the decision time,
 //! in UTC with `Z`), then the dataclass fields of `service/domain/outputs.py` in order.
 
-use credit_model::format::{dec_str, utc_z};
+use credit_model::format::{dec_str, json_str as push_str, utc_z};
 use credit_model::*;
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
-    out.extend_from_slice(b"\\u");
-    for shift in [12, 8, 4, 0] {
-        out.push(HEX[((unit >> shift) & 0xF) as usize]);
-    }
-}
-
-/// A JSON string as `json.dumps` writes it with `ensure_ascii=True`: printable ASCII as is
-/// (but `"` and `\`), `\n \r \t \b \f`, every other character as `\uxxxx` (lower-case hex,
-/// surrogate pairs above U+FFFF; DEL too).
-fn push_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        if (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\' {
-            continue;
-        }
-        if byte >= 0x80 && !is_char_start(byte) {
-            continue; // a continuation byte: its character was escaped at its first byte
-        }
-        out.extend_from_slice(&bytes[start..at]);
-        escape_at(out, text, at);
-        start = next_char(bytes, at);
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-fn is_char_start(byte: u8) -> bool {
-    byte & 0xC0 != 0x80
-}
-
-fn next_char(bytes: &[u8], at: usize) -> usize {
-    let mut next = at + 1;
-    while next < bytes.len() && !is_char_start(bytes[next]) {
-        next += 1;
-    }
-    next
-}
-
-/// The escape of the character starting at byte `at`.
-fn escape_at(out: &mut Vec<u8>, text: &str, at: usize) {
-    let ch = text[at..].chars().next().unwrap_or('\u{FFFD}');
-    match ch {
-        '"' => out.extend_from_slice(b"\\\""),
-        '\\' => out.extend_from_slice(b"\\\\"),
-        '\n' => out.extend_from_slice(b"\\n"),
-        '\r' => out.extend_from_slice(b"\\r"),
-        '\t' => out.extend_from_slice(b"\\t"),
-        '\u{8}' => out.extend_from_slice(b"\\b"),
-        '\u{c}' => out.extend_from_slice(b"\\f"),
-        _ => {
-            let mut units = [0u16; 2];
-            for unit in ch.encode_utf16(&mut units) {
-                push_u_escape(out, *unit as u32);
-            }
-        }
-    }
-}
 
 /// Writes one JSON object, a key at a time, in order.
 struct Obj<'a> {

@@ -262,36 +262,8 @@ impl Reader<'_> {
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// A JSON string as `json.dumps` writes it with `ensure_ascii=True`: printable ASCII as is
-/// (but `"` and `\`), `\n \r \t \b \f`, every other character as `\uxxxx` (lower-case hex,
-/// a surrogate pair above U+FFFF; DEL too).
-pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            ' '..='~' => out.push(ch as u8),
-            _ => {
-                let mut units = [0u16; 2];
-                for &unit in ch.encode_utf16(&mut units).iter() {
-                    out.extend_from_slice(b"\\u");
-                    for shift in [12, 8, 4, 0] {
-                        out.push(HEX[usize::from((unit >> shift) & 0xF)]);
-                    }
-                }
-            }
-        }
-    }
-    out.push(b'"');
-}
+/// A JSON string as `json.dumps` writes it with `ensure_ascii=True` (`credit_model::format`).
+pub(crate) use credit_model::format::json_str as push_str;
 
 /// An integer as `json.dumps` writes it.
 pub(crate) fn push_int(out: &mut Vec<u8>, value: impl std::fmt::Display) {

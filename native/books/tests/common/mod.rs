@@ -2,7 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use credit_books::HeldOrder;
-use credit_model::{Ccy, Day, Dec, Instant, Minor, PaymentType, REASON_CODES};
+use credit_model::{Ccy, Day, Dec, Instant, Minor, PaymentType, PAYMENT_TYPES, REASON_CODES};
 use serde_json::Value;
 
 pub fn minor(value: &Value) -> Minor {
@@ -38,14 +38,19 @@ pub fn opt_text(value: &Value) -> Option<String> {
     value.as_str().map(str::to_owned)
 }
 
+/// A payment type by the name events give it (`credit_model::PAYMENT_TYPES`).
+pub fn payment_type(value: &Value) -> PaymentType {
+    let wanted = text(value);
+    PAYMENT_TYPES
+        .iter()
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, payment_type)| *payment_type)
+        .unwrap_or_else(|| panic!("payment type {wanted}"))
+}
+
 pub fn held_order(fields: &Value) -> HeldOrder {
     let amount = &fields["amount"];
-    let payment_type = match text(&fields["payment_type"]) {
-        "on_account" => PaymentType::OnAccount,
-        "cash" => PaymentType::Cash,
-        "cod" => PaymentType::Cod,
-        other => panic!("payment type {other}"),
-    };
+    let payment_type = payment_type(&fields["payment_type"]);
     let code = |value: &Value| -> &'static str {
         let wanted = text(value);
         REASON_CODES
