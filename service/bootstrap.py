@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service.codec import AvroCodec, HttpSchemaRegistry, load_schemas
+from service.ledgers import Ledger, NativeLedger, PythonLedger
 from service.metrics import NullMetrics, PrometheusMetrics
 from service.ports import Metrics
 from service.processor import CreditProcessor
@@ -43,9 +44,16 @@ def codec_for(settings: Settings) -> AvroCodec:
     return AvroCodec(load_schemas(settings.schemas_dir), registry)
 
 
-def processor_for(settings: Settings, metrics: Metrics | None = None) -> CreditProcessor:
-    return CreditProcessor(settings.topics, settings.by_root_partitions, codec_for(settings),
-                           metrics or NullMetrics())  # fmt: skip
+def ledger_for(settings: Settings) -> Ledger:
+    """The engine the settings choose (``CREDIT_ENGINE``), behind the processor's port."""
+    return NativeLedger() if settings.engine == "native" else PythonLedger()
+
+
+def processor_for(settings: Settings, metrics: Metrics | None = None,
+                  codec: AvroCodec | None = None) -> CreditProcessor:  # fmt: skip
+    return CreditProcessor(settings.topics, settings.by_root_partitions,
+                           codec or codec_for(settings), metrics or NullMetrics(),
+                           ledger_for(settings))  # fmt: skip
 
 
 @dataclass

@@ -236,6 +236,11 @@ class AvroCodec:
             raise PoisonMessageError(f"{topic}: event_type {found!r} in a {event_type} record")
         return event
 
+    def output_header(self, topic: str, event_type: str) -> bytes:
+        """The framing header of an output whose Avro body was written elsewhere (the native
+        engine's, ``service.ledgers.NativeOutput``): marker and fingerprint, or schema id."""
+        return self._header(topic, event_type)
+
     def _header(self, topic: str, event_type: str) -> bytes:
         if self._registry is None:
             return SINGLE_OBJECT_MARKER + self._fingerprints[event_type]

@@ -29,12 +29,11 @@ from pydantic import ValidationError
 from service.codec import AvroCodec
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
-from service.domain.ledger import AccountBook
-from service.domain.outputs import CreditNotification, OutputEvent
 from service.domain.reference import AccountKey, credit_root
-from service.domain.snapshot import book_from_bytes, book_to_bytes
-from service.errors import PoisonMessageError
+from service.domain.stored_books import StoredBookError
+from service.errors import ConfigurationError, PoisonMessageError
 from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
+from service.ledgers import Ledger, NativeOutput, PythonLedger
 from service.ports import Metrics, Record
 from service.replay import describe_validation_error
 from service.settings import Topics
@@ -63,7 +62,7 @@ def account_of(key: bytes) -> AccountKey:
 class Step:
     """What one by-root record gave: outputs to publish and by-root records to produce."""
 
-    outputs: list[OutputEvent] = field(default_factory=list)
+    outputs: list[Any] = field(default_factory=list)  # OutputEvent or NativeOutput
     records: list[Record] = field(default_factory=list)
 
 
@@ -76,9 +75,10 @@ class Flush:
 
 
 class CreditProcessor:
-    def __init__(self, topics: Topics, partitions: int, codec: AvroCodec, metrics: Metrics):
+    def __init__(self, topics: Topics, partitions: int, codec: AvroCodec, metrics: Metrics,
+                 ledger: Ledger | None = None) -> None:  # fmt: skip
         self.topics, self.partitions, self.codec, self.metrics = topics, partitions, codec, metrics
-        self.engine = CreditEngine()
+        self.ledger: Ledger = ledger or PythonLedger()
         self.owned: set[int] = set()
         self.book_home: dict[AccountKey, int] = {}
         self.dirty: set[AccountKey] = set()
@@ -92,17 +92,24 @@ class CreditProcessor:
         # back before an input of it is decided where read (``take_input``)
         self._moved_from: dict[str, set[str]] = {}
         # recent reference notifications, for a partition this instance takes over later
-        self.reference_notices: deque[tuple[int, int, OutputEvent]] = deque(maxlen=100_000)
+        self.reference_notices: deque[tuple[int, int, Any]] = deque(maxlen=100_000)
         self._output_topic = {
             "order_approved": topics.orders_approved, "order_held": topics.orders_held,
             "order_rejected": topics.orders_rejected, "credit_notification": topics.notifications,
         }  # fmt: skip
 
+    @property
+    def engine(self) -> CreditEngine:
+        """The Python engine, when it is the one deciding (the reference snapshot reads it)."""
+        if not isinstance(self.ledger, PythonLedger):
+            raise ConfigurationError("the native engine keeps no Python engine state")
+        return self.ledger.engine
+
     def partition_of(self, root: str) -> int:
         return zlib.crc32(root.encode()) % self.partitions
 
     def home_of(self, account: AccountKey) -> int:
-        return self.partition_of(self.engine.membership.root_of(account))
+        return self.partition_of(self.ledger.root_of(account))
 
     # -- decoding --------------------------------------------------------------------------
     def decode(self, topic: str, value: bytes | None) -> Any:
@@ -171,7 +178,7 @@ class CreditProcessor:
     def _input_root(self, event: Any) -> str:
         if event.event_type not in TRANSACTION_TYPES:
             raise PoisonMessageError(f"{event.event_type} does not belong on a transaction topic")
-        return self.engine.membership.root_of(event.account)
+        return self.ledger.root_of(event.account)
 
     def _by_root_record(self, event: Any, root: str, home: int,
                         headers: list[tuple[str, bytes]]) -> Record:  # fmt: skip
@@ -214,7 +221,7 @@ class CreditProcessor:
         event = self._by_root_event(record.value)
         if not isinstance(event, TransactionEvent):
             raise PoisonMessageError(f"{event.event_type} does not belong on the by-root topic")
-        root = self.engine.membership.root_of(event.account)
+        root = self.ledger.root_of(event.account)
         home = self.partition_of(root)
         if home != partition:
             self.metrics.handover("forwarded")
@@ -228,7 +235,7 @@ class CreditProcessor:
             self._decide_event(event, step)
 
     def _decide_event(self, event: TransactionEvent, step: Step) -> None:
-        outcome = self.engine.handle(event)
+        outcome = self.ledger.decide(event)
         if outcome.ignored:  # a repeat or an unknown order: the book did not change
             self.metrics.event_ignored(event.event_type)
         else:
@@ -256,19 +263,25 @@ class CreditProcessor:
         if key is None or value is None:
             raise PoisonMessageError("handoff without account or book")
         try:
-            account, arriving = account_of(key), book_from_bytes(value)
-        except (ValueError, TypeError, KeyError) as exc:
+            account = account_of(key)
+            self.ledger.merge_book(account, value)
+        except (ValueError, StoredBookError) as exc:
             raise PoisonMessageError(f"unreadable handoff: {exc}") from exc
-        present = self.engine.present_book(account)
-        self.engine.put_book(account, merge_books(present, arriving) if present else arriving)
         self.dirty.add(account)
 
-    def encode_outputs(self, outputs: list[OutputEvent]) -> list[Record]:
+    def encode_outputs(self, outputs: list[Any]) -> list[Record]:
+        """Records of outputs of either engine (``OutputEvent``, ``NativeOutput``)."""
         records = []
+        codec = self.codec
         for output in outputs:
-            topic = self._output_topic[output.event_type]
+            event_type = output.event_type
+            topic = self._output_topic[event_type]
             key = f"{getattr(output, 'company_id', None)}:{getattr(output, 'customer_id', None)}"
-            records.append(Record(topic, key.encode(), self.codec.encode_output(topic, output)))
+            if isinstance(output, NativeOutput):
+                value = codec.output_header(topic, event_type) + output.body
+            else:
+                value = codec.encode_output(topic, output)
+            records.append(Record(topic, key.encode(), value))
             self.metrics.event_out(topic, output.event_type)
         return records
 
@@ -276,17 +289,17 @@ class CreditProcessor:
     def apply_reference(self, event: Any, offset: int) -> list[Record]:
         """Apply reference data; return the notifications this instance must publish now."""
         affected = self._affected(event)
-        roots = {account: self.engine.membership.root_of(account) for account in affected}
-        outcome = self.engine.handle(event)
+        roots = {account: self.ledger.root_of(account) for account in affected}
+        outcome = self.ledger.decide(event)
         self.handover.applied(offset)
         for account, old_root in roots.items():
-            new_root = self.engine.membership.root_of(account)
+            new_root = self.ledger.root_of(account)
             if new_root != old_root:
                 self.handover.moved(old_root, new_root, self.partition_of(old_root),
                                     self.partition_of(new_root), self.owned)  # fmt: skip
                 self._moved_from.setdefault(new_root, set()).add(old_root)
-        self.dirty.update(a for a in affected if self.engine.has_book(a))
-        publish: list[OutputEvent] = []
+        self.dirty.update(a for a in affected if self.ledger.has_book(a))
+        publish: list[Any] = []
         for output in outcome.outputs:
             partition = self._notice_partition(output)
             self.reference_notices.append((offset, partition, output))
@@ -300,11 +313,11 @@ class CreditProcessor:
         if event.event_type == "customer_upserted":
             return [event.account]
         if event.event_type == "group_upserted":
-            return self.engine.reference.members(event.group_id)
+            return self.ledger.members(event.group_id)
         return []
 
-    def _notice_partition(self, output: OutputEvent) -> int:
-        assert isinstance(output, CreditNotification)
+    def _notice_partition(self, output: Any) -> int:
+        assert output.event_type == "credit_notification"
         account = (output.company_id or "", output.customer_id or "")
         return self.partition_of(credit_root(account, output.group_id))
 
@@ -322,7 +335,7 @@ class CreditProcessor:
         """Adopt a partition's books and watermark from its store; returns the book count."""
         self.owned.add(partition)
         count = 0
-        adopt, book_home = self.engine.adopt_stored, self.book_home
+        adopt, book_home = self.ledger.adopt_stored, self.book_home
         homes: dict[str, int] = {}  # a group root's partition, shared by its members
         for key, value in stored:
             if key == WATERMARK_KEY:
@@ -351,7 +364,7 @@ class CreditProcessor:
         self.watermarks.pop(partition, None)
         self.handover.forget(partition)
         for account in [a for a, p in self.book_home.items() if p == partition]:
-            self.engine.take_book(account)
+            self.ledger.drop_book(account)
             del self.book_home[account]
             self.dirty.discard(account)
 
@@ -366,9 +379,9 @@ class CreditProcessor:
         partitions = sorted(partitions)
         for partition in partitions:
             self.revoke(partition)
-        unflushed = list(self.engine.books)
+        unflushed = self.ledger.held_accounts()
         for account in unflushed:
-            self.engine.take_book(account)
+            self.ledger.drop_book(account)
         self.dirty.clear()  # before assign: it marks the books whose root moved meanwhile
         self.dirty_watermarks.clear()
         for partition in partitions:
@@ -396,31 +409,26 @@ class CreditProcessor:
         return flush
 
     def _flush_book(self, account: AccountKey, flush: Flush) -> None:
-        book = self.engine.present_book(account)
+        payload = self.ledger.book_bytes(account)
         home, previous = self.home_of(account), self.book_home.get(account)
         key = book_key(account)
         if previous is not None and previous != home:
             self._change(flush, previous, key, None)
             del self.book_home[account]
-        if book is None:
+        if payload is None:
             return
         if home in self.owned:
-            self._change(flush, home, key, book_to_bytes(book))
-            self.book_home[self.engine.reference.account_key(account)] = home  # shared tuple
+            self._change(flush, home, key, payload)
+            self.book_home[self.ledger.account_key(account)] = home  # shared tuple
             return
-        self.engine.take_book(account)
+        self.ledger.drop_book(account)
         self.metrics.handover("handoff")
-        flush.records.append(Record(self.topics.by_root, key, book_to_bytes(book), home,
+        flush.records.append(Record(self.topics.by_root, key, payload, home,
                                     [(KIND, b"handoff"), self._position()]))  # fmt: skip
 
     def _change(self, flush: Flush, partition: int, key: bytes, value: bytes | None) -> None:
         flush.store_changes.setdefault(partition, {})[key] = value
         flush.records.append(Record(self.topics.changelog, key, value, partition))
-
-
-def merge_books(present: AccountBook, arriving: AccountBook) -> AccountBook:
-    """A book handed over while the new owner had already opened one for the account."""
-    return arriving.absorb(present)
 
 
 def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # a start that applied this many reference records writes a local snapshot of the table
     reference_snapshot_after: int = Field(10_000, ge=1)
     reference_snapshots: bool = True  # and a start reads the snapshot, then the records after it
+    # the engine that decides: the Python reference engine, or the native one (Rust, the same
+    # outputs and books: ``service.ledgers``); the reference snapshot is the Python engine's
+    engine: Literal["python", "native"] = "python"
 
     @property
     def transactional_id(self) -> str:

@@ -3,12 +3,48 @@
 class InvalidEvent(Exception):
     """An event the engine refused (the Python engine's ``InvalidEventError``)."""
 
+class UnencodableOutput(Exception):
+    """An output whose amounts its Avro schema cannot hold."""
+
+class UnreadableBook(Exception):
+    """Bytes that are no account book of the changelog format."""
+
+ServiceOutput = tuple[str, bytes, str | None, str | None, str | None, list[str], int]
+
 class NativeEngine:
     """Every balance and rule of ``service.domain.engine.CreditEngine``."""
 
     def __init__(self) -> None: ...
     def handle_json(self, line: bytes) -> bytes | None:
         """The outputs of one input line as JSON lines; ``None`` if the line is not canonical."""
+    def decide_json(self, line: bytes) -> tuple[bytes, str | None] | None:
+        """``handle_json`` with why the event changed nothing (``None``: it changed something)."""
+    def decide_avro(self, line: bytes) -> tuple[list[ServiceOutput], str | None] | None:
+        """The outputs as the service publishes them: ``(event_type, Avro body, company_id,
+        customer_id, group_id, hold reason codes, decided_at µs)``, and why nothing changed."""
+    def root_of(self, company_id: str, customer_id: str) -> str:
+        """``G:<group>`` or ``A:<company>:<customer>``."""
+    def book_bytes(self, company_id: str, customer_id: str) -> bytes | None:
+        """The account's book in the changelog format, if held."""
+    def has_book(self, company_id: str, customer_id: str) -> bool: ...
+    def put_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
+        """Keep the book (counted in its group); the account's credit root."""
+    def merge_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
+        """A handed-over book absorbs the one held; the account's credit root."""
+    def take_book(self, company_id: str, customer_id: str) -> bytes | None:
+        """Remove the account's book; its bytes, if held."""
+    def drop_book(self, company_id: str, customer_id: str) -> bool:
+        """Remove the account's book; false if none was held."""
+    def book_accounts(self) -> list[tuple[str, str]]:
+        """Every account with a book, sorted."""
+    def members(self, group_id: str) -> list[tuple[str, str]]:
+        """The accounts naming the group, sorted."""
+    def group_totals(
+        self, group_id: str
+    ) -> tuple[list[tuple[str, str, int, int]], list[tuple[str, int, int]]]:
+        """``(currency, company, receivable, open orders)`` and ``(currency, due day, amount)``."""
+    def customer_count(self) -> int:
+        """How many customer profiles the reference table holds."""
     @staticmethod
     def not_canonical(line: bytes) -> str | None:
         """Why a line is not canonical, or ``None`` if it is."""

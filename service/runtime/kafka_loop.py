@@ -147,7 +147,7 @@ class KafkaRuntime(Rebalancing, RecordHandling):
             return
         self.health.set_connected(True)
         self.metrics.reference_behind.set(behind)
-        self.metrics.books_undecoded.set(len(self.processor.engine.stored))
+        self.metrics.books_undecoded.set(self.processor.ledger.undecoded_count())
         self.health.set_caught_up(behind == 0)
         for tp in self.consumer.assignment():
             position = self.consumer.position([tp])[0].offset

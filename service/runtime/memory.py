@@ -7,11 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from service.bootstrap import codec_for
+from service.bootstrap import codec_for, processor_for
 from service.errors import PoisonMessageError
 from service.metrics import NullMetrics
 from service.ports import Record
-from service.processor import CreditProcessor
 from service.publish import encoded
 from service.runtime.merge import EventTimeMerge
 from service.settings import Settings
@@ -24,8 +23,7 @@ class InMemoryRuntime:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.codec = codec_for(self.settings)
-        self.processor = CreditProcessor(self.settings.topics, self.settings.by_root_partitions,
-                                         self.codec, NullMetrics())  # fmt: skip
+        self.processor = processor_for(self.settings, NullMetrics(), self.codec)
         self.log: dict[str, list[Record]] = defaultdict(list)
         self._read: dict[str, int] = defaultdict(int)
         self.stores = {p: InMemoryStateStore() for p in range(self.settings.by_root_partitions)}

@@ -19,6 +19,7 @@ from confluent_kafka import Message
 
 from service.errors import PoisonMessageError
 from service.handover import reference_position
+from service.ledgers import hold_codes
 from service.logs import bind_record, record_context, reset_record
 from service.ports import Record
 from service.processor import Step
@@ -114,7 +115,7 @@ class RecordHandling(ReferenceLoading):
                 self.metrics.decision("approved", [], seconds)
                 decided = output
             elif output.event_type == "order_held":
-                self.metrics.decision("held", [r.code for r in output.reasons], seconds)
+                self.metrics.decision("held", hold_codes(output), seconds)
                 decided = output
         if decided is not None:  # the gauge keeps the last one only
             self.metrics.event_time_lag.set(time.time() - decided.decided_at.timestamp())

@@ -65,7 +65,7 @@ class ReferenceLoading(ABC):
         self.reference.begin(start)
         self._load_reference()
         applied = self.processor.handover.position - start
-        customers = sum(len(c) for c in self.processor.engine.reference.customers.values())
+        customers = self.processor.ledger.customer_count()
         log.info("reference_table_loaded", snapshot_position=start, applied=applied,
                  customers=customers)  # fmt: skip
         if topic_id and applied >= self.settings.reference_snapshot_after:
@@ -73,8 +73,8 @@ class ReferenceLoading(ABC):
 
     def _reference_topic_id(self) -> str | None:
         """The reference topic's id when snapshots are on (a snapshot is for one topic)."""
-        if not self.settings.reference_snapshots:
-            return None
+        if not self.settings.reference_snapshots or self.settings.engine == "native":
+            return None  # (the snapshot holds the Python engine's reference table)
         try:
             return topic_id(self.settings, self.reference.topic)
         except KafkaException as exc:  # no id, no snapshot: the table is read in full

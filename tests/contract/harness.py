@@ -17,6 +17,9 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from service.bootstrap import bootstrap, bootstrap_in_memory, codec_for
 from service.domain.engine import CreditEngine
+from service.domain.reference import AccountKey
+from service.domain.snapshot import book_from_bytes
+from service.ledgers import Ledger, PythonLedger
 from service.publish import EventPublisher
 from service.runtime.clients import ensure_topics
 from service.settings import Settings, Topics
@@ -33,12 +36,33 @@ class Harness(Protocol):
     def outputs(self) -> list[dict[str, Any]]: ...
     def dead_letters(self) -> list[tuple[bytes | None, dict[str, bytes]]]: ...
     def engine(self) -> CreditEngine: ...
+    def ledger(self) -> Ledger: ...
     def close(self) -> None: ...
 
 
+def books_of(ledger: Ledger) -> dict[AccountKey, tuple[Any, ...]]:
+    """Every book a runtime's engine holds, as ``book_summary`` (stored ones decoded first)."""
+    if isinstance(ledger, PythonLedger):
+        ledger.engine.stored.load_all()
+    books = {account: ledger.book_bytes(account) for account in ledger.held_accounts()}
+    return {account: book_summary(payload) for account, payload in books.items() if payload}
+
+
+def book_summary(payload: bytes) -> tuple[Any, ...]:
+    """A book's balances, orders, invoices, holds and the ids it has seen. A held amount is
+    kept by value: read from Avro it has the schema's scale (``1519.5100``), from JSON not."""
+    book = book_from_bytes(payload)
+    holds = {order_id: held.to_record() for order_id, held in book.hold_items().items()}
+    for record in holds.values():
+        record[1] = Decimal(record[1]).normalize()
+    return (book.currency, book.receivable, book.open_order_total, book.exposure(True),
+            book.order_items(), book.invoice_items(), holds, book.seen_digests())  # fmt: skip
+
+
 class MemoryHarness:
-    def __init__(self, direct_decisions: bool = True) -> None:
-        self.settings = Settings(by_root_partitions=4, direct_decisions=direct_decisions)
+    def __init__(self, direct_decisions: bool = True, engine: str = "python") -> None:
+        self.settings = Settings(by_root_partitions=4, direct_decisions=direct_decisions,
+                                 engine=engine)  # fmt: skip
         self.runtime = bootstrap_in_memory(self.settings)
 
     def start(self) -> None:
@@ -61,6 +85,9 @@ class MemoryHarness:
 
     def engine(self) -> CreditEngine:
         return self.runtime.processor.engine
+
+    def ledger(self) -> Ledger:
+        return self.runtime.processor.ledger
 
     def close(self) -> None:
         pass
@@ -157,6 +184,9 @@ class KafkaHarness:
 
     def engine(self) -> CreditEngine:
         return self.runtime.processor.engine
+
+    def ledger(self) -> Ledger:
+        return self.runtime.processor.ledger
 
     def close(self) -> None:
         self.runtime.stop()

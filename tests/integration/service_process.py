@@ -40,6 +40,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CREDIT_COMMIT_INTERVAL_MS": str(settings.commit_interval_ms),
         "CREDIT_SESSION_TIMEOUT_MS": "3000",
         "CREDIT_LOG_LEVEL": "INFO",
+        "CREDIT_ENGINE": settings.engine,
     }
     for name, topic in settings.topics.model_dump().items():
         env[f"CREDIT_TOPICS__{name.upper()}"] = topic

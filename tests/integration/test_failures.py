@@ -7,6 +7,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from service.bootstrap import codec_for
 from service.runtime.clients import ensure_topics
 from service.settings import Settings
@@ -22,9 +24,12 @@ from tests.integration.service_process import (
     settle,
 )
 
+ENGINES = ["python", "native"]  # the engine behind the service (``CREDIT_ENGINE``)
 
-def _prepared(bootstrap: str, tmp_path: Path, seed: int) -> tuple[Settings, list[list[dict]]]:
-    settings = isolated_settings(bootstrap, tmp_path / "unused")
+
+def _prepared(bootstrap: str, tmp_path: Path, seed: int,
+              engine: str = "python") -> tuple[Settings, list[list[dict]]]:  # fmt: skip
+    settings = isolated_settings(bootstrap, tmp_path / "unused", engine=engine)
     ensure_topics(settings)
     return settings, scenario(seed)
 
@@ -41,9 +46,11 @@ def check_exactly_once(settings: Settings, phases: list[list[dict]]) -> None:
         assert exposures.get(account, 0) == book.exposure(True), account
 
 
-def test_kill_9_at_random_points_loses_and_repeats_nothing(bootstrap_servers: str,
-                                                          tmp_path: Path) -> None:  # fmt: skip
-    settings, phases = _prepared(bootstrap_servers, tmp_path, seed=11)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_kill_9_at_random_points_loses_and_repeats_nothing(
+    bootstrap_servers: str, tmp_path: Path, engine: str
+) -> None:
+    settings, phases = _prepared(bootstrap_servers, tmp_path, seed=11, engine=engine)
     publisher, service = deployed(settings, phases[0], tmp_path, "i1")
     chance = random.Random(20261123)
     kills = 0
@@ -61,9 +68,11 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(bootstrap_servers: st
     check_exactly_once(settings, phases)
 
 
-def test_two_instances_share_the_work_through_rebalances(bootstrap_servers: str,
-                                                         tmp_path: Path) -> None:  # fmt: skip
-    settings, phases = _prepared(bootstrap_servers, tmp_path, seed=12)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_instances_share_the_work_through_rebalances(
+    bootstrap_servers: str, tmp_path: Path, engine: str
+) -> None:
+    settings, phases = _prepared(bootstrap_servers, tmp_path, seed=12, engine=engine)
     publisher, first = deployed(settings, phases[0], tmp_path, "a")
     second = ServiceProcess(settings, tmp_path, "b")
     middle = len(phases) // 2

@@ -9,20 +9,36 @@
 
 pub mod accounts;
 pub mod applied;
+pub mod custody;
 pub mod digest;
 pub mod engine;
 pub mod membership;
 pub mod reference;
+pub mod service_outputs;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use credit_model::Minor;
+
+use crate::service_outputs::ServiceOutput;
+
 create_exception!(credit_native, InvalidEvent, PyException, "An event the engine refused.");
+create_exception!(credit_native, UnencodableOutput, PyException, "An output its schema cannot hold.");
+create_exception!(credit_native, UnreadableBook, PyException, "Bytes that are no account book.");
+
+/// One output for the service (`decide_avro`).
+type ServiceTuple<'py> = (&'static str, Bound<'py, PyBytes>, Option<String>, Option<String>,
+                          Option<String>, Vec<&'static str>, i64);
+
+fn read_book(payload: &[u8]) -> PyResult<credit_books::AccountBook> {
+    credit_books::book_from_bytes(payload).map_err(|why| UnreadableBook::new_err(why.to_string()))
+}
 
 /// The native engine: every balance and rule of the Python `CreditEngine`.
-#[pyclass(unsendable)]
+#[pyclass]
 struct NativeEngine {
     engine: engine::Engine,
     out: Vec<u8>,
@@ -48,6 +64,111 @@ impl NativeEngine {
         Ok(Some(PyBytes::new(py, &self.out)))
     }
 
+    /// `handle_json`, with why the event changed nothing (`None` when it changed something):
+    /// `(outputs, ignored)`, or `None` when the line is not canonical.
+    fn decide_json<'py>(&mut self, py: Python<'py>, line: &[u8])
+        -> PyResult<Option<(Bound<'py, PyBytes>, Option<String>)>> {
+        let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
+        let outcome = self.engine.handle(&event).map_err(InvalidEvent::new_err)?;
+        self.out.clear();
+        for output in &outcome.outputs {
+            credit_text::write_output(output, &mut self.out);
+            self.out.push(b'\n');
+        }
+        Ok(Some((PyBytes::new(py, &self.out), outcome.ignored)))
+    }
+
+    /// The outputs of one canonical input line as the service publishes them, and why the
+    /// event changed nothing (`None` when it changed something); `None` for a line that is
+    /// not canonical. Each output is `(event_type, Avro body, company_id, customer_id,
+    /// group_id, hold reason codes, decided_at in µs since the epoch)`.
+    #[allow(clippy::type_complexity)]
+    fn decide_avro<'py>(&mut self, py: Python<'py>, line: &[u8])
+        -> PyResult<Option<(Vec<ServiceTuple<'py>>, Option<String>)>> {
+        let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
+        let outcome = self.engine.handle(&event).map_err(InvalidEvent::new_err)?;
+        let mut outputs = Vec::with_capacity(outcome.outputs.len());
+        for output in &outcome.outputs {
+            self.out.clear();
+            credit_avro::write_output(output, &mut self.out)
+                .map_err(|why| UnencodableOutput::new_err(format!("{why:?}")))?;
+            let o = ServiceOutput::of(output);
+            outputs.push((o.event_type, PyBytes::new(py, &self.out), o.company_id.map(str::to_owned),
+                          o.customer_id.map(str::to_owned), o.group_id.map(str::to_owned),
+                          o.reason_codes, o.decided_at_micros));
+        }
+        Ok(Some((outputs, outcome.ignored)))
+    }
+
+    /// The credit root that owns the account's balances (`G:<group>` or `A:<company>:<customer>`).
+    fn root_of(&self, company_id: &str, customer_id: &str) -> String {
+        self.engine.root_of(company_id, customer_id)
+    }
+
+    /// The account's book in the changelog format (`service/domain/snapshot.py`), if held.
+    fn book_bytes<'py>(&self, py: Python<'py>, company_id: &str, customer_id: &str)
+        -> Option<Bound<'py, PyBytes>> {
+        let book = self.engine.book(company_id, customer_id)?;
+        Some(PyBytes::new(py, &credit_books::book_to_bytes(book)))
+    }
+
+    fn has_book(&self, company_id: &str, customer_id: &str) -> bool {
+        self.engine.book(company_id, customer_id).is_some()
+    }
+
+    /// Keep the book of `payload` (changelog format) as the account's, counted in its group;
+    /// returns the account's credit root. `UnreadableBook` if the bytes are no book.
+    fn put_book(&mut self, company_id: &str, customer_id: &str, payload: &[u8]) -> PyResult<String> {
+        let book = read_book(payload)?;
+        Ok(self.engine.put_book(company_id, customer_id, book))
+    }
+
+    /// A book handed over: it absorbs the book the engine holds for the account, if any.
+    fn merge_book(&mut self, company_id: &str, customer_id: &str, payload: &[u8])
+        -> PyResult<String> {
+        let book = read_book(payload)?;
+        Ok(self.engine.merge_book(company_id, customer_id, book))
+    }
+
+    /// Remove the account's book (and its share of its group's totals); its bytes, if held.
+    fn take_book<'py>(&mut self, py: Python<'py>, company_id: &str, customer_id: &str)
+        -> Option<Bound<'py, PyBytes>> {
+        let book = self.engine.take_book(company_id, customer_id)?;
+        Some(PyBytes::new(py, &credit_books::book_to_bytes(&book)))
+    }
+
+    /// Remove the account's book and its share of its group's totals; false if none was held.
+    fn drop_book(&mut self, company_id: &str, customer_id: &str) -> bool {
+        self.engine.take_book(company_id, customer_id).is_some()
+    }
+
+    /// Every account the engine holds a book of, sorted.
+    fn book_accounts(&self) -> Vec<(String, String)> {
+        let held = self.engine.book_accounts().into_iter();
+        held.map(|(company, customer)| (company.into(), customer.into())).collect()
+    }
+
+    /// The accounts naming `group_id` (known or not yet known), sorted.
+    fn members(&self, group_id: &str) -> Vec<(String, String)> {
+        let members = self.engine.reference.members(group_id).into_iter();
+        members.map(|(company, customer)| (company.into(), customer.into())).collect()
+    }
+
+    /// A group's totals: `(currency, company, receivable, open orders)` in minor units, and
+    /// `(currency, due day, amount)` of open invoices (a day as `date.toordinal()`).
+    #[allow(clippy::type_complexity)]
+    fn group_totals(&self, group_id: &str)
+        -> (Vec<(String, String, Minor, Minor)>, Vec<(String, i64, Minor)>) {
+        let Some(totals) = self.engine.group_totals.get(group_id) else { return (vec![], vec![]) };
+        let buckets = totals.buckets().into_iter().filter(|b| b.2 != 0 || b.3 != 0);
+        let buckets = buckets.map(|(ccy, company, receivable, open)| {
+            (ccy.to_string(), company.to_owned(), receivable, open)
+        });
+        let dues = totals.dues().into_iter().filter(|d| d.2 != 0);
+        let dues = dues.map(|(ccy, day, amount)| (ccy.to_string(), i64::from(day.0), amount));
+        (buckets.collect(), dues.collect())
+    }
+
     /// Why a line is not canonical (for diagnostics), or `None` if it is.
     #[staticmethod]
     fn not_canonical(line: &[u8]) -> Option<String> {
@@ -71,6 +192,11 @@ impl NativeEngine {
         parts
     }
 
+    /// How many customer profiles the reference table holds.
+    fn customer_count(&self) -> usize {
+        self.engine.reference.customer_count()
+    }
+
     /// How many orders are held for a credit analyst.
     fn held_count(&self) -> usize {
         self.engine.books.iter().flatten().map(|book| book.hold_items().len()).sum()
@@ -81,5 +207,7 @@ impl NativeEngine {
 fn credit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
     m.add("InvalidEvent", m.py().get_type::<InvalidEvent>())?;
+    m.add("UnencodableOutput", m.py().get_type::<UnencodableOutput>())?;
+    m.add("UnreadableBook", m.py().get_type::<UnreadableBook>())?;
     Ok(())
 }

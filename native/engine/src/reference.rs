@@ -253,6 +253,11 @@ impl Reference {
         self.applied.insert(source_digest(event_id))
     }
 
+    /// How many customer profiles are held.
+    pub fn customer_count(&self) -> usize {
+        self.profiles.iter().flatten().count()
+    }
+
     /// The account's profile as kept, by account number.
     pub fn stored_at(&self, account: u32) -> Option<&StoredProfile> {
         self.profiles.get(account as usize).and_then(Option::as_ref)

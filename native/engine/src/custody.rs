@@ -1,0 +1,74 @@
+//! Books given to the engine and taken from it whole: restored from a state store, or handed
+//! over between credit roots (`CreditEngine.put_book`, `take_book` and `root_of`).
+//!
+//! The invariant that keeps group totals exact: a group's totals sum exactly the books of its
+//! members the engine holds. A book put in is counted in the group its account is in now; a
+//! book taken out is counted out of it.
+
+use credit_books::AccountBook;
+
+use crate::engine::Engine;
+use crate::reference::AccountKey;
+
+impl Engine {
+    /// The key that owns an account's balances: `G:<group>` or `A:<company>:<customer>`
+    /// (a group not yet upserted is no group).
+    pub fn root_of(&self, company_id: &str, customer_id: &str) -> String {
+        match self.reference.group_id(company_id, customer_id) {
+            Some(group_id) => format!("G:{group_id}"),
+            None => format!("A:{company_id}:{customer_id}"),
+        }
+    }
+
+    /// The account's book, if the engine holds one.
+    pub fn book(&self, company_id: &str, customer_id: &str) -> Option<&AccountBook> {
+        let number = self.reference.accounts.find(company_id, customer_id)?;
+        self.books.get(number as usize).and_then(Option::as_ref)
+    }
+
+    /// Keep `book` as the account's (replacing any it had), counted in its group; returns
+    /// the account's credit root.
+    pub fn put_book(&mut self, company_id: &str, customer_id: &str, book: AccountBook) -> String {
+        self.take_book(company_id, customer_id);
+        if let Some(group_id) = self.reference.group_id(company_id, customer_id) {
+            self.group_totals.entry(group_id).or_default().add_book(&book, company_id, 1);
+        }
+        let number = self.reference.accounts.number(company_id, customer_id) as usize;
+        if self.books.len() <= number {
+            self.books.resize_with(number + 1, || None);
+        }
+        self.books[number] = Some(book);
+        self.root_of(company_id, customer_id)
+    }
+
+    /// Remove the account's book and its share of its group's totals; returns it.
+    pub fn take_book(&mut self, company_id: &str, customer_id: &str) -> Option<AccountBook> {
+        let number = self.reference.accounts.find(company_id, customer_id)? as usize;
+        let book = self.books.get_mut(number).and_then(Option::take)?;
+        if let Some(group_id) = self.reference.group_id(company_id, customer_id) {
+            self.group_totals.entry(group_id).or_default().add_book(&book, company_id, -1);
+        }
+        Some(book)
+    }
+
+    /// A book handed over while the engine had already opened one for the account: the
+    /// arriving book absorbs the present one (`service.processor.merge_books`).
+    pub fn merge_book(&mut self, company_id: &str, customer_id: &str, mut arriving: AccountBook)
+        -> String {
+        if let Some(present) = self.take_book(company_id, customer_id) {
+            arriving.absorb(present);
+        }
+        self.put_book(company_id, customer_id, arriving)
+    }
+
+    /// Every account the engine holds a book of, sorted.
+    pub fn book_accounts(&self) -> Vec<AccountKey> {
+        let accounts = &self.reference.accounts;
+        let mut held: Vec<AccountKey> = (0..self.books.len())
+            .filter(|&number| self.books[number].is_some())
+            .map(|number| accounts.key(number as u32))
+            .collect();
+        held.sort();
+        held
+    }
+}

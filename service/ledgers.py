@@ -1,0 +1,235 @@
+"""The two engines behind one port, as the processing core (``service.processor``) uses them.
+
+``Ledger`` is what the core needs of an engine: decide an event, say an account's credit
+root, and hand books in and out as the bytes of the changelog (``service.domain.snapshot``).
+``PythonLedger`` wraps ``service.domain.engine.CreditEngine``; ``NativeLedger`` wraps the
+Rust engine (``credit_native.NativeEngine``), which reads the event's canonical JSON and
+writes its outputs' Avro bodies itself (``NativeOutput``). The setting ``CREDIT_ENGINE``
+chooses (``service.bootstrap``). Both give the same outputs, books and group totals for the
+same events (``tests/unit/test_ledgers.py``, and the contract suite on both).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from service.domain.engine import CreditEngine, Outcome
+from service.domain.outputs import OutputEvent
+from service.domain.reference import AccountKey
+from service.domain.snapshot import book_from_bytes, book_to_bytes
+from service.domain.stored_books import StoredBookError
+from service.errors import CreditServiceError, InvalidEventError
+
+if TYPE_CHECKING:  # the native module is imported when the native engine is chosen
+    import credit_native
+
+# (currency, company) -> (receivable, open orders), and (currency, due day) -> open invoices,
+# minor units, zeros left out: a group's totals as both engines can give them
+GroupBalances = tuple[dict[tuple[str, str], tuple[int, int]], dict[tuple[str, int], int]]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class NativeReadError(CreditServiceError):
+    """An event pydantic accepted whose canonical JSON the native reader still refuses."""
+
+
+@dataclass(slots=True)
+class Decided:
+    """What one event caused: outputs (``OutputEvent`` or ``NativeOutput``) and, when it
+    changed nothing, why not."""
+
+    outputs: list[Any] = field(default_factory=list)
+    ignored: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class NativeOutput:
+    """An output of the native engine: its Avro body and what the service reads of it."""
+
+    event_type: str
+    body: bytes
+    company_id: str | None
+    customer_id: str | None
+    group_id: str | None
+    reason_codes: list[str]
+    decided_at_micros: int
+
+    @property
+    def decided_at(self) -> datetime:
+        return _EPOCH + timedelta(microseconds=self.decided_at_micros)
+
+
+def hold_codes(output: Any) -> list[str]:
+    """The reason codes of a held order, of either engine's output."""
+    if isinstance(output, NativeOutput):
+        return output.reason_codes
+    return [reason.code for reason in output.reasons]
+
+
+class Ledger(Protocol):
+    def decide(self, event: Any) -> Decided: ...
+
+    def root_of(self, account: AccountKey) -> str: ...
+
+    def members(self, group_id: str) -> list[AccountKey]: ...
+
+    def account_key(self, account: AccountKey) -> AccountKey:
+        """The tuple to keep the account under (the Python engine shares one per account)."""
+        ...
+
+    def book_bytes(self, account: AccountKey) -> bytes | None: ...
+
+    def has_book(self, account: AccountKey) -> bool: ...
+
+    def drop_book(self, account: AccountKey) -> None:
+        """Remove the account's book and its share of its group's totals."""
+        ...
+
+    def merge_book(self, account: AccountKey, payload: bytes) -> None:
+        """A book handed over: it absorbs the one held for the account, if any."""
+        ...
+
+    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
+        """A book restored from a store; the account's key tuple and its credit root."""
+        ...
+
+    def held_accounts(self) -> list[AccountKey]:
+        """The accounts whose books are held decoded."""
+        ...
+
+    def undecoded_count(self) -> int: ...
+
+    def customer_count(self) -> int: ...
+
+    def group_balances(self, group_id: str) -> GroupBalances: ...
+
+
+class PythonLedger:
+    """``CreditEngine``, the reference engine, behind the port."""
+
+    def __init__(self, engine: CreditEngine | None = None) -> None:
+        self.engine = engine or CreditEngine()
+
+    def decide(self, event: Any) -> Decided:
+        outcome: Outcome = self.engine.handle(event)
+        outputs: list[OutputEvent] = outcome.outputs
+        return Decided(list(outputs), outcome.ignored)
+
+    def root_of(self, account: AccountKey) -> str:
+        return self.engine.membership.root_of(account)
+
+    def members(self, group_id: str) -> list[AccountKey]:
+        return self.engine.reference.members(group_id)
+
+    def account_key(self, account: AccountKey) -> AccountKey:
+        return self.engine.reference.account_key(account)
+
+    def book_bytes(self, account: AccountKey) -> bytes | None:
+        book = self.engine.present_book(account)
+        return None if book is None else book_to_bytes(book)
+
+    def has_book(self, account: AccountKey) -> bool:
+        return self.engine.has_book(account)
+
+    def drop_book(self, account: AccountKey) -> None:
+        self.engine.take_book(account)  # a stored one is dropped undecoded: counted nowhere
+
+    def merge_book(self, account: AccountKey, payload: bytes) -> None:
+        arriving = _python_book(account, payload)
+        present = self.engine.present_book(account)
+        self.engine.put_book(account, arriving.absorb(present) if present else arriving)
+
+    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
+        return self.engine.adopt_stored(account, payload)
+
+    def held_accounts(self) -> list[AccountKey]:
+        return list(self.engine.books)
+
+    def undecoded_count(self) -> int:
+        return len(self.engine.stored)
+
+    def customer_count(self) -> int:
+        return sum(len(c) for c in self.engine.reference.customers.values())
+
+    def group_balances(self, group_id: str) -> GroupBalances:
+        totals = self.engine.loaded_totals(group_id)
+        if totals is None:
+            return {}, {}
+        buckets = {k: (r, o) for k, (r, o) in totals.buckets.items() if r or o}
+        return buckets, {key: amount for key, amount in totals.dues.items() if amount}
+
+
+def _python_book(account: AccountKey, payload: bytes) -> Any:
+    try:
+        return book_from_bytes(payload)
+    except (ValueError, TypeError, KeyError, IndexError, struct.error) as exc:
+        raise StoredBookError(f"book of {account} cannot be read: {exc}") from exc
+
+
+class NativeLedger:
+    """The Rust engine behind the port: books are decoded as they come in."""
+
+    def __init__(self) -> None:
+        import credit_native
+
+        self.native = credit_native
+        self.engine: credit_native.NativeEngine = credit_native.NativeEngine()
+
+    def decide(self, event: Any) -> Decided:
+        canonical = event.__pydantic_serializer__.to_json(event)  # = model_dump_json()
+        try:
+            decided = self.engine.decide_avro(canonical)
+        except self.native.InvalidEvent as exc:
+            raise InvalidEventError(str(exc)) from exc
+        if decided is None:
+            why = self.native.NativeEngine.not_canonical(canonical)
+            raise NativeReadError(f"the native engine cannot read {canonical!r}: {why}")
+        outputs, ignored = decided
+        return Decided([NativeOutput(*output) for output in outputs], ignored)
+
+    def root_of(self, account: AccountKey) -> str:
+        return self.engine.root_of(*account)
+
+    def members(self, group_id: str) -> list[AccountKey]:
+        return self.engine.members(group_id)
+
+    def account_key(self, account: AccountKey) -> AccountKey:
+        return account
+
+    def book_bytes(self, account: AccountKey) -> bytes | None:
+        return self.engine.book_bytes(*account)
+
+    def has_book(self, account: AccountKey) -> bool:
+        return self.engine.has_book(*account)
+
+    def drop_book(self, account: AccountKey) -> None:
+        self.engine.drop_book(*account)
+
+    def merge_book(self, account: AccountKey, payload: bytes) -> None:
+        try:
+            self.engine.merge_book(*account, payload)
+        except self.native.UnreadableBook as exc:
+            raise StoredBookError(f"book of {account} cannot be read: {exc}") from exc
+
+    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
+        try:
+            return account, self.engine.put_book(*account, payload)
+        except self.native.UnreadableBook as exc:
+            raise StoredBookError(f"stored book of {account} cannot be read: {exc}") from exc
+
+    def held_accounts(self) -> list[AccountKey]:
+        return self.engine.book_accounts()
+
+    def undecoded_count(self) -> int:
+        return 0
+
+    def customer_count(self) -> int:
+        return self.engine.customer_count()
+
+    def group_balances(self, group_id: str) -> GroupBalances:
+        buckets, dues = self.engine.group_totals(group_id)
+        return ({(ccy, company): (r, o) for ccy, company, r, o in buckets},
+                {(ccy, day): amount for ccy, day, amount in dues})  # fmt: skip
