@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from bench.kafka_bench import Workload, build_workload, parse_args
 from bench.kafka_support import DEFAULT_TOPICS
-from service.bootstrap import codec_for
+from service.bootstrap import codec_for, processor_for
 from service.domain.events import INPUT_EVENT
 from service.metrics import PrometheusMetrics
 from service.processor import CreditProcessor
@@ -33,12 +33,12 @@ from service.settings import Settings
 
 T = TypeVar("T")
 STAGES = (
-    ("avro", "hop 1: Avro body → dict (generated reader)"),
+    ("avro", "hop 1: Avro body → dict (native engine: → event)"),
     ("validate", "hop 1: dict → validated event (pydantic)"),
     ("route", "hop 1: root, by-root record (JSON value, headers)"),
     ("read_back", "hop 2: by-root record → event, hand-over checks"),
     ("take", "decided where read: root, ownership, clear?"),
-    ("rules", "CreditEngine.handle (the credit rules)"),
+    ("rules", "the engine: rules (native: + outputs' Avro bodies)"),
     ("encode", "outputs → Avro records"),
     ("flush", "per batch: changed books → changelog records"),
 )
@@ -56,12 +56,12 @@ class StageClock:
             self.seconds[stage] += time.perf_counter() - started
 
 
-def prepare(args: argparse.Namespace) -> tuple[Settings, CreditProcessor, Workload]:
+def prepare(args: argparse.Namespace,
+            engine: str) -> tuple[Settings, CreditProcessor, Workload]:  # fmt: skip
     """A processor that owns every partition and has the workload's reference data."""
-    settings = Settings()
+    settings = Settings(engine=engine)  # type: ignore[arg-type]
     codec = codec_for(settings)
-    processor = CreditProcessor(settings.topics, settings.by_root_partitions, codec,
-                                PrometheusMetrics())  # fmt: skip
+    processor = processor_for(settings, PrometheusMetrics(), codec)
     for partition in range(settings.by_root_partitions):
         processor.assign(partition, iter(()))
     workload = build_workload(args, codec)
@@ -75,13 +75,13 @@ def run(args: argparse.Namespace, settings: Settings, processor: CreditProcessor
         workload: Workload, direct: bool) -> tuple[StageClock, int, int]:  # fmt: skip
     codec = processor.codec
     clock = StageClock()
-    engine = processor.engine
-    handle = engine.handle
+    ledger = processor.ledger
+    decide = ledger.decide
 
-    def timed_handle(event: Any) -> Any:
-        return clock.time("rules", handle, event)
+    def timed_decide(event: Any) -> Any:
+        return clock.time("rules", decide, event)
 
-    engine.handle = timed_handle  # type: ignore[method-assign]
+    ledger.decide = timed_decide  # type: ignore[method-assign]
     records = workload.transactions[: args.backlog]
     events = decisions = 0
     offset = len(workload.reference)
@@ -89,8 +89,10 @@ def run(args: argparse.Namespace, settings: Settings, processor: CreditProcessor
         routed = []
         for record in records[start : start + settings.max_batch]:
             topic = str(getattr(DEFAULT_TOPICS, record.topic_field))
-            raw = clock.time("avro", codec.decode, topic, record.value)
-            event = clock.time("validate", INPUT_EVENT.validate_python, raw)
+            event = clock.time("avro", processor.ledger.read, record.value)  # native engine's
+            if event is None:
+                raw = clock.time("avro", codec.decode, topic, record.value)
+                event = clock.time("validate", INPUT_EVENT.validate_python, raw)
             if record.topic_field == "reference":
                 processor.apply_reference(event, offset)
                 offset += 1
@@ -129,8 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     """Both paths side by side, each on a fresh processor: every event routed through the
     by-root topic, and every event decided where it is read."""
     args = parse_args(["--phases", "throughput", *(argv or [])])
-    paths = {"by-root hop": False, "decided where read": True}
-    runs = {name: run(args, *prepare(args), direct=direct) for name, direct in paths.items()}
+    paths = {"by-root hop": ("python", False), "decided where read": ("python", True),
+             "native, where read": ("native", True)}  # fmt: skip
+    runs = {name: run(args, *prepare(args, engine), direct=direct)
+            for name, (engine, direct) in paths.items()}  # fmt: skip
     events, decisions = next(iter(runs.values()))[1:]
     print(f"\nprocessing core, no broker: {events:,} transaction events ({decisions:,} "
           f"decisions), {args.accounts:,} accounts; µs per event by stage")  # fmt: skip

@@ -103,6 +103,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="CREDIT_DIRECT_DECISIONS: inputs decided where read when they may be (default on)",
     )
+    add("--engine", choices=("python", "native"), default=None,
+        help="CREDIT_ENGINE: the engine that decides (default python)")  # fmt: skip
     add("--seed", type=int, default=11)
     add("--event-types", default=None,
         help="comma list: publish only these transaction types (other inputs idle)")  # fmt: skip
@@ -465,6 +467,8 @@ def run(args: argparse.Namespace) -> None:
         overrides["quiet_commit_ms"] = args.quiet_commit_ms
     if args.direct_decisions is not None:
         overrides["direct_decisions"] = args.direct_decisions == "on"
+    if args.engine is not None:
+        overrides["engine"] = args.engine
     base = Settings().model_copy(update=overrides)
     run_id, work = new_run(OUT)
     codec = codec_for(base)

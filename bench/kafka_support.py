@@ -132,6 +132,7 @@ class Deployment:
             "CREDIT_MAX_BATCH": str(s.max_batch),
             "CREDIT_MERGE_WAIT_MS": str(s.merge_wait_ms),
             "CREDIT_DIRECT_DECISIONS": str(s.direct_decisions).lower(),
+            "CREDIT_ENGINE": s.engine,
             "CREDIT_BY_ROOT_PARTITIONS": str(s.by_root_partitions),
             "CREDIT_INPUT_PARTITIONS": str(s.input_partitions),
             "CREDIT_LOG_LEVEL": s.log_level,

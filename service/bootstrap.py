@@ -44,16 +44,16 @@ def codec_for(settings: Settings) -> AvroCodec:
     return AvroCodec(load_schemas(settings.schemas_dir), registry)
 
 
-def ledger_for(settings: Settings) -> Ledger:
+def ledger_for(settings: Settings, codec: AvroCodec) -> Ledger:
     """The engine the settings choose (``CREDIT_ENGINE``), behind the processor's port."""
-    return NativeLedger() if settings.engine == "native" else PythonLedger()
+    return NativeLedger(codec) if settings.engine == "native" else PythonLedger()
 
 
 def processor_for(settings: Settings, metrics: Metrics | None = None,
                   codec: AvroCodec | None = None) -> CreditProcessor:  # fmt: skip
-    return CreditProcessor(settings.topics, settings.by_root_partitions,
-                           codec or codec_for(settings), metrics or NullMetrics(),
-                           ledger_for(settings))  # fmt: skip
+    codec = codec or codec_for(settings)
+    return CreditProcessor(settings.topics, settings.by_root_partitions, codec,
+                           metrics or NullMetrics(), ledger_for(settings, codec))  # fmt: skip
 
 
 @dataclass

@@ -236,6 +236,10 @@ class AvroCodec:
             raise PoisonMessageError(f"{topic}: event_type {found!r} in a {event_type} record")
         return event
 
+    def schema_texts(self) -> dict[str, str]:
+        """Each event type's schema as Avro JSON (the native engine checks they are its own)."""
+        return {event_type: schema_json(schema) for event_type, schema in self._schemas.items()}
+
     def output_header(self, topic: str, event_type: str) -> bytes:
         """The framing header of an output whose Avro body was written elsewhere (the native
         engine's, ``service.ledgers.NativeOutput``): marker and fingerprint, or schema id."""

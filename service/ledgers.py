@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from service.codec import AvroCodec
 from service.domain.engine import CreditEngine, Outcome
 from service.domain.outputs import OutputEvent
 from service.domain.reference import AccountKey
 from service.domain.snapshot import book_from_bytes, book_to_bytes
 from service.domain.stored_books import StoredBookError
-from service.errors import CreditServiceError, InvalidEventError
+from service.errors import ConfigurationError, CreditServiceError, InvalidEventError
 
 if TYPE_CHECKING:  # the native module is imported when the native engine is chosen
     import credit_native
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the native module is imported when the native engine is cho
 # minor units, zeros left out: a group's totals as both engines can give them
 GroupBalances = tuple[dict[tuple[str, str], tuple[int, int]], dict[tuple[str, int], int]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+OUTPUT_TYPES = frozenset({"order_approved", "order_held", "order_rejected", "credit_notification"})
 
 
 class NativeReadError(CreditServiceError):
@@ -70,6 +72,11 @@ def hold_codes(output: Any) -> list[str]:
 
 
 class Ledger(Protocol):
+    def read(self, payload: bytes) -> Any | None:
+        """An input record's transaction event read by the engine itself, or None: the
+        record is left to the codec and pydantic."""
+        ...
+
     def decide(self, event: Any) -> Decided: ...
 
     def root_of(self, account: AccountKey) -> str: ...
@@ -112,6 +119,9 @@ class PythonLedger:
 
     def __init__(self, engine: CreditEngine | None = None) -> None:
         self.engine = engine or CreditEngine()
+
+    def read(self, payload: bytes) -> None:
+        return None
 
     def decide(self, event: Any) -> Decided:
         outcome: Outcome = self.engine.handle(event)
@@ -170,25 +180,43 @@ def _python_book(account: AccountKey, payload: bytes) -> Any:
 
 
 class NativeLedger:
-    """The Rust engine behind the port: books are decoded as they come in."""
+    """The Rust engine behind the port: it reads transaction records itself (the codec and
+    pydantic read the others), writes its outputs' Avro bodies, and decodes books as they
+    come in. It writes the repository's output schemas only: ``ConfigurationError`` if the
+    codec's are others."""
 
-    def __init__(self) -> None:
-        import credit_native
+    def __init__(self, codec: AvroCodec) -> None:
+        import credit_native  # here: the Python engine runs without the native module
 
         self.native = credit_native
         self.engine: credit_native.NativeEngine = credit_native.NativeEngine()
+        foreign = [event_type for event_type, text in sorted(codec.schema_texts().items())
+                   if not self.engine.use_codec_schema(event_type, text)]  # fmt: skip
+        if unwritable := [event_type for event_type in foreign if event_type in OUTPUT_TYPES]:
+            raise ConfigurationError(f"the native engine writes the repository's schemas of "
+                                     f"{', '.join(unwritable)}; the codec has others")  # fmt: skip
+
+    def read(self, payload: bytes) -> Any | None:
+        return self.engine.read_transaction(payload)
 
     def decide(self, event: Any) -> Decided:
-        canonical = event.__pydantic_serializer__.to_json(event)  # = model_dump_json()
         try:
-            decided = self.engine.decide_avro(canonical)
+            if isinstance(event, self.native.NativeEvent):
+                outputs, ignored = self.engine.decide_event(event)
+            else:
+                outputs, ignored = self._decide_model(event)
         except self.native.InvalidEvent as exc:
             raise InvalidEventError(str(exc)) from exc
+        return Decided([NativeOutput(*output) for output in outputs], ignored)
+
+    def _decide_model(self, event: Any) -> tuple[list[credit_native.ServiceOutput], str | None]:
+        """A pydantic event, by its canonical JSON."""
+        canonical = event.__pydantic_serializer__.to_json(event)  # = model_dump_json()
+        decided = self.engine.decide_avro(canonical)
         if decided is None:
             why = self.native.NativeEngine.not_canonical(canonical)
             raise NativeReadError(f"the native engine cannot read {canonical!r}: {why}")
-        outputs, ignored = decided
-        return Decided([NativeOutput(*output) for output in outputs], ignored)
+        return decided
 
     def root_of(self, account: AccountKey) -> str:
         return self.engine.root_of(*account)

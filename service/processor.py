@@ -116,6 +116,9 @@ class CreditProcessor:
         """An input record as a validated event; ``PoisonMessageError`` if it cannot be."""
         if value is None:
             raise PoisonMessageError("empty record value")
+        native = self.ledger.read(value)  # a transaction event the engine reads itself
+        if native is not None:
+            return native
         raw = self.codec.decode(topic, value)
         try:
             return INPUT_EVENT.validate_python(raw)
@@ -183,6 +186,8 @@ class CreditProcessor:
     def _by_root_record(self, event: Any, root: str, home: int,
                         headers: list[tuple[str, bytes]]) -> Record:  # fmt: skip
         headers = [(KIND, b"event"), self._position(), *headers]
+        if not hasattr(event, "__pydantic_serializer__"):  # read by the native engine
+            event = INPUT_EVENT.validate_python(self.codec.decode(event.event_type, event.payload))
         value = event.__pydantic_serializer__.to_json(event)  # = model_dump_json().encode()
         if len(self._routed) < ROUTED_LIMIT:  # else read back first: validated when it comes
             self._routed[value] = event

@@ -1,5 +1,7 @@
 """The credit engine in Rust (``native/engine``): see ``service/native.py``."""
 
+from datetime import datetime
+
 class InvalidEvent(Exception):
     """An event the engine refused (the Python engine's ``InvalidEventError``)."""
 
@@ -10,6 +12,28 @@ class UnreadableBook(Exception):
     """Bytes that are no account book of the changelog format."""
 
 ServiceOutput = tuple[str, bytes, str | None, str | None, str | None, list[str], int]
+
+class NativeEvent:
+    """A transaction event read from its Avro record by the native engine."""
+
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def company_id(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def account(self) -> tuple[str, str]: ...
+    @property
+    def order_id(self) -> str | None: ...
+    @property
+    def occurred_at(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def payload(self) -> bytes:
+        """The record value it was read from."""
 
 class NativeEngine:
     """Every balance and rule of ``service.domain.engine.CreditEngine``."""
@@ -22,6 +46,12 @@ class NativeEngine:
     def decide_avro(self, line: bytes) -> tuple[list[ServiceOutput], str | None] | None:
         """The outputs as the service publishes them: ``(event_type, Avro body, company_id,
         customer_id, group_id, hold reason codes, decided_at µs)``, and why nothing changed."""
+    def decide_event(self, event: NativeEvent) -> tuple[list[ServiceOutput], str | None]:
+        """``decide_avro`` of an event read by ``read_transaction``."""
+    def use_codec_schema(self, event_type: str, schema_json: str) -> bool:
+        """True when the codec's schema of the type is the one this engine reads and writes."""
+    def read_transaction(self, payload: bytes) -> NativeEvent | None:
+        """The transaction event of a single-object record, or None: Python's to read."""
     def root_of(self, company_id: str, customer_id: str) -> str:
         """``G:<group>`` or ``A:<company>:<customer>``."""
     def book_bytes(self, company_id: str, customer_id: str) -> bytes | None:

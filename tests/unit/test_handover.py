@@ -86,7 +86,7 @@ class Instance:
                  committed: dict[int, int] | None = None) -> None:  # fmt: skip
         self.cluster = cluster
         self.metrics = HandoverCounts()
-        ledger = ledger_for(SETTINGS.model_copy(update={"engine": self.engine}))
+        ledger = ledger_for(SETTINGS.model_copy(update={"engine": self.engine}), CODEC)
         self.processor = CreditProcessor(TOPICS, PARTITIONS, CODEC, self.metrics, ledger)
         self.applied = 0
         self.apply_reference()  # the whole table first, as the Kafka runtime does

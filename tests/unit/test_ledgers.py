@@ -14,13 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from service.bootstrap import codec_for
-from service.domain.events import INPUT_EVENT
+from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES
 from service.domain.stored_books import StoredBookError
 from service.errors import InvalidEventError
 from service.ledgers import Ledger, NativeLedger, NativeOutput, PythonLedger, hold_codes
 from service.loadgen import LoadConfig, generate
 from service.metrics import NullMetrics
 from service.processor import CreditProcessor
+from service.publish import encoded
 from service.settings import Settings
 from tests.unit.native_logs import event_logs
 
@@ -38,14 +39,24 @@ def accounts_of(events: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(e["company_id"], e["customer_id"]) for e in events if "customer_id" in e}
 
 
-def run_both(events: list[dict[str, Any]]) -> tuple[PythonLedger, NativeLedger]:
-    python, native = PythonLedger(), NativeLedger()
+def run_both(events: list[dict[str, Any]],
+             via_avro: bool = False) -> tuple[PythonLedger, NativeLedger]:  # fmt: skip
+    """Each event decided by both engines; ``via_avro``: read from its Avro record, as the
+    service reads it (the native engine reads a transaction record itself)."""
+    python, native = PythonLedger(), NativeLedger(CODEC)
+    read_natively = 0
     for raw in events:
-        event = INPUT_EVENT.validate_python(raw)
+        event = theirs_in = INPUT_EVENT.validate_python(raw)
+        if via_avro:
+            [(topic, _, value)] = encoded(SETTINGS.topics, CODEC, [raw])
+            event = theirs_in = INPUT_EVENT.validate_python(CODEC.decode(topic, value))
+            if (read := native.read(value)) is not None:
+                assert_same_fields(read, event)
+                theirs_in, read_natively = read, read_natively + 1
         outcomes = []
-        for ledger in (python, native):
+        for ledger, decided in ((python, event), (native, theirs_in)):
             try:
-                outcomes.append(ledger.decide(event))
+                outcomes.append(ledger.decide(decided))
             except InvalidEventError as exc:
                 outcomes.append(exc.reason)
         mine, theirs = outcomes
@@ -58,7 +69,18 @@ def run_both(events: list[dict[str, Any]]) -> tuple[PythonLedger, NativeLedger]:
             hold_codes(o) for o in mine.outputs if o.event_type == "order_held"
         ]
         assert all(isinstance(o, NativeOutput) for o in theirs.outputs)
+    transactions = sum(e["event_type"] in TRANSACTION_TYPES for e in events)
+    assert read_natively == (transactions if via_avro else 0)
     return python, native
+
+
+def assert_same_fields(read: Any, event: Any) -> None:
+    """A ``NativeEvent`` answers what the service asks of an event as pydantic's does."""
+    for name in ("event_type", "event_id", "company_id", "customer_id", "account",
+                 "occurred_at"):  # fmt: skip
+        assert getattr(read, name) == getattr(event, name), name
+    assert read.occurred_at.utcoffset() == event.occurred_at.utcoffset()
+    assert read.order_id == getattr(event, "order_id", None)
 
 
 def assert_same_state(python: Ledger, native: Ledger, events: list[dict[str, Any]]) -> None:
@@ -83,10 +105,17 @@ def test_a_generated_load_gives_the_same_records_books_and_totals() -> None:
     assert any(native.group_balances(g)[0] for g in grouped)  # the totals compared hold sums
 
 
+def test_records_read_by_the_native_engine_give_the_same_records_books_and_totals() -> None:
+    config = LoadConfig(seed=12, accounts=300, groups=12, companies=3, events=3000, days=30)
+    events = list(generate(config))
+    python, native = run_both(events, via_avro=True)
+    assert_same_state(python, native, events)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event_logs())
 def test_random_logs_give_the_same_records_books_and_totals(events: list[dict[str, Any]]) -> None:
-    python, native = run_both(events)
+    python, native = run_both(events, via_avro=True)
     assert_same_state(python, native, events)
 
 
@@ -118,9 +147,9 @@ def test_books_handed_in_and_out_land_the_same_way() -> None:
     assert fresh_native.book_bytes(accounts[1]) == payloads[accounts[1]]
 
 
-@pytest.mark.parametrize("ledger_type", [PythonLedger, NativeLedger])
-def test_bytes_that_are_no_book_are_refused_with_the_account(ledger_type: type[Any]) -> None:
-    ledger = ledger_type()
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_bytes_that_are_no_book_are_refused_with_the_account(engine: str) -> None:
+    ledger = PythonLedger() if engine == "python" else NativeLedger(CODEC)
     with pytest.raises(StoredBookError, match="C1"):
         ledger.merge_book(("C1", "X"), b"\x03 no book")
     with pytest.raises(StoredBookError, match="C1"):

@@ -13,6 +13,7 @@ pub mod custody;
 pub mod digest;
 pub mod engine;
 pub mod membership;
+pub mod py_event;
 pub mod reference;
 pub mod service_outputs;
 
@@ -23,6 +24,7 @@ use pyo3::types::PyBytes;
 
 use credit_model::Minor;
 
+use crate::py_event::NativeEvent;
 use crate::service_outputs::ServiceOutput;
 
 create_exception!(credit_native, InvalidEvent, PyException, "An event the engine refused.");
@@ -42,13 +44,16 @@ fn read_book(payload: &[u8]) -> PyResult<credit_books::AccountBook> {
 struct NativeEngine {
     engine: engine::Engine,
     out: Vec<u8>,
+    /// the codec's schemas this engine reads and writes (`use_codec_schema`)
+    schemas: credit_avro::Schemas,
 }
 
 #[pymethods]
 impl NativeEngine {
     #[new]
     fn new() -> Self {
-        NativeEngine { engine: engine::Engine::new(), out: Vec::with_capacity(4096) }
+        NativeEngine { engine: engine::Engine::new(), out: Vec::with_capacity(4096),
+                       schemas: credit_avro::Schemas::new() }
     }
 
     /// The outputs of one input line as JSON lines; `None` when the line is not canonical.
@@ -86,18 +91,26 @@ impl NativeEngine {
     fn decide_avro<'py>(&mut self, py: Python<'py>, line: &[u8])
         -> PyResult<Option<(Vec<ServiceTuple<'py>>, Option<String>)>> {
         let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
-        let outcome = self.engine.handle(&event).map_err(InvalidEvent::new_err)?;
-        let mut outputs = Vec::with_capacity(outcome.outputs.len());
-        for output in &outcome.outputs {
-            self.out.clear();
-            credit_avro::write_output(output, &mut self.out)
-                .map_err(|why| UnencodableOutput::new_err(format!("{why:?}")))?;
-            let o = ServiceOutput::of(output);
-            outputs.push((o.event_type, PyBytes::new(py, &self.out), o.company_id.map(str::to_owned),
-                          o.customer_id.map(str::to_owned), o.group_id.map(str::to_owned),
-                          o.reason_codes, o.decided_at_micros));
-        }
-        Ok(Some((outputs, outcome.ignored)))
+        self.decide_for_service(py, &event).map(Some)
+    }
+
+    /// `decide_avro` of an event read here (`read_transaction`).
+    fn decide_event<'py>(&mut self, py: Python<'py>, event: PyRef<'py, NativeEvent>)
+        -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
+        self.decide_for_service(py, &event.event)
+    }
+
+    /// The codec's schema of `event_type` (its Avro JSON); true when it is the one this
+    /// engine reads and writes (`credit_avro::Schemas::add_codec_schema`).
+    fn use_codec_schema(&mut self, event_type: &str, schema_json: &str) -> bool {
+        let Some(known) = credit_avro::EventType::from_name(event_type) else { return false };
+        self.schemas.add_codec_schema(known, schema_json)
+    }
+
+    /// The transaction event of a single-object encoded record, or `None`: the record is
+    /// Python's to read (another type, schema or framing, or a value Python might refuse).
+    fn read_transaction(&self, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
+        py_event::read_transaction(&self.schemas, payload)
     }
 
     /// The credit root that owns the account's balances (`G:<group>` or `A:<company>:<customer>`).
@@ -203,9 +216,28 @@ impl NativeEngine {
     }
 }
 
+impl NativeEngine {
+    fn decide_for_service<'py>(&mut self, py: Python<'py>, event: &credit_model::InputEvent)
+        -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
+        let outcome = self.engine.handle(event).map_err(InvalidEvent::new_err)?;
+        let mut outputs = Vec::with_capacity(outcome.outputs.len());
+        for output in &outcome.outputs {
+            self.out.clear();
+            credit_avro::write_output(output, &mut self.out)
+                .map_err(|why| UnencodableOutput::new_err(format!("{why:?}")))?;
+            let o = ServiceOutput::of(output);
+            outputs.push((o.event_type, PyBytes::new(py, &self.out), o.company_id.map(str::to_owned),
+                          o.customer_id.map(str::to_owned), o.group_id.map(str::to_owned),
+                          o.reason_codes, o.decided_at_micros));
+        }
+        Ok((outputs, outcome.ignored))
+    }
+}
+
 #[pymodule]
 fn credit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
+    m.add_class::<NativeEvent>()?;
     m.add("InvalidEvent", m.py().get_type::<InvalidEvent>())?;
     m.add("UnencodableOutput", m.py().get_type::<UnencodableOutput>())?;
     m.add("UnreadableBook", m.py().get_type::<UnreadableBook>())?;
