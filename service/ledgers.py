@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from service.codec import AvroCodec
 from service.domain.engine import CreditEngine, Outcome
@@ -47,9 +47,9 @@ class Decided:
     ignored: str | None = None
 
 
-@dataclass(slots=True, frozen=True)
-class NativeOutput:
-    """An output of the native engine: its Avro body and what the service reads of it."""
+class NativeOutput(NamedTuple):
+    """An output of the native engine: its Avro body and what the service reads of it (a
+    tuple: the engine's tuples become these without a Python ``__init__``)."""
 
     event_type: str
     body: bytes
@@ -186,7 +186,11 @@ class NativeLedger:
     codec's are others."""
 
     def __init__(self, codec: AvroCodec) -> None:
-        import credit_native  # here: the Python engine runs without the native module
+        try:  # imported here: the Python engine runs without the native module
+            import credit_native
+        except ImportError as exc:
+            why = "CREDIT_ENGINE=native needs the credit_native module (`make install`)"
+            raise ConfigurationError(why) from exc
 
         self.native = credit_native
         self.engine: credit_native.NativeEngine = credit_native.NativeEngine()
@@ -207,7 +211,7 @@ class NativeLedger:
                 outputs, ignored = self._decide_model(event)
         except self.native.InvalidEvent as exc:
             raise InvalidEventError(str(exc)) from exc
-        return Decided([NativeOutput(*output) for output in outputs], ignored)
+        return Decided(list(map(NativeOutput._make, outputs)), ignored)
 
     def _decide_model(self, event: Any) -> tuple[list[credit_native.ServiceOutput], str | None]:
         """A pydantic event, by its canonical JSON."""
