@@ -147,7 +147,7 @@ def _decode_all(args: argparse.Namespace, profiles: dict[str, str],
                 processor: CreditProcessor) -> tuple[float, int]:  # fmt: skip
     """Decode every restored book and sum its group, as first use does over time; returns the
     seconds and the memory it added. Nothing to do for code that decodes at assign."""
-    stored = getattr(processor.engine, "stored", None)
+    stored = getattr(getattr(processor.ledger, "engine", None), "stored", None)
     if stored is None:
         return 0.0, 0
     before = _rss_bytes()
@@ -159,17 +159,24 @@ def _decode_all(args: argparse.Namespace, profiles: dict[str, str],
     return seconds, _rss_bytes() - before
 
 
+def _groups_with_balances(processor: CreditProcessor, accounts: list[AccountKey] | None) -> int:
+    """How many credit groups hold restored balances (summed as in a real restart)."""
+    roots = {processor.ledger.root_of(account) for account in accounts or []}
+    groups = [root[2:] for root in roots if root.startswith("G:")]
+    return sum(bool(processor.ledger.group_balances(group)[0]) for group in groups)
+
+
 def _books(args: argparse.Namespace, settings: Settings, processor: CreditProcessor,
            accounts: list[AccountKey] | None, work: Path) -> Restore:  # fmt: skip
     partitions = settings.by_root_partitions
     changelog = settings.topics.changelog
     producer = RawProducer(settings, linger_ms=50)
-    profiles_of = processor.engine.reference
+    profiles_of = processor.engine.reference if accounts else None  # the Python engine's
     started = time.perf_counter()
     size = 0
     for i in range(args.restore_accounts):
         account = accounts[i] if accounts else None
-        profile = profiles_of.customer(account) if account else None
+        profile = profiles_of.customer(account) if account and profiles_of else None
         account, book = sample_book(i, account, profile.currency if profile else None)
         key, value = book_key(account), book_to_bytes(book)
         size += len(key) + len(value)
@@ -241,7 +248,7 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
     finally:
         for store in stores.values():
             store.close()
-    grouped = sum(len(totals.buckets) > 0 for totals in processor.engine.group_totals.values())
+    grouped = _groups_with_balances(processor, accounts)
     return Restore(args.restore_accounts, partitions, size, produced, restored, applied, assigned,
                    books, memory, flushed, flush_records, f"{load}→{load_average()}",
                    f"restore_{args.restore_api}", profiles, None, grouped, decoded,
