@@ -73,8 +73,8 @@ def hold_codes(output: Any) -> list[str]:
 
 class Ledger(Protocol):
     def read(self, payload: bytes) -> Any | None:
-        """An input record's transaction event read by the engine itself, or None: the
-        record is left to the codec and pydantic."""
+        """An input record's event read by the engine itself, or None: the record is left to
+        the codec and pydantic."""
         ...
 
     def decide(self, event: Any) -> Decided: ...
@@ -180,10 +180,11 @@ def _python_book(account: AccountKey, payload: bytes) -> Any:
 
 
 class NativeLedger:
-    """The Rust engine behind the port: it reads transaction records itself (the codec and
-    pydantic read the others), writes its outputs' Avro bodies, and decodes books as they
-    come in. It writes the repository's output schemas only: ``ConfigurationError`` if the
-    codec's are others."""
+    """The Rust engine behind the port. It reads input records itself (the codec and
+    pydantic read those it leaves: another framing or schema, a value it might read
+    otherwise), writes its outputs' Avro bodies, and decodes books as they come in. It
+    writes the repository's output schemas only: ``ConfigurationError`` if the codec's are
+    others."""
 
     def __init__(self, codec: AvroCodec) -> None:
         try:  # imported here: the Python engine runs without the native module
@@ -201,7 +202,7 @@ class NativeLedger:
                                      f"{', '.join(unwritable)}; the codec has others")  # fmt: skip
 
     def read(self, payload: bytes) -> Any | None:
-        return self.engine.read_transaction(payload)
+        return self.engine.read_event(payload)
 
     def decide(self, event: Any) -> Decided:
         try:

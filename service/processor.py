@@ -116,7 +116,7 @@ class CreditProcessor:
         """An input record as a validated event; ``PoisonMessageError`` if it cannot be."""
         if value is None:
             raise PoisonMessageError("empty record value")
-        native = self.ledger.read(value)  # a transaction event the engine reads itself
+        native = self.ledger.read(value)  # an event the engine reads itself
         if native is not None:
             return native
         raw = self.codec.decode(topic, value)

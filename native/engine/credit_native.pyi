@@ -14,18 +14,21 @@ class UnreadableBook(Exception):
 ServiceOutput = tuple[str, bytes, str | None, str | None, str | None, list[str], int]
 
 class NativeEvent:
-    """A transaction event read from its Avro record by the native engine."""
+    """An input event read from its Avro record by the native engine (``None`` for a field
+    its type does not have)."""
 
     @property
     def event_type(self) -> str: ...
     @property
     def event_id(self) -> str: ...
     @property
-    def company_id(self) -> str: ...
+    def company_id(self) -> str | None: ...
     @property
-    def customer_id(self) -> str: ...
+    def customer_id(self) -> str | None: ...
     @property
-    def account(self) -> tuple[str, str]: ...
+    def account(self) -> tuple[str, str] | None: ...
+    @property
+    def group_id(self) -> str | None: ...
     @property
     def order_id(self) -> str | None: ...
     @property
@@ -47,11 +50,11 @@ class NativeEngine:
         """The outputs as the service publishes them: ``(event_type, Avro body, company_id,
         customer_id, group_id, hold reason codes, decided_at µs)``, and why nothing changed."""
     def decide_event(self, event: NativeEvent) -> tuple[list[ServiceOutput], str | None]:
-        """``decide_avro`` of an event read by ``read_transaction``."""
+        """``decide_avro`` of an event read by ``read_event``."""
     def use_codec_schema(self, event_type: str, schema_json: str) -> bool:
         """True when the codec's schema of the type is the one this engine reads and writes."""
-    def read_transaction(self, payload: bytes) -> NativeEvent | None:
-        """The transaction event of a single-object record, or None: Python's to read."""
+    def read_event(self, payload: bytes) -> NativeEvent | None:
+        """The input event of a single-object record, or None: Python's to read."""
     def root_of(self, company_id: str, customer_id: str) -> str:
         """``G:<group>`` or ``A:<company>:<customer>``."""
     def book_bytes(self, company_id: str, customer_id: str) -> bytes | None:

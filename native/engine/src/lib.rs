@@ -94,7 +94,7 @@ impl NativeEngine {
         self.decide_for_service(py, &event).map(Some)
     }
 
-    /// `decide_avro` of an event read here (`read_transaction`).
+    /// `decide_avro` of an event read here (`read_event`).
     fn decide_event<'py>(&mut self, py: Python<'py>, event: PyRef<'py, NativeEvent>)
         -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
         self.decide_for_service(py, &event.event)
@@ -107,10 +107,10 @@ impl NativeEngine {
         self.schemas.add_codec_schema(known, schema_json)
     }
 
-    /// The transaction event of a single-object encoded record, or `None`: the record is
-    /// Python's to read (another type, schema or framing, or a value Python might refuse).
-    fn read_transaction(&self, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
-        py_event::read_transaction(&self.schemas, payload)
+    /// The input event of a single-object encoded record, or `None`: the record is Python's
+    /// to read (another schema or framing, or a value Python might refuse or read otherwise).
+    fn read_event(&self, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
+        py_event::read_event(&self.schemas, payload)
     }
 
     /// The credit root that owns the account's balances (`G:<group>` or `A:<company>:<customer>`).

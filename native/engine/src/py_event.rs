@@ -1,27 +1,31 @@
-//! A transaction event read from its Avro record here, for Python: `NativeEvent`.
+//! An input event read from its Avro record here, for Python: `NativeEvent`.
 //!
 //! The service's Kafka loop reads an input record once; an event the native reader takes
 //! (`credit_avro::read_input`: exactly the values fastavro and pydantic give, else it is left
 //! to Python) stays a Rust value that the engine decides without any Python model. Python
 //! reads the few fields it routes, orders and logs by through the getters, named as on the
-//! pydantic events (`event_type`, `occurred_at`, `account`, `order_id`, ...).
+//! pydantic events (`event_type`, `occurred_at`, `account`, `order_id`, `group_id`, ...), with
+//! `None` where the event has no such field.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDateTime, PyTzInfo};
 
-use credit_avro::{read_input, EventType, Schemas};
+use credit_avro::{read_input, Schemas};
 use credit_model::format::civil;
 use credit_model::{InputEvent, Instant};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// What every transaction event has, whatever its type.
+/// What the service reads of an event: every event has an id and an instant; account events
+/// an account; some an order; a group record its group.
+#[derive(Default)]
 struct Head<'a> {
     event_id: &'a str,
-    occurred_at: Instant,
-    company_id: &'a str,
-    customer_id: &'a str,
+    occurred_at: Option<Instant>,
+    company_id: Option<&'a str>,
+    customer_id: Option<&'a str>,
     order_id: Option<&'a str>,
+    group_id: Option<&'a str>,
 }
 
 #[pyclass(frozen)]
@@ -32,25 +36,38 @@ pub struct NativeEvent {
     payload: Py<PyBytes>,
 }
 
+fn account_head<'a>(event_id: &'a str, at: Instant, company_id: &'a str, customer_id: &'a str,
+                    order_id: Option<&'a str>) -> Head<'a> {
+    Head { event_id, occurred_at: Some(at), company_id: Some(company_id),
+           customer_id: Some(customer_id), order_id, group_id: None }
+}
+
 impl NativeEvent {
     fn head(&self) -> Head<'_> {
         match &self.event {
-            InputEvent::OrderCreated(e) => Head { event_id: &e.event_id, occurred_at: e.occurred_at,
-                company_id: &e.company_id, customer_id: &e.customer_id,
-                order_id: Some(&e.order_id) },
-            InputEvent::InvoicePosted(e) => Head { event_id: &e.event_id,
-                occurred_at: e.occurred_at, company_id: &e.company_id,
-                customer_id: &e.customer_id, order_id: e.order_id.as_deref() },
-            InputEvent::PaymentPosted(e) => Head { event_id: &e.event_id,
-                occurred_at: e.occurred_at, company_id: &e.company_id,
-                customer_id: &e.customer_id, order_id: None },
-            InputEvent::OrderCancelled(e) => Head { event_id: &e.event_id,
-                occurred_at: e.occurred_at, company_id: &e.company_id,
-                customer_id: &e.customer_id, order_id: Some(&e.order_id) },
-            InputEvent::HoldReleased(e) | InputEvent::HoldRejected(e) => Head {
-                event_id: &e.event_id, occurred_at: e.occurred_at, company_id: &e.company_id,
-                customer_id: &e.customer_id, order_id: Some(&e.order_id) },
-            _ => unreachable!("only transaction events are read into a NativeEvent"),
+            InputEvent::OrderCreated(e) => account_head(&e.event_id, e.occurred_at,
+                &e.company_id, &e.customer_id, Some(&e.order_id)),
+            InputEvent::InvoicePosted(e) => account_head(&e.event_id, e.occurred_at,
+                &e.company_id, &e.customer_id, e.order_id.as_deref()),
+            InputEvent::PaymentPosted(e) => account_head(&e.event_id, e.occurred_at,
+                &e.company_id, &e.customer_id, None),
+            InputEvent::OrderCancelled(e) => account_head(&e.event_id, e.occurred_at,
+                &e.company_id, &e.customer_id, Some(&e.order_id)),
+            InputEvent::HoldReleased(e) | InputEvent::HoldRejected(e) => account_head(
+                &e.event_id, e.occurred_at, &e.company_id, &e.customer_id, Some(&e.order_id)),
+            InputEvent::CustomerUpserted(e) => account_head(&e.event_id, e.occurred_at,
+                &e.company_id, &e.customer_id, None),
+            InputEvent::CompanyUpserted(e) => Head { event_id: &e.event_id,
+                occurred_at: Some(e.occurred_at), company_id: Some(&e.company_id),
+                ..Head::default() },
+            InputEvent::WarehouseUpserted(e) => Head { event_id: &e.event_id,
+                occurred_at: Some(e.occurred_at), company_id: Some(&e.company_id),
+                ..Head::default() },
+            InputEvent::GroupUpserted(e) => Head { event_id: &e.event_id,
+                occurred_at: Some(e.occurred_at), group_id: Some(&e.group_id),
+                ..Head::default() },
+            InputEvent::ExchangeRateSet(e) => Head { event_id: &e.event_id,
+                occurred_at: Some(e.occurred_at), ..Head::default() },
         }
     }
 }
@@ -74,19 +91,26 @@ impl NativeEvent {
     }
 
     #[getter]
-    fn company_id(&self) -> &str {
+    fn company_id(&self) -> Option<&str> {
         self.head().company_id
     }
 
     #[getter]
-    fn customer_id(&self) -> &str {
+    fn customer_id(&self) -> Option<&str> {
         self.head().customer_id
     }
 
+    /// `(company_id, customer_id)` of an account event (`None` for the others).
     #[getter]
-    fn account(&self) -> (&str, &str) {
+    fn account(&self) -> Option<(&str, &str)> {
         let head = self.head();
-        (head.company_id, head.customer_id)
+        Some((head.company_id?, head.customer_id?))
+    }
+
+    /// The group of a group record.
+    #[getter]
+    fn group_id(&self) -> Option<&str> {
+        self.head().group_id
     }
 
     #[getter]
@@ -97,7 +121,7 @@ impl NativeEvent {
     /// The event's instant as an aware `datetime` in UTC (as fastavro reads it).
     #[getter]
     fn occurred_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDateTime>> {
-        let at = self.head().occurred_at;
+        let at = self.head().occurred_at.expect("every input event has its instant");
         let (year, month, day) = civil(at.utc_day());
         let of_day = at.utc_micros.rem_euclid(MICROS_PER_DAY);
         let seconds = of_day / 1_000_000;
@@ -108,19 +132,11 @@ impl NativeEvent {
     }
 }
 
-const TRANSACTIONS: [EventType; 6] = [
-    EventType::OrderCreated, EventType::InvoicePosted, EventType::PaymentPosted,
-    EventType::OrderCancelled, EventType::HoldReleased, EventType::HoldRejected,
-];
-
-/// The transaction event of a single-object encoded record, when this crate reads it as
-/// Python would; `None` leaves the record to Python (any other type, schema or framing, and
+/// The input event of a single-object encoded record, when this crate reads it as Python
+/// would; `None` leaves the record to Python (another schema or framing, an output type, and
 /// anything Python might refuse or read otherwise, so its error stays Python's).
-pub fn read_transaction(schemas: &Schemas, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
+pub fn read_event(schemas: &Schemas, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
     let (event_type, body) = schemas.split_single_object(payload.as_bytes()).ok()?;
-    if !TRANSACTIONS.contains(&event_type) {
-        return None;
-    }
     let event = read_input(body, event_type).ok()?;
     Some(NativeEvent { event, event_type: event_type.name(), payload: payload.clone().unbind() })
 }
