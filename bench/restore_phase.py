@@ -35,11 +35,12 @@ from bench.kafka_support import (
     topic_retries,
 )
 from bench.reference_load import ReferenceLoad
+from service.book_keys import book_key
 from service.bootstrap import processor_for
 from service.domain.ledger import AccountBook, id_digest
 from service.domain.reference import AccountKey
 from service.domain.snapshot import book_to_bytes
-from service.processor import CreditProcessor, book_key
+from service.processor import CreditProcessor
 from service.runtime import restore as restore_module
 from service.settings import Settings
 from service.stores import RocksDBStateStore

@@ -12,10 +12,13 @@ same events (``tests/unit/test_ledgers.py``, and the contract suite on both).
 from __future__ import annotations
 
 import struct
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from service.book_keys import account_of
 from service.codec import AvroCodec
 from service.domain.engine import CreditEngine, Outcome
 from service.domain.outputs import OutputEvent
@@ -99,8 +102,10 @@ class Ledger(Protocol):
         """A book handed over: it absorbs the one held for the account, if any."""
         ...
 
-    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
-        """A book restored from a store; the account's key tuple and its credit root."""
+    def adopt_books(self, books: list[tuple[bytes, bytes]],
+                    partitions: int) -> Iterable[tuple[AccountKey, int]]:  # fmt: skip
+        """Books restored from a store, ``(changelog key, bytes)``: each account's key tuple
+        and the partition of its credit root (``zlib.crc32(root) % partitions``)."""
         ...
 
     def held_accounts(self) -> list[AccountKey]:
@@ -152,8 +157,17 @@ class PythonLedger:
         present = self.engine.present_book(account)
         self.engine.put_book(account, arriving.absorb(present) if present else arriving)
 
-    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
-        return self.engine.adopt_stored(account, payload)
+    def adopt_books(self, books: list[tuple[bytes, bytes]],
+                    partitions: int) -> Iterator[tuple[AccountKey, int]]:  # fmt: skip
+        homes: dict[str, int] = {}  # a group root's partition, shared by its members
+        for key, payload in books:
+            account, root = self.engine.adopt_stored(account_of(key), payload)  # decoded later
+            home = homes.get(root)
+            if home is None:
+                home = zlib.crc32(root.encode()) % partitions
+                if root.startswith("G:"):
+                    homes[root] = home
+            yield account, home
 
     def held_accounts(self) -> list[AccountKey]:
         return list(self.engine.books)
@@ -247,11 +261,12 @@ class NativeLedger:
         except self.native.UnreadableBook as exc:
             raise StoredBookError(f"book of {account} cannot be read: {exc}") from exc
 
-    def adopt_stored(self, account: AccountKey, payload: bytes) -> tuple[AccountKey, str]:
+    def adopt_books(self, books: list[tuple[bytes, bytes]],
+                    partitions: int) -> list[tuple[AccountKey, int]]:  # fmt: skip
         try:
-            return account, self.engine.put_book(*account, payload)
+            return self.engine.adopt_books(books, partitions)
         except self.native.UnreadableBook as exc:
-            raise StoredBookError(f"stored book of {account} cannot be read: {exc}") from exc
+            raise StoredBookError(f"stored book cannot be read: {exc}") from exc
 
     def held_accounts(self) -> list[AccountKey]:
         return self.engine.book_accounts()

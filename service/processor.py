@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from service.book_keys import account_of, book_key
 from service.codec import AvroCodec
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
@@ -41,21 +42,7 @@ from service.settings import Topics
 KIND = "credit.kind"
 ROUTED_LIMIT = 10_000  # routed events kept until read back (about 1.3 kB each), at most
 WATERMARK_KEY = b"w"
-_BOOK_PREFIX = b"b\x1f"
-
-
-def book_key(account: AccountKey) -> bytes:
-    return _BOOK_PREFIX + f"{account[0]}\x1f{account[1]}".encode()
-
-
-def is_book_key(key: bytes) -> bool:
-    """A changelog key of an account book (the others are per-partition bookkeeping)."""
-    return key.startswith(_BOOK_PREFIX)
-
-
-def account_of(key: bytes) -> AccountKey:
-    company, customer = key[len(_BOOK_PREFIX) :].decode().split("\x1f")
-    return (company, customer)
+ADOPT_CHUNK = 10_000  # books a store hands the engine at a time
 
 
 @dataclass(slots=True)
@@ -340,26 +327,26 @@ class CreditProcessor:
         """Adopt a partition's books and watermark from its store; returns the book count."""
         self.owned.add(partition)
         count = 0
-        adopt, book_home = self.ledger.adopt_stored, self.book_home
-        homes: dict[str, int] = {}  # a group root's partition, shared by its members
+        books: list[tuple[bytes, bytes]] = []
         for key, value in stored:
             if key == WATERMARK_KEY:
                 self.watermarks[partition] = int(value)
-                continue
-            if key in BOOKKEEPING_KEYS:
+            elif key in BOOKKEEPING_KEYS:
                 self.handover.load(partition, key, value)
-                continue
-            account, root = adopt(account_of(key), value)  # kept undecoded until used
+            else:
+                books.append((key, value))
+                if len(books) == ADOPT_CHUNK:
+                    count += self._adopt(partition, books)
+                    books = []
+        return count + self._adopt(partition, books)
+
+    def _adopt(self, partition: int, books: list[tuple[bytes, bytes]]) -> int:
+        book_home, dirty = self.book_home, self.dirty
+        for account, home in self.ledger.adopt_books(books, self.partitions):
             book_home[account] = partition
-            home = homes.get(root)
-            if home is None:
-                home = self.partition_of(root)
-                if root.startswith("G:"):
-                    homes[root] = home
             if home != partition:
-                self.dirty.add(account)  # its root moved meanwhile: re-homed at the next flush
-            count += 1
-        return count
+                dirty.add(account)  # its root moved meanwhile: re-homed at the next flush
+        return len(books)
 
     def revoke(self, partition: int) -> None:
         self.owned.discard(partition)

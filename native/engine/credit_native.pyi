@@ -62,6 +62,10 @@ class NativeEngine:
     def has_book(self, company_id: str, customer_id: str) -> bool: ...
     def put_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
         """Keep the book (counted in its group); the account's credit root."""
+    def adopt_books(
+        self, books: list[tuple[bytes, bytes]], partitions: int
+    ) -> list[tuple[tuple[str, str], int]]:
+        """Books restored from a store: each account and its credit root's partition."""
     def merge_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
         """A handed-over book absorbs the one held; the account's credit root."""
     def take_book(self, company_id: str, customer_id: str) -> bytes | None:

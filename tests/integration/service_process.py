@@ -16,8 +16,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
+from service.book_keys import account_of, is_book_key
 from service.domain.snapshot import book_from_bytes
-from service.processor import account_of, is_book_key
 from service.settings import Settings
 from tests.contract.harness import committed_behind
 

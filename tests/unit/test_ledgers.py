@@ -9,11 +9,13 @@ same way, and bad input must fail the same way.
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from service.book_keys import book_key
 from service.bootstrap import codec_for
 from service.codec import AvroCodec, load_schemas, schema_json
 from service.domain.events import INPUT_EVENT
@@ -120,7 +122,7 @@ def test_random_logs_give_the_same_records_books_and_totals(events: list[dict[st
 
 
 def test_books_handed_in_and_out_land_the_same_way() -> None:
-    """A restore (``adopt_stored``), a hand-over onto an open book (``merge_book``) and a
+    """A restore (``adopt_books``), a hand-over onto an open book (``merge_book``) and a
     revoke (``drop_book``) give both engines the same books and group totals."""
     config = LoadConfig(seed=5, accounts=120, groups=6, companies=2, events=1500, days=20)
     events = list(generate(config))
@@ -131,10 +133,9 @@ def test_books_handed_in_and_out_land_the_same_way() -> None:
                                            or e["event_type"] == "customer_upserted"])  # fmt: skip
     half = len(accounts) // 2
     for ledger in (fresh_python, fresh_native):
-        for account in accounts[:half]:
-            payload = payloads[account]
-            assert payload is not None
-            assert ledger.adopt_stored(account, payload)[1] == python.root_of(account)
+        stored = [(book_key(account), payloads[account] or b"") for account in accounts[:half]]
+        homes = list(ledger.adopt_books(stored, 4))
+        assert homes == [(a, zlib.crc32(python.root_of(a).encode()) % 4) for a in accounts[:half]]
         for account in accounts[half:]:
             payload = payloads[account]
             assert payload is not None
@@ -153,8 +154,10 @@ def test_bytes_that_are_no_book_are_refused_with_the_account(engine: str) -> Non
     with pytest.raises(StoredBookError, match="C1"):
         ledger.merge_book(("C1", "X"), b"\x03 no book")
     with pytest.raises(StoredBookError, match="C1"):
-        ledger.adopt_stored(("C1", "X"), b'["not", "a book"]')
+        list(ledger.adopt_books([(book_key(("C1", "X")), b'["not", "a book"]')], 4))
         ledger.book_bytes(("C1", "X"))  # the Python engine decodes a stored book when used
+    with pytest.raises((StoredBookError, ValueError)):
+        list(ledger.adopt_books([(b"b\x1fC1", b"")], 4))  # a key that names no account
 
 
 def _codec_with(event_type: str) -> AvroCodec:

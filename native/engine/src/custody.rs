@@ -72,3 +72,38 @@ impl Engine {
         held
     }
 }
+
+/// The partition of a credit root: `zlib.crc32(root.encode()) % partitions`, as
+/// `CreditProcessor.partition_of` computes it.
+pub fn partition_of(root: &str, partitions: u32) -> u32 {
+    crc32fast::hash(root.as_bytes()) % partitions
+}
+
+/// The account of a changelog key of a book, `b"b\x1f<company>\x1f<customer>"`
+/// (`service.processor.account_of`), if it is one.
+pub fn account_of_key(key: &[u8]) -> Option<(&str, &str)> {
+    let text = std::str::from_utf8(key.strip_prefix(b"b\x1f")?).ok()?;
+    let (company_id, customer_id) = text.split_once('\x1f')?;
+    (!customer_id.contains('\x1f')).then_some((company_id, customer_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_zlib_crc32() {
+        // zlib.crc32(b"G:G0001") == 153755619 and zlib.crc32(b"A:US01:C1") == 2329586670
+        assert_eq!(crc32fast::hash(b"G:G0001"), 153_755_619);
+        assert_eq!(crc32fast::hash(b"A:US01:C1"), 2_329_586_670);
+        assert_eq!(partition_of("G:G0001", 4), 153_755_619 % 4);
+    }
+
+    #[test]
+    fn book_keys_name_their_account() {
+        assert_eq!(account_of_key(b"b\x1fUS01\x1fC1"), Some(("US01", "C1")));
+        assert_eq!(account_of_key(b"w"), None);
+        assert_eq!(account_of_key(b"b\x1fUS01"), None);
+        assert_eq!(account_of_key(b"b\x1fUS01\x1fC\x1f1"), None);
+    }
+}

@@ -136,6 +136,28 @@ impl NativeEngine {
         Ok(self.engine.put_book(company_id, customer_id, book))
     }
 
+    /// Books restored from a store: each `(changelog key, book bytes)` kept as its account's
+    /// (`put_book`); returns each account with the partition of its credit root
+    /// (`zlib.crc32(root) % partitions`). `UnreadableBook` names a key or book that is none.
+    #[allow(clippy::type_complexity)]
+    fn adopt_books(&mut self, books: Vec<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)>,
+                   partitions: u32) -> PyResult<Vec<((String, String), u32)>> {
+        let mut homes = Vec::with_capacity(books.len());
+        for (key, payload) in &books {
+            let Some((company_id, customer_id)) = custody::account_of_key(key.as_bytes()) else {
+                let key = String::from_utf8_lossy(key.as_bytes());
+                return Err(UnreadableBook::new_err(format!("no account book key: {key:?}")));
+            };
+            let book = read_book(payload.as_bytes()).map_err(|why| {
+                UnreadableBook::new_err(format!("book of ({company_id}, {customer_id}): {why}"))
+            })?;
+            let root = self.engine.put_book(company_id, customer_id, book);
+            homes.push(((company_id.to_owned(), customer_id.to_owned()),
+                        custody::partition_of(&root, partitions)));
+        }
+        Ok(homes)
+    }
+
     /// A book handed over: it absorbs the book the engine holds for the account, if any.
     fn merge_book(&mut self, company_id: &str, customer_id: &str, payload: &[u8])
         -> PyResult<String> {
