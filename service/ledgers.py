@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from service.book_keys import account_of
+from service.book_keys import account_of, book_key
 from service.codec import AvroCodec
 from service.domain.engine import CreditEngine, Outcome
 from service.domain.outputs import OutputEvent
@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # the native module is imported when the native engine is cho
 # (currency, company) -> (receivable, open orders), and (currency, due day) -> open invoices,
 # minor units, zeros left out: a group's totals as both engines can give them
 GroupBalances = tuple[dict[tuple[str, str], tuple[int, int]], dict[tuple[str, int], int]]
+# a changed book as the changelog takes it: key, bytes (None: no book), root's partition
+FlushedBook = tuple[bytes, bytes | None, int]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OUTPUT_TYPES = frozenset({"order_approved", "order_held", "order_rejected", "credit_notification"})
 
@@ -94,6 +96,11 @@ class Ledger(Protocol):
 
     def has_book(self, account: AccountKey) -> bool: ...
 
+    def flush_books(self, accounts: list[AccountKey], partitions: int) -> list[FlushedBook]:
+        """For each account: its changelog key, its book's bytes (None: it has none) and the
+        partition of its credit root (``zlib.crc32(root) % partitions``)."""
+        ...
+
     def drop_book(self, account: AccountKey) -> None:
         """Remove the account's book and its share of its group's totals."""
         ...
@@ -148,6 +155,11 @@ class PythonLedger:
 
     def has_book(self, account: AccountKey) -> bool:
         return self.engine.has_book(account)
+
+    def flush_books(self, accounts: list[AccountKey], partitions: int) -> list[FlushedBook]:
+        return [(book_key(account), self.book_bytes(account),
+                 zlib.crc32(self.root_of(account).encode()) % partitions)
+                for account in accounts]  # fmt: skip
 
     def drop_book(self, account: AccountKey) -> None:
         self.engine.take_book(account)  # a stored one is dropped undecoded: counted nowhere
@@ -251,6 +263,9 @@ class NativeLedger:
 
     def has_book(self, account: AccountKey) -> bool:
         return self.engine.has_book(*account)
+
+    def flush_books(self, accounts: list[AccountKey], partitions: int) -> list[FlushedBook]:
+        return self.engine.flush_books(accounts, partitions)
 
     def drop_book(self, account: AccountKey) -> None:
         self.engine.drop_book(*account)

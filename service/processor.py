@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.book_keys import account_of, book_key
+from service.book_keys import account_of
 from service.codec import AvroCodec
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
@@ -34,7 +34,7 @@ from service.domain.reference import AccountKey, credit_root
 from service.domain.stored_books import StoredBookError
 from service.errors import ConfigurationError, PoisonMessageError
 from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
-from service.ledgers import Ledger, NativeOutput, PythonLedger
+from service.ledgers import FlushedBook, Ledger, NativeOutput, PythonLedger
 from service.ports import Metrics, Record
 from service.replay import describe_validation_error
 from service.settings import Topics
@@ -383,8 +383,10 @@ class CreditProcessor:
     # -- stage 4: what to persist ----------------------------------------------------------
     def flush(self) -> Flush:
         flush = Flush()
-        for account in sorted(self.dirty):
-            self._flush_book(account, flush)
+        accounts = sorted(self.dirty)
+        for account, book in zip(accounts, self.ledger.flush_books(accounts, self.partitions),
+                                 strict=True):  # fmt: skip
+            self._flush_book(account, book, flush)
         for partition in sorted(self.dirty_watermarks):
             self._change(flush, partition, WATERMARK_KEY, str(self.watermarks[partition]).encode())
         for barrier in self.handover.barriers(self.owned):  # after this flush's hand-overs
@@ -400,10 +402,9 @@ class CreditProcessor:
         self.dirty_watermarks.clear()
         return flush
 
-    def _flush_book(self, account: AccountKey, flush: Flush) -> None:
-        payload = self.ledger.book_bytes(account)
-        home, previous = self.home_of(account), self.book_home.get(account)
-        key = book_key(account)
+    def _flush_book(self, account: AccountKey, book: FlushedBook, flush: Flush) -> None:
+        key, payload, home = book
+        previous = self.book_home.get(account)
         if previous is not None and previous != home:
             self._change(flush, previous, key, None)
             del self.book_home[account]

@@ -60,6 +60,10 @@ class NativeEngine:
     def book_bytes(self, company_id: str, customer_id: str) -> bytes | None:
         """The account's book in the changelog format, if held."""
     def has_book(self, company_id: str, customer_id: str) -> bool: ...
+    def flush_books(
+        self, accounts: list[tuple[str, str]], partitions: int
+    ) -> list[tuple[bytes, bytes | None, int]]:
+        """For each account: changelog key, book bytes (None: no book), root's partition."""
     def put_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
         """Keep the book (counted in its group); the account's credit root."""
     def adopt_books(

@@ -86,10 +86,11 @@ def assert_same_fields(read: Any, event: Any) -> None:
 
 
 def assert_same_state(python: Ledger, native: Ledger, events: list[dict[str, Any]]) -> None:
-    accounts = accounts_of(events)
-    for account in sorted(accounts):
+    accounts = sorted(accounts_of(events))
+    for account in accounts:
         assert native.book_bytes(account) == python.book_bytes(account), account
         assert native.root_of(account) == python.root_of(account), account
+    assert native.flush_books(accounts, 4) == python.flush_books(accounts, 4)
     groups = {e["group_id"] for e in events if e["event_type"] == "group_upserted"}
     for group_id in sorted(groups):
         assert native.members(group_id) == python.members(group_id)

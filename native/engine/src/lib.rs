@@ -125,6 +125,25 @@ impl NativeEngine {
         Some(PyBytes::new(py, &credit_books::book_to_bytes(book)))
     }
 
+    /// For each account: its changelog key (`b"b\x1f<company>\x1f<customer>"`), its book's
+    /// bytes (`None`: it has none) and the partition of its credit root.
+    #[allow(clippy::type_complexity)]
+    fn flush_books<'py>(&self, py: Python<'py>, accounts: Vec<(String, String)>, partitions: u32)
+        -> Vec<(Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, u32)> {
+        let mut key = Vec::with_capacity(64);
+        accounts.iter().map(|(company_id, customer_id)| {
+            key.clear();
+            key.extend_from_slice(b"b\x1f");
+            key.extend_from_slice(company_id.as_bytes());
+            key.push(0x1f);
+            key.extend_from_slice(customer_id.as_bytes());
+            let book = self.engine.book(company_id, customer_id);
+            let payload = book.map(|book| PyBytes::new(py, &credit_books::book_to_bytes(book)));
+            let root = self.engine.root_of(company_id, customer_id);
+            (PyBytes::new(py, &key), payload, custody::partition_of(&root, partitions))
+        }).collect()
+    }
+
     fn has_book(&self, company_id: &str, customer_id: &str) -> bool {
         self.engine.book(company_id, customer_id).is_some()
     }
