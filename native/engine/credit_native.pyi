@@ -44,8 +44,6 @@ class NativeEngine:
     def __init__(self) -> None: ...
     def handle_json(self, line: bytes) -> bytes | None:
         """The outputs of one input line as JSON lines; ``None`` if the line is not canonical."""
-    def decide_json(self, line: bytes) -> tuple[bytes, str | None] | None:
-        """``handle_json`` with why the event changed nothing (``None``: it changed something)."""
     def decide_avro(self, line: bytes) -> tuple[list[ServiceOutput], str | None] | None:
         """The outputs as the service publishes them: ``(event_type, Avro body, company_id,
         customer_id, group_id, hold reason codes, decided_at µs)``, and why nothing changed."""

@@ -69,20 +69,6 @@ impl NativeEngine {
         Ok(Some(PyBytes::new(py, &self.out)))
     }
 
-    /// `handle_json`, with why the event changed nothing (`None` when it changed something):
-    /// `(outputs, ignored)`, or `None` when the line is not canonical.
-    fn decide_json<'py>(&mut self, py: Python<'py>, line: &[u8])
-        -> PyResult<Option<(Bound<'py, PyBytes>, Option<String>)>> {
-        let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
-        let outcome = self.engine.handle(&event).map_err(InvalidEvent::new_err)?;
-        self.out.clear();
-        for output in &outcome.outputs {
-            credit_text::write_output(output, &mut self.out);
-            self.out.push(b'\n');
-        }
-        Ok(Some((PyBytes::new(py, &self.out), outcome.ignored)))
-    }
-
     /// The outputs of one canonical input line as the service publishes them, and why the
     /// event changed nothing (`None` when it changed something); `None` for a line that is
     /// not canonical. Each output is `(event_type, Avro body, company_id, customer_id,
