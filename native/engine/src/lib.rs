@@ -95,7 +95,7 @@ impl NativeEngine {
 
     /// The input event of a single-object encoded record, or `None`: the record is Python's
     /// to read (another schema or framing, or a value Python might refuse or read otherwise).
-    fn read_event(&self, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
+    fn read_event(&self, payload: &Bound<'_, PyBytes>) -> PyResult<Option<NativeEvent>> {
         py_event::read_event(&self.schemas, payload)
     }
 

@@ -8,7 +8,7 @@
 //! `None` where the event has no such field.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDateTime, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyString, PyTuple, PyTzInfo};
 
 use credit_avro::{read_input, Schemas};
 use credit_model::format::civil;
@@ -31,7 +31,10 @@ struct Head<'a> {
 #[pyclass(frozen)]
 pub struct NativeEvent {
     pub event: InputEvent,
-    event_type: &'static str,
+    /// the type's name, interned (read on every record's path)
+    event_type: Py<PyString>,
+    /// `(company_id, customer_id)` of an account event, made once (read several times)
+    account: Option<Py<PyTuple>>,
     /// the record's value it was read from (Python reads it again to route it by JSON)
     payload: Py<PyBytes>,
 }
@@ -75,8 +78,8 @@ impl NativeEvent {
 #[pymethods]
 impl NativeEvent {
     #[getter]
-    fn event_type(&self) -> &'static str {
-        self.event_type
+    fn event_type(&self, py: Python<'_>) -> Py<PyString> {
+        self.event_type.clone_ref(py)
     }
 
     /// The record value the event was read from.
@@ -102,9 +105,8 @@ impl NativeEvent {
 
     /// `(company_id, customer_id)` of an account event (`None` for the others).
     #[getter]
-    fn account(&self) -> Option<(&str, &str)> {
-        let head = self.head();
-        Some((head.company_id?, head.customer_id?))
+    fn account(&self, py: Python<'_>) -> Option<Py<PyTuple>> {
+        self.account.as_ref().map(|account| account.clone_ref(py))
     }
 
     /// The group of a group record.
@@ -135,8 +137,19 @@ impl NativeEvent {
 /// The input event of a single-object encoded record, when this crate reads it as Python
 /// would; `None` leaves the record to Python (another schema or framing, an output type, and
 /// anything Python might refuse or read otherwise, so its error stays Python's).
-pub fn read_event(schemas: &Schemas, payload: &Bound<'_, PyBytes>) -> Option<NativeEvent> {
-    let (event_type, body) = schemas.split_single_object(payload.as_bytes()).ok()?;
-    let event = read_input(body, event_type).ok()?;
-    Some(NativeEvent { event, event_type: event_type.name(), payload: payload.clone().unbind() })
+pub fn read_event(schemas: &Schemas, payload: &Bound<'_, PyBytes>) -> PyResult<Option<NativeEvent>> {
+    let Ok((event_type, body)) = schemas.split_single_object(payload.as_bytes()) else {
+        return Ok(None);
+    };
+    let Ok(event) = read_input(body, event_type) else { return Ok(None) };
+    let py = payload.py();
+    let mut read = NativeEvent {
+        event, event_type: PyString::intern(py, event_type.name()).unbind(), account: None,
+        payload: payload.clone().unbind(),
+    };
+    let head = read.head();
+    if let (Some(company_id), Some(customer_id)) = (head.company_id, head.customer_id) {
+        read.account = Some(PyTuple::new(py, [company_id, customer_id])?.unbind());
+    }
+    Ok(Some(read))
 }
