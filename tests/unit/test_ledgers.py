@@ -73,6 +73,7 @@ def run_both(events: list[dict[str, Any]],
             hold_codes(o) for o in mine.outputs if o.event_type == "order_held"
         ]
         assert all(isinstance(o, NativeOutput) for o in theirs.outputs)
+        assert [o.decided_at for o in theirs.outputs] == [o.decided_at for o in mine.outputs]
     assert read_natively == (len(events) if via_avro else 0)
     return python, native
 
