@@ -109,18 +109,21 @@ pub(crate) fn put_text(out: &mut Vec<u8>, text: &str) {
 pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    #[inline]
+    /// A varint; the one-byte form (most of a header) read inline.
+    #[inline(always)]
     pub(crate) fn varint(&mut self) -> Option<u128> {
-        let (&first, rest) = self.0.split_first()?;
-        if first < 0x80 {
-            self.0 = rest;
-            return Some(first as u128);
+        match self.0.split_first() {
+            Some((&first, rest)) if first < 0x80 => {
+                self.0 = rest;
+                Some(first as u128)
+            }
+            _ => self.long_varint(),
         }
-        self.long_varint()
     }
 
     /// A varint of more than one byte: the first 9 bytes (63 bits) in a `u64`, the rest
     /// (up to 19 bytes in all) in a `u128`.
+    #[inline(never)]
     fn long_varint(&mut self) -> Option<u128> {
         let mut low = 0u64;
         for (at, &byte) in self.0.iter().enumerate().take(9) {
@@ -130,6 +133,12 @@ impl<'a> Reader<'a> {
                 return Some(low as u128);
             }
         }
+        self.wide_varint(low)
+    }
+
+    /// The bytes of a varint past its first 9 (`low`: their 63 bits).
+    #[cold]
+    fn wide_varint(&mut self, low: u64) -> Option<u128> {
         let mut value = low as u128;
         for (at, &byte) in self.0.iter().enumerate().take(19).skip(9) {
             value |= ((byte & 0x7f) as u128) << (7 * at);
@@ -141,10 +150,12 @@ impl<'a> Reader<'a> {
         None
     }
 
+    #[inline(always)]
     pub(crate) fn signed(&mut self) -> Option<Minor> {
         self.varint().map(unzigzag)
     }
 
+    #[inline(always)]
     pub(crate) fn size(&mut self) -> Option<usize> {
         usize::try_from(self.varint()?).ok()
     }
@@ -153,6 +164,7 @@ impl<'a> Reader<'a> {
         i32::try_from(self.signed()?).ok().map(Day)
     }
 
+    #[inline(always)]
     pub(crate) fn bytes(&mut self, len: usize) -> Option<&'a [u8]> {
         if len > self.0.len() {
             return None;
