@@ -28,13 +28,57 @@ macro_rules! fields {
 
         const FIELD_NAMES: &[&str] = &[$($name,)*];
 
-        fn field(key: &[u8]) -> Option<F> {
-            match key {
-                $(k if k == $name.as_bytes() => Some(F::$variant),)*
-                _ => None,
-            }
-        }
+        /// The fields in the order of `FIELD_NAMES`.
+        const FIELDS: &[F] = &[$(F::$variant,)*];
     };
+}
+
+/// Slots of the table of field names by hash (a power of two, well above the field count).
+const SLOTS: usize = 256;
+const NO_FIELD: u8 = u8::MAX;
+
+/// A key's first slot: a hash of its length and three of its bytes.
+const fn slot_of(key: &[u8]) -> usize {
+    let len = key.len();
+    if len == 0 {
+        return 0;
+    }
+    let mix = ((len as u32) * 0x3b)
+        ^ ((key[0] as u32) * 0x9)
+        ^ ((key[len / 2] as u32) * 0x1f)
+        ^ ((key[len - 1] as u32) * 0x61);
+    (mix.wrapping_mul(0x9e37_79b9) >> 24) as usize % SLOTS
+}
+
+/// Each field's index in `FIELD_NAMES`, at its key's slot or the next free one after.
+const FIELD_SLOTS: [u8; SLOTS] = {
+    let mut slots = [NO_FIELD; SLOTS];
+    let mut index = 0;
+    while index < FIELD_NAMES.len() {
+        let mut at = slot_of(FIELD_NAMES[index].as_bytes());
+        while slots[at] != NO_FIELD {
+            at = (at + 1) % SLOTS;
+        }
+        slots[at] = index as u8;
+        index += 1;
+    }
+    slots
+};
+
+/// The field a key names, if any.
+#[inline]
+fn field(key: &[u8]) -> Option<F> {
+    let mut at = slot_of(key);
+    loop {
+        let index = FIELD_SLOTS[at] as usize;
+        if index == NO_FIELD as usize {
+            return None;
+        }
+        if FIELD_NAMES[index].as_bytes() == key {
+            return Some(FIELDS[index]);
+        }
+        at = (at + 1) % SLOTS;
+    }
 }
 
 fields! {
@@ -594,6 +638,16 @@ mod tests {
         let Ok(InputEvent::HoldRejected(hold)) = parse(line) else { panic!("{:?}", parse(line)) };
         assert_eq!(hold.customer_id, "Cé");
         assert_eq!((hold.order_id.as_str(), hold.decided_by.as_str(), hold.note), ("o-1", "AKS", None));
+    }
+
+    #[test]
+    fn every_field_name_is_found_and_no_other() {
+        for (name, f) in FIELD_NAMES.iter().zip(FIELDS) {
+            assert_eq!(field(name.as_bytes()), Some(*f));
+            assert_eq!(field(&name.as_bytes()[1..]), None);
+        }
+        assert_eq!(field(b""), None);
+        assert_eq!(field(b"event_idx"), None);
     }
 
     #[test]
