@@ -6,11 +6,15 @@
 
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
+use std::cell::Cell;
 use std::hash::BuildHasher;
 
 use credit_model::Id;
 
 use crate::reference::AccountKey;
+
+/// Up to this many names are looked up by comparing them in turn.
+const FEW_NAMES: usize = 8;
 
 /// Short names kept once each, numbered in the order first seen (company and group ids).
 #[derive(Default)]
@@ -31,6 +35,11 @@ impl Names {
     }
 
     pub fn find(&self, name: &str) -> Option<u32> {
+        if self.names.len() <= FEW_NAMES {
+            // a handful (companies): compared in turn, quicker than hashing the name
+            let found = self.names.iter().position(|known| known.as_str() == name);
+            return found.map(|at| at as u32);
+        }
         self.index.get(name).copied()
     }
 
@@ -60,6 +69,8 @@ pub struct Accounts {
     long_keys: Vec<(u32, Box<str>)>,
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
+    /// the number `find` found last: one event looks its account up several times
+    last_found: Cell<u32>,
 }
 
 /// `[company number, customer id length, customer id bytes..]`, or `[LONG, index into
@@ -118,12 +129,19 @@ impl Accounts {
     /// The account's number, if it has one.
     pub fn find(&self, company_id: &str, customer_id: &str) -> Option<u32> {
         let company = self.companies.find(company_id)?;
-        let hash = self.hash(company_id, customer_id);
         let (keys, long_keys) = (&self.keys, &self.long_keys);
         let wanted = (company, customer_id.as_bytes());
-        self.index
+        let last = self.last_found.get();
+        if keys.get(last as usize).is_some_and(|slot| stored_key(slot, long_keys) == wanted) {
+            return Some(last);
+        }
+        let hash = self.hash(company_id, customer_id);
+        let found = self
+            .index
             .find(hash, |number| stored_key(&keys[*number as usize], long_keys) == wanted)
-            .copied()
+            .copied()?;
+        self.last_found.set(found);
+        Some(found)
     }
 
     /// The account's number, given one now if it had none.
@@ -199,7 +217,10 @@ mod tests {
         assert_eq!(accounts.len(), 10_002);
         for n in 0..300 {
             accounts.number(&format!("K{n}"), "Z"); // company numbers past one byte: long keys
+            assert_eq!(accounts.find(&format!("K{n}"), "Z"), accounts.find(&format!("K{n}"), "Z"));
         }
+        assert_eq!(accounts.find("K7", "Z"), accounts.find("K7", "Z")); // found last, then again
+        assert_ne!(accounts.find("K7", "Z"), accounts.find("K8", "Z"));
         assert_eq!(accounts.key(accounts.find("K299", "Z").unwrap()), ("K299".into(), "Z".into()));
         let long_id = "C-0123456789-é"; // 15 bytes: a long key
         let long = accounts.number("C1", long_id);

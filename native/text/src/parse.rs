@@ -157,8 +157,7 @@ struct Fields<'a> {
 
 /// The top-level object: each known field once (a repeated one is refused), unknown fields
 /// checked and dropped, nothing but whitespace around.
-fn scan_line(line: &[u8]) -> Res<Fields<'_>> {
-    let mut fields = Fields { raw: [Raw::Absent; FIELD_COUNT] };
+fn scan_line<'a>(line: &'a [u8], fields: &mut Fields<'a>) -> Res<()> {
     let mut seen: u64 = 0;
     let mut scanner = Scanner::new(line);
     scanner.ws();
@@ -198,7 +197,7 @@ fn scan_line(line: &[u8]) -> Res<Fields<'_>> {
     if !scanner.at_end() {
         return bad("trailing characters");
     }
-    Ok(fields)
+    Ok(())
 }
 
 impl<'a> Fields<'a> {
@@ -573,7 +572,8 @@ fn exchange_rate(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<Exc
 /// Reads one input line (trailing newline allowed) as pydantic's `INPUT_EVENT.validate_json`
 /// would, if it is in the canonical subset; else says why not.
 pub fn parse_event(line: &[u8]) -> Result<InputEvent, NotCanonical> {
-    let fs = scan_line(line)?;
+    let mut fs = Fields { raw: [Raw::Absent; FIELD_COUNT] };
+    scan_line(line, &mut fs)?;
     let event_type = fs.plain(F::EventType)?;
     let known = matches!(
         event_type,

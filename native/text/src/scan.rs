@@ -210,9 +210,24 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string, the opening quote next.
+    #[inline]
     pub fn string(&mut self) -> Res<JStr<'a>> {
         self.expect(b'"')?;
         let start = self.pos;
+        let end = plain_run(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            // the everyday string: printable ASCII only
+            self.pos = end + 1;
+            return Ok(JStr { raw: &self.bytes[start..end], escaped: false });
+        }
+        self.pos = end;
+        self.string_rest(start)
+    }
+
+    /// The rest of a string that has an escape, a byte above 0x7F or an error in it, from its
+    /// first such byte (`start`: the string's first byte).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Res<JStr<'a>> {
         let mut escaped = false;
         let mut non_ascii = false;
         loop {
