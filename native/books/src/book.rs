@@ -113,8 +113,9 @@ impl AccountBook {
     }
 
     fn set_head(&mut self, head: Header) {
-        if head != self.head() {
-            self.write(head, None, None, None, None, None);
+        let now = self.view();
+        if head != now.head {
+            self.packed = packed::pack(head, now.seen, None, now.orders, now.invoices, now.holds);
         }
     }
 
@@ -202,7 +203,10 @@ impl AccountBook {
             log if log.full() => {
                 self.write_table(seen::table_of(sections::digests(view.seen).chain([digest])))
             }
-            _ => self.write(view.head, None, Some(digest), None, None, None),
+            _ => {
+                let View { head, seen, orders, invoices, holds } = view;
+                self.packed = packed::pack(head, seen, Some(digest), orders, invoices, holds);
+            }
         }
     }
 
@@ -275,7 +279,7 @@ impl AccountBook {
                 sections::orders_bytes(items)
             }
         };
-        self.write(head, None, None, Some(orders), None, None);
+        self.packed = packed::pack(head, view.seen, None, &orders, view.invoices, view.holds);
     }
 
     /// Close an open order: its amount, or `NotOpen` if it is not open.
@@ -312,7 +316,7 @@ impl AccountBook {
         orders.extend_from_slice(&view.orders[record.end..]);
         let mut head = view.head;
         head.open_order_total -= moved;
-        self.write(head, None, None, Some(orders), None, None);
+        self.packed = packed::pack(head, view.seen, None, &orders, view.invoices, view.holds);
         Some(moved)
     }
 
@@ -448,7 +452,7 @@ impl AccountBook {
                 return Vec::new();
             }
             let invoices = sections::appended(view.invoices, [(invoice_id, record)]);
-            self.write(head, None, None, None, Some(invoices), None);
+            self.packed = packed::pack(head, view.seen, None, view.orders, &invoices, view.holds);
             return vec![(due, left)];
         }
         let mut items: Vec<(&str, OpenInvoice)> = sections::invoices(view.invoices).collect();
@@ -526,7 +530,8 @@ impl AccountBook {
             }
         }
         head.credit += remaining;
-        self.write(head, None, None, None, invoices, None);
+        let invoices = invoices.as_deref().unwrap_or(view.invoices);
+        self.packed = packed::pack(head, view.seen, None, view.orders, invoices, view.holds);
         changes
     }
 

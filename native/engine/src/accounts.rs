@@ -128,13 +128,16 @@ impl Accounts {
 
     /// The account's number, if it has one.
     pub fn find(&self, company_id: &str, customer_id: &str) -> Option<u32> {
-        let company = self.companies.find(company_id)?;
         let (keys, long_keys) = (&self.keys, &self.long_keys);
-        let wanted = (company, customer_id.as_bytes());
         let last = self.last_found.get();
-        if keys.get(last as usize).is_some_and(|slot| stored_key(slot, long_keys) == wanted) {
-            return Some(last);
+        if let Some(slot) = keys.get(last as usize) {
+            let (company, customer) = stored_key(slot, long_keys);
+            if customer == customer_id.as_bytes() && self.companies.name(company) == company_id {
+                return Some(last);
+            }
         }
+        let company = self.companies.find(company_id)?;
+        let wanted = (company, customer_id.as_bytes());
         let hash = self.hash(company_id, customer_id);
         let found = self
             .index

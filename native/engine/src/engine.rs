@@ -139,7 +139,7 @@ fn review_if_due(
 ) {
     let Some(profile) = profile else { return };
     let Some(due) = profile.next_review else { return };
-    if book.review_notified() == Some(due) || day < due {
+    if day < due || book.review_notified() == Some(due) {
         return;
     }
     book.set_review_notified(Some(due));
@@ -422,7 +422,7 @@ impl Engine {
         let mut outcome = Outcome::default();
         let day = event.occurred_at.utc_day();
         let review = stored.and_then(|stored| stored.next_review()).filter(|due| {
-            book.review_notified() != Some(*due) && day >= *due
+            day >= *due && book.review_notified() != Some(*due)
         });
         if review.is_some() {  // (rare: the profile is made only then)
             let profile = reference.customer_at(number);
