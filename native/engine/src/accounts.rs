@@ -9,6 +9,7 @@ use hashbrown::HashTable;
 use std::cell::Cell;
 use std::hash::BuildHasher;
 
+use credit_model::bytes::same_bytes;
 use credit_model::Id;
 
 use crate::reference::AccountKey;
@@ -37,7 +38,7 @@ impl Names {
     pub fn find(&self, name: &str) -> Option<u32> {
         if self.names.len() <= FEW_NAMES {
             // a handful (companies): compared in turn, quicker than hashing the name
-            let found = self.names.iter().position(|known| known.as_str() == name);
+            let found = self.names.iter().position(|known| same_bytes(known.as_bytes(), name.as_bytes()));
             return found.map(|at| at as u32);
         }
         self.index.get(name).copied()
@@ -132,7 +133,10 @@ impl Accounts {
         let last = self.last_found.get();
         if let Some(slot) = keys.get(last as usize) {
             let (company, customer) = stored_key(slot, long_keys);
-            if customer == customer_id.as_bytes() && self.companies.name(company) == company_id {
+            let company_name = self.companies.name(company).as_bytes();
+            if same_bytes(customer, customer_id.as_bytes())
+                && same_bytes(company_name, company_id.as_bytes())
+            {
                 return Some(last);
             }
         }
@@ -141,7 +145,10 @@ impl Accounts {
         let hash = self.hash(company_id, customer_id);
         let found = self
             .index
-            .find(hash, |number| stored_key(&keys[*number as usize], long_keys) == wanted)
+            .find(hash, |number| {
+                let (company, customer) = stored_key(&keys[*number as usize], long_keys);
+                company == wanted.0 && same_bytes(customer, wanted.1)
+            })
             .copied()?;
         self.last_found.set(found);
         Some(found)

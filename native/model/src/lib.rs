@@ -7,6 +7,7 @@
 //! decimals (`Dec`) enter and leave only at the edges, exactly as Python's `Decimal` holds
 //! them (coefficient and exponent, so `8000.00` stays `8000.00`).
 
+pub mod bytes;
 pub mod format;
 
 /// Ids and names as the events give them: a string kept inline up to 24 bytes (no heap for

@@ -6,6 +6,7 @@
 
 use crate::scan::{bad, JStr, Raw, Res, Scanner};
 use crate::values;
+use credit_model::bytes::same_bytes;
 use credit_model::*;
 
 /// Why a line is outside the canonical subset: pydantic must read it (and may refuse it).
@@ -74,7 +75,7 @@ fn field(key: &[u8]) -> Option<F> {
         if index == NO_FIELD as usize {
             return None;
         }
-        if FIELD_NAMES[index].as_bytes() == key {
+        if same_bytes(FIELD_NAMES[index].as_bytes(), key) {
             return Some(FIELDS[index]);
         }
         at = (at + 1) % SLOTS;

@@ -90,11 +90,39 @@ mod avx2 {
         _mm256_set_epi64x(w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64)
     }
 
-    /// Four message words into the lanes: the round's words `first`, `first + 2`, ...
+    /// Of each round, the indexes of the message words of the columns' first and second
+    /// additions, then the diagonals': `SIGMA`'s words `first`, `first + 2`, `first + 4` and
+    /// `first + 6` for `first` 0, 1, 8 and 9.
+    static GATHERS: [[[i64; 4]; 4]; 10] = {
+        let mut table = [[[0i64; 4]; 4]; 10];
+        let mut round = 0;
+        while round < 10 {
+            let mut step = 0;
+            while step < 4 {
+                let first = [0, 1, 8, 9][step];
+                let mut lane = 0;
+                while lane < 4 {
+                    table[round][step][lane] = SIGMA[round][first + 2 * lane] as i64;
+                    lane += 1;
+                }
+                step += 1;
+            }
+            round += 1;
+        }
+        table
+    };
+
+    /// The four message words of `indexes` into the lanes, the first lowest.
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn gather(m: &[u64; 16], s: &[usize; 16], first: usize) -> __m256i {
-        row([m[s[first]], m[s[first + 2]], m[s[first + 4]], m[s[first + 6]]])
+    fn gather(m: &[u64; 16], indexes: &[i64; 4]) -> __m256i {
+        debug_assert!(indexes.iter().all(|at| (0..16).contains(at)));
+        // SAFETY: the load reads the 32 bytes of `indexes`; the gather reads the words of `m`
+        // at those indexes, each below 16 (`SIGMA`'s), so inside it.
+        unsafe {
+            let indexes = _mm256_loadu_si256(indexes.as_ptr().cast());
+            _mm256_i64gather_epi64::<8>(m.as_ptr().cast(), indexes)
+        }
     }
 
     /// The G function on the four lanes of the rows at once, with message words `x` and `y`.
@@ -130,13 +158,13 @@ mod avx2 {
         let rot24 = unsafe { _mm256_loadu_si256(ROT24.as_ptr().cast()) };
         let rot16 = unsafe { _mm256_loadu_si256(ROT16.as_ptr().cast()) };
         for round in 0..12 {
-            let s = &SIGMA[round % 10];
-            g(&mut rows, gather(m, s, 0), gather(m, s, 1), rot24, rot16);
+            let [x, y, diagonal_x, diagonal_y] = &GATHERS[round % 10];
+            g(&mut rows, gather(m, x), gather(m, y), rot24, rot16);
             // the diagonals into the columns: rows 1, 2 and 3 turned by 1, 2 and 3 lanes
             rows[1] = _mm256_permute4x64_epi64::<0b00_11_10_01>(rows[1]);
             rows[2] = _mm256_permute4x64_epi64::<0b01_00_11_10>(rows[2]);
             rows[3] = _mm256_permute4x64_epi64::<0b10_01_00_11>(rows[3]);
-            g(&mut rows, gather(m, s, 8), gather(m, s, 9), rot24, rot16);
+            g(&mut rows, gather(m, diagonal_x), gather(m, diagonal_y), rot24, rot16);
             rows[1] = _mm256_permute4x64_epi64::<0b10_01_00_11>(rows[1]);
             rows[2] = _mm256_permute4x64_epi64::<0b01_00_11_10>(rows[2]);
             rows[3] = _mm256_permute4x64_epi64::<0b00_11_10_01>(rows[3]);
