@@ -173,7 +173,10 @@ fn scan_line<'a>(line: &'a [u8], fields: &mut Fields<'a>) -> Res<()> {
             scanner.ws();
             scanner.expect(b':')?;
             scanner.ws();
-            let value = scanner.value(1)?;
+            let value = match scanner.peek() {
+                Some(b'"') => Raw::Str(scanner.string()?), // most values: strings
+                _ => scanner.value(1)?,
+            };
             if key.escaped {
                 return bad("escaped key");
             }
