@@ -175,6 +175,7 @@ impl Accounts {
             let (company, customer) = stored_key(&keys[*known as usize], long_keys);
             hasher.hash_one((companies.name(company).as_bytes(), customer))
         });
+        self.last_found.set(number);
         number
     }
 
