@@ -26,8 +26,8 @@ pub struct Names {
 
 impl Names {
     pub fn number(&mut self, name: &str) -> u32 {
-        if let Some(number) = self.index.get(name) {
-            return *number;
+        if let Some(number) = self.find(name) {
+            return number;
         }
         let number = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
         self.names.push(name.into());
