@@ -5,8 +5,8 @@
 //! otherwise, is [`NotCanonical`], and the caller hands it to pydantic instead.
 
 use crate::scan::{bad, JStr, Raw, Res, Scanner};
+use crate::names::{self, NameTable};
 use crate::values;
-use credit_model::bytes::same_bytes;
 use credit_model::*;
 
 /// Why a line is outside the canonical subset: pydantic must read it (and may refuse it).
@@ -34,52 +34,13 @@ macro_rules! fields {
     };
 }
 
-/// Slots of the table of field names by hash (a power of two, well above the field count).
-const SLOTS: usize = 256;
-const NO_FIELD: u8 = u8::MAX;
-
-/// A key's first slot: a hash of its length and three of its bytes.
-const fn slot_of(key: &[u8]) -> usize {
-    let len = key.len();
-    if len == 0 {
-        return 0;
-    }
-    let mix = ((len as u32) * 0x3b)
-        ^ ((key[0] as u32) * 0x9)
-        ^ ((key[len / 2] as u32) * 0x1f)
-        ^ ((key[len - 1] as u32) * 0x61);
-    (mix.wrapping_mul(0x9e37_79b9) >> 24) as usize % SLOTS
-}
-
-/// Each field's index in `FIELD_NAMES`, at its key's slot or the next free one after.
-const FIELD_SLOTS: [u8; SLOTS] = {
-    let mut slots = [NO_FIELD; SLOTS];
-    let mut index = 0;
-    while index < FIELD_NAMES.len() {
-        let mut at = slot_of(FIELD_NAMES[index].as_bytes());
-        while slots[at] != NO_FIELD {
-            at = (at + 1) % SLOTS;
-        }
-        slots[at] = index as u8;
-        index += 1;
-    }
-    slots
-};
+/// Each field's index in `FIELD_NAMES`, by its name's hash.
+const FIELD_SLOTS: NameTable = names::table(FIELD_NAMES);
 
 /// The field a key names, if any.
 #[inline]
 fn field(key: &[u8]) -> Option<F> {
-    let mut at = slot_of(key);
-    loop {
-        let index = FIELD_SLOTS[at] as usize;
-        if index == NO_FIELD as usize {
-            return None;
-        }
-        if same_bytes(FIELD_NAMES[index].as_bytes(), key) {
-            return Some(FIELDS[index]);
-        }
-        at = (at + 1) % SLOTS;
-    }
+    names::find(&FIELD_SLOTS, FIELD_NAMES, key).map(|index| FIELDS[index])
 }
 
 fields! {
