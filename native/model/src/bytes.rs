@@ -2,7 +2,7 @@
 //! up to 16 bytes is compared as two overlapping words.
 
 /// Whether `a` and `b` are the same bytes.
-#[inline]
+#[inline(always)]
 pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len != b.len() {

@@ -40,7 +40,7 @@ pub(crate) const fn table(names: &[&str]) -> NameTable {
 }
 
 /// The index in `names` (whose table `slots` is) of the name `key`, if it is one.
-#[inline]
+#[inline(always)]
 pub(crate) fn find(slots: &NameTable, names: &[&str], key: &[u8]) -> Option<usize> {
     let mut at = slot_of(key);
     loop {

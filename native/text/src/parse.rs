@@ -172,6 +172,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string field's unescaped text (codes, dates, amounts).
+    #[inline(always)]
     fn plain(&self, f: F) -> Res<&'a str> {
         match self.get(f) {
             Raw::Str(s) => s.plain().map_or_else(|| refuse(f, "escaped"), Ok),
@@ -189,6 +190,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `Id`: a string of at least one character.
+    #[inline(always)]
     fn id(&self, f: F) -> Res<Id> {
         match self.get(f) {
             Raw::Str(s) if s.is_empty() => refuse(f, "empty"),

@@ -42,6 +42,7 @@ impl<'a> JStr<'a> {
     }
 
     /// The decoded text.
+    #[inline(always)]
     pub fn decode(&self) -> Res<credit_model::Id> {
         if !self.escaped {
             return Ok(self.text().into());
@@ -169,7 +170,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string, the opening quote next.
-    #[inline]
+    #[inline(always)]
     pub fn string(&mut self) -> Res<JStr<'a>> {
         self.expect(b'"')?;
         let start = self.pos;
