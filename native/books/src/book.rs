@@ -81,10 +81,12 @@ impl AccountBook {
         AccountBook { packed: packed::pack(head, &[], None, &[], &[], &[]) }
     }
 
+    #[inline(always)]
     fn view(&self) -> View<'_> {
         packed::view(&self.packed)
     }
 
+    #[inline(always)]
     fn head(&self) -> Header {
         self.view().head
     }

@@ -188,7 +188,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The sections of a packed buffer (an empty buffer is an empty book).
-#[inline]
+#[inline(always)]
 pub(crate) fn view(buffer: &[u8]) -> View<'_> {
     read_view(Reader(buffer)).unwrap_or_default()
 }
@@ -198,6 +198,7 @@ fn review_code(review: Option<Day>) -> u128 {
     review.map_or(0, |day| zigzag(day.0 as Minor) + 1)
 }
 
+#[inline(always)]
 fn read_view(mut reader: Reader<'_>) -> Option<View<'_>> {
     let currency = Ccy(reader.bytes(3)?.try_into().ok()?);
     let review = match reader.varint()? {
@@ -288,6 +289,7 @@ impl Default for HeadBytes {
 }
 
 impl HeadBytes {
+    #[inline(always)]
     fn put(&mut self, value: u128) {
         match u64::try_from(value) {
             Ok(small) => self.put_small(small),
@@ -295,6 +297,7 @@ impl HeadBytes {
         }
     }
 
+    #[inline(always)]
     fn put_small(&mut self, mut value: u64) {
         while value >= 0x80 {
             self.bytes[self.len] = value as u8 | 0x80;

@@ -35,6 +35,7 @@ impl Names {
         number
     }
 
+    #[inline(always)]
     pub fn find(&self, name: &str) -> Option<u32> {
         if self.names.len() <= FEW_NAMES {
             // a handful (companies): compared in turn, quicker than hashing the name

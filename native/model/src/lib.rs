@@ -595,6 +595,7 @@ fn code_number(code: [u8; 3]) -> u32 {
 }
 
 /// How many decimals the currency has (2 unless ISO 4217 says otherwise).
+#[inline]
 pub fn minor_digits(currency: Ccy) -> u32 {
     let wanted = code_number(currency.0);
     match MINOR_DIGITS.binary_search_by_key(&wanted, |(code, _)| code_number(**code)) {

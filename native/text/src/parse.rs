@@ -182,6 +182,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional string field's unescaped text; `None` when null or absent.
+    #[inline(always)]
     fn opt_plain(&self, f: F) -> Res<Option<&'a str>> {
         match self.get(f) {
             Raw::Absent | Raw::Null => Ok(None),
@@ -201,6 +202,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `str | None = None`.
+    #[inline(always)]
     fn opt_str(&self, f: F) -> Res<Option<Id>> {
         match self.get(f) {
             Raw::Absent | Raw::Null => Ok(None),
@@ -218,10 +220,12 @@ impl<'a> Fields<'a> {
     }
 
     /// `Currency`: `^[A-Z]{3}$`.
+    #[inline(always)]
     fn ccy(&self, f: F) -> Res<Ccy> {
         Ccy::parse(self.plain(f)?).map_or_else(|| refuse(f, "not a currency code"), Ok)
     }
 
+    #[inline(always)]
     fn dec_of(f: F, text: &str, sign: Sign) -> Res<Dec> {
         match values::decimal(text.as_bytes()) {
             Some(dec) if sign == Sign::Positive && dec.is_zero() => refuse(f, "not above zero"),
@@ -231,11 +235,13 @@ impl<'a> Fields<'a> {
     }
 
     /// `PositiveAmount` or `Rate`.
+    #[inline(always)]
     fn positive(&self, f: F) -> Res<Dec> {
         Self::dec_of(f, self.plain(f)?, Sign::Positive)
     }
 
     /// `Amount | None` or `Percent | None`.
+    #[inline(always)]
     fn opt_amount(&self, f: F) -> Res<Option<Dec>> {
         match self.opt_plain(f)? {
             Some(text) => Self::dec_of(f, text, Sign::NonNegative).map(Some),
@@ -243,21 +249,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    #[inline(always)]
     fn day_of(f: F, text: &str) -> Res<Day> {
         values::date(text.as_bytes()).map_or_else(|| refuse(f, "not a YYYY-MM-DD date"), Ok)
     }
 
     /// `date`.
+    #[inline(always)]
     fn day(&self, f: F) -> Res<Day> {
         Self::day_of(f, self.plain(f)?)
     }
 
     /// `date | None = None`.
+    #[inline(always)]
     fn opt_day(&self, f: F) -> Res<Option<Day>> {
         self.opt_plain(f)?.map(|text| Self::day_of(f, text)).transpose()
     }
 
     /// `AwareDatetime`.
+    #[inline(always)]
     fn instant(&self, f: F) -> Res<Instant> {
         let text = self.plain(f)?;
         values::instant(text.as_bytes()).map_or_else(|| refuse(f, "not a canonical instant"), Ok)
