@@ -4,6 +4,7 @@
 
 use crate::hold::{self, HeldOrder};
 use crate::packed::{self, Header, View};
+use crate::sections::{self, Record};
 use crate::pyset::due_changes;
 use crate::seen::{self, loads_as_table, Seen};
 use crate::thin::ThinBytes;
@@ -80,10 +81,12 @@ impl AccountBook {
         AccountBook { packed: packed::pack(head, &[], None, &[], &[], &[]) }
     }
 
+    #[inline(always)]
     fn view(&self) -> View<'_> {
         packed::view(&self.packed)
     }
 
+    #[inline(always)]
     fn head(&self) -> Header {
         self.view().head
     }
@@ -112,8 +115,9 @@ impl AccountBook {
     }
 
     fn set_head(&mut self, head: Header) {
-        if head != self.head() {
-            self.write(head, None, None, None, None, None);
+        let now = self.view();
+        if head != now.head {
+            self.packed = packed::pack(head, now.seen, None, now.orders, now.invoices, now.holds);
         }
     }
 
@@ -199,9 +203,12 @@ impl AccountBook {
                 }
             }
             log if log.full() => {
-                self.write_table(seen::table_of(packed::digests(view.seen).chain([digest])))
+                self.write_table(seen::table_of(sections::digests(view.seen).chain([digest])))
             }
-            _ => self.write(view.head, None, Some(digest), None, None, None),
+            _ => {
+                let View { head, seen, orders, invoices, holds } = view;
+                self.packed = packed::pack(head, seen, Some(digest), orders, invoices, holds);
+            }
         }
     }
 
@@ -217,7 +224,7 @@ impl AccountBook {
             self.write_table(seen::table_of(digests.iter().copied()));
         } else {
             let head = Header { seen: 0, seen_table: false, ..self.head() };
-            self.write(head, Some(packed::seen_bytes(digests)), None, None, None, None);
+            self.write(head, Some(sections::seen_bytes(digests)), None, None, None, None);
         }
     }
 
@@ -242,7 +249,7 @@ impl AccountBook {
 
     /// The open orders: id and amount, in the order they were opened.
     pub fn order_items(&self) -> Vec<(&str, Minor)> {
-        packed::orders(self.view().orders).collect()
+        sections::orders(self.view().orders).collect()
     }
 
     /// Replace the open orders (as a dict built from `orders`: a repeated id keeps its first
@@ -253,11 +260,11 @@ impl AccountBook {
             put(&mut items, order_id, amount);
         }
         let head = self.head();
-        self.write(head, None, None, Some(packed::orders_bytes(items)), None, None);
+        self.write(head, None, None, Some(sections::orders_bytes(items)), None, None);
     }
 
     pub fn has_order(&self, order_id: &str) -> bool {
-        packed::orders(self.view().orders).any(|(id, _)| id == order_id)
+        sections::orders(self.view().orders).any(|(id, _)| id == order_id)
     }
 
     /// An open order; an order already open is replaced where it stands (its new amount is
@@ -266,10 +273,15 @@ impl AccountBook {
         let view = self.view();
         let mut head = view.head;
         head.open_order_total += amount;
-        let mut items: Vec<(&str, Minor)> = packed::orders(view.orders).collect();
-        put(&mut items, order_id, amount);
-        let orders = packed::orders_bytes(items);
-        self.write(head, None, None, Some(orders), None, None);
+        let orders = match sections::find_order(view.orders, order_id) {
+            None => sections::appended(view.orders, [(order_id, amount)]), // a new id: at the end
+            Some(_) => {
+                let mut items: Vec<(&str, Minor)> = sections::orders(view.orders).collect();
+                put(&mut items, order_id, amount);
+                sections::orders_bytes(items)
+            }
+        };
+        self.packed = packed::pack(head, view.seen, None, &orders, view.invoices, view.holds);
     }
 
     /// Close an open order: its amount, or `NotOpen` if it is not open.
@@ -292,22 +304,21 @@ impl AccountBook {
     /// Take `by` (everything: `None`) of an open order; `None` if it is not open.
     fn take(&mut self, order_id: &str, by: Option<Minor>) -> Option<Minor> {
         let view = self.view();
-        let mut items: Vec<(&str, Minor)> = packed::orders(view.orders).collect();
-        let at = items.iter().position(|(id, _)| *id == order_id)?;
-        let amount = items[at].1;
+        let (record, amount) = sections::find_order(view.orders, order_id)?;
         let moved = match by {
             Some(by) if by < amount => by,
             _ => amount,
         };
+        // the order's record replaced where it stands, or left out
+        let mut orders = Vec::with_capacity(view.orders.len());
+        orders.extend_from_slice(&view.orders[..record.start]);
         if moved != amount {
-            items[at].1 = amount - moved;
-        } else {
-            items.remove(at);
+            (amount - moved).put(&mut orders, order_id);
         }
+        orders.extend_from_slice(&view.orders[record.end..]);
         let mut head = view.head;
         head.open_order_total -= moved;
-        let orders = packed::orders_bytes(items);
-        self.write(head, None, None, Some(orders), None, None);
+        self.packed = packed::pack(head, view.seen, None, &orders, view.invoices, view.holds);
         Some(moved)
     }
 
@@ -383,7 +394,7 @@ impl AccountBook {
 
     /// The open invoices by id, in the order they were posted.
     pub fn invoice_items(&self) -> Vec<(&str, OpenInvoice)> {
-        packed::invoices(self.view().invoices).collect()
+        sections::invoices(self.view().invoices).collect()
     }
 
     /// Replace the open invoices (as a dict built from `invoices`; records are kept as given,
@@ -394,7 +405,7 @@ impl AccountBook {
             put(&mut items, invoice_id, invoice);
         }
         let head = self.head();
-        self.write(head, None, None, None, Some(packed::invoices_bytes(items)), None);
+        self.write(head, None, None, None, Some(sections::invoices_bytes(items)), None);
     }
 
     /// The open invoices (amount, due date, invoice date), in the order they were posted.
@@ -403,7 +414,7 @@ impl AccountBook {
     }
 
     fn invoices(&self) -> impl Iterator<Item = (&str, OpenInvoice)> + '_ {
-        packed::invoices(self.view().invoices)
+        sections::invoices(self.view().invoices)
     }
 
     /// A new receivable; unapplied credit from earlier payments is consumed first.
@@ -426,27 +437,28 @@ impl AccountBook {
         head.credit -= consumed;
         head.receivable += amount;
         let left = amount - consumed;
-        let mut items: Vec<(&str, OpenInvoice)> = packed::invoices(view.invoices).collect();
-        let present = items.iter().position(|(id, _)| *id == invoice_id);
-        let wide = items
-            .iter()
-            .any(|(id, invoice)| !fits_i64(invoice.open_amount) || id.contains('\0'));
+        let (mut present, mut wide) = (false, false);
+        for (id, invoice) in sections::invoices(view.invoices) {
+            present |= id == invoice_id;
+            wide |= !fits_i64(invoice.open_amount) || id.contains('\0');
+        }
         let packable = fits_i64(left) && !invoice_id.contains('\0') && !wide;
         let record = OpenInvoice {
             open_amount: left,
             due,
             invoice_date,
         };
-        if packable && present.is_none() {
+        if packable && !present {
             if left == 0 {
                 self.set_head(head);
                 return Vec::new();
             }
-            items.push((invoice_id, record));
-            let invoices = packed::invoices_bytes(items);
-            self.write(head, None, None, None, Some(invoices), None);
+            let invoices = sections::appended(view.invoices, [(invoice_id, record)]);
+            self.packed = packed::pack(head, view.seen, None, view.orders, &invoices, view.holds);
             return vec![(due, left)];
         }
+        let mut items: Vec<(&str, OpenInvoice)> = sections::invoices(view.invoices).collect();
+        let present = items.iter().position(|(id, _)| *id == invoice_id);
         let before = dues_of(&items);
         match present {
             Some(at) if left == 0 => drop(items.remove(at)),
@@ -454,7 +466,7 @@ impl AccountBook {
             _ => put(&mut items, invoice_id, record),
         }
         let changes = due_changes(&before, &dues_of(&items));
-        let invoices = packed::invoices_bytes(items);
+        let invoices = sections::invoices_bytes(items);
         self.write(head, None, None, None, Some(invoices), None);
         changes
     }
@@ -475,7 +487,7 @@ impl AccountBook {
         head.receivable -= amount;
         let mut remaining = amount;
         let mut changes: Vec<(Day, Minor)> = Vec::new();
-        let items: Vec<(&str, OpenInvoice)> = packed::invoices(view.invoices).collect();
+        let items: Vec<(&str, OpenInvoice)> = sections::invoices(view.invoices).collect();
         let mut invoices = None;
         if !items.is_empty() {
             let mut open: Vec<Option<Minor>> = items
@@ -516,11 +528,12 @@ impl AccountBook {
                     let open_amount = left?;
                     Some((id, OpenInvoice { open_amount, ..invoice }))
                 });
-                invoices = Some(packed::invoices_bytes(kept));
+                invoices = Some(sections::invoices_bytes(kept));
             }
         }
         head.credit += remaining;
-        self.write(head, None, None, None, invoices, None);
+        let invoices = invoices.as_deref().unwrap_or(view.invoices);
+        self.packed = packed::pack(head, view.seen, None, view.orders, invoices, view.holds);
         changes
     }
 
@@ -562,7 +575,7 @@ impl AccountBook {
         let theirs = present.head();
         head.receivable += theirs.receivable;
         head.credit += theirs.credit;
-        let invoices = packed::invoices_bytes(items);
+        let invoices = sections::invoices_bytes(items);
         self.write(head, None, None, None, Some(invoices), None);
         for digest in present.seen_digests() {
             if !self.has_seen(digest) {

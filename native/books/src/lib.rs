@@ -17,6 +17,7 @@ mod group;
 mod hold;
 mod packed;
 mod pyset;
+mod sections;
 mod seen;
 mod thin;
 

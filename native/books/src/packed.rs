@@ -12,7 +12,6 @@
 //! to 19 bytes), so there is no separate wide form; everyday amounts and day ordinals take 3
 //! bytes, payment terms 1.
 
-use crate::book::OpenInvoice;
 use crate::thin::ThinBytes;
 use credit_model::{Ccy, Day, Minor};
 
@@ -91,11 +90,6 @@ fn put_wide_varint(out: &mut Vec<u8>, mut value: u128) {
     out.push(value as u8);
 }
 
-/// How many bytes `put_varint` writes for `value`.
-fn varint_len(value: u128) -> usize {
-    (128 - value.leading_zeros() as usize).div_ceil(7).max(1)
-}
-
 pub(crate) fn put_signed(out: &mut Vec<u8>, value: Minor) {
     put_varint(out, zigzag(value));
 }
@@ -109,18 +103,21 @@ pub(crate) fn put_text(out: &mut Vec<u8>, text: &str) {
 pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    #[inline]
+    /// A varint; the one-byte form (most of a header) read inline.
+    #[inline(always)]
     pub(crate) fn varint(&mut self) -> Option<u128> {
-        let (&first, rest) = self.0.split_first()?;
-        if first < 0x80 {
-            self.0 = rest;
-            return Some(first as u128);
+        match self.0.split_first() {
+            Some((&first, rest)) if first < 0x80 => {
+                self.0 = rest;
+                Some(first as u128)
+            }
+            _ => self.long_varint(),
         }
-        self.long_varint()
     }
 
     /// A varint of more than one byte: the first 9 bytes (63 bits) in a `u64`, the rest
     /// (up to 19 bytes in all) in a `u128`.
+    #[inline(never)]
     fn long_varint(&mut self) -> Option<u128> {
         let mut low = 0u64;
         for (at, &byte) in self.0.iter().enumerate().take(9) {
@@ -130,6 +127,12 @@ impl<'a> Reader<'a> {
                 return Some(low as u128);
             }
         }
+        self.wide_varint(low)
+    }
+
+    /// The bytes of a varint past its first 9 (`low`: their 63 bits).
+    #[cold]
+    fn wide_varint(&mut self, low: u64) -> Option<u128> {
         let mut value = low as u128;
         for (at, &byte) in self.0.iter().enumerate().take(19).skip(9) {
             value |= ((byte & 0x7f) as u128) << (7 * at);
@@ -141,10 +144,12 @@ impl<'a> Reader<'a> {
         None
     }
 
+    #[inline(always)]
     pub(crate) fn signed(&mut self) -> Option<Minor> {
         self.varint().map(unzigzag)
     }
 
+    #[inline(always)]
     pub(crate) fn size(&mut self) -> Option<usize> {
         usize::try_from(self.varint()?).ok()
     }
@@ -153,6 +158,7 @@ impl<'a> Reader<'a> {
         i32::try_from(self.signed()?).ok().map(Day)
     }
 
+    #[inline(always)]
     pub(crate) fn bytes(&mut self, len: usize) -> Option<&'a [u8]> {
         if len > self.0.len() {
             return None;
@@ -182,7 +188,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The sections of a packed buffer (an empty buffer is an empty book).
-#[inline]
+#[inline(always)]
 pub(crate) fn view(buffer: &[u8]) -> View<'_> {
     read_view(Reader(buffer)).unwrap_or_default()
 }
@@ -192,6 +198,7 @@ fn review_code(review: Option<Day>) -> u128 {
     review.map_or(0, |day| zigzag(day.0 as Minor) + 1)
 }
 
+#[inline(always)]
 fn read_view(mut reader: Reader<'_>) -> Option<View<'_>> {
     let currency = Ccy(reader.bytes(3)?.try_into().ok()?);
     let review = match reader.varint()? {
@@ -245,29 +252,20 @@ pub(crate) fn pack(
         true => head.seen << 1 | 1,
         false => digests << 1,
     };
-    let head_len = 3 + [
-        review_code(head.review),
-        zigzag(head.receivable),
-        zigzag(head.open_order_total),
-        zigzag(head.credit),
-        seen_code as u128,
-        orders.len() as u128,
-        invoices.len() as u128,
-    ]
-    .map(varint_len)
-    .iter()
-    .sum::<usize>();
+    let mut head_bytes = HeadBytes::default();
+    head_bytes.put(review_code(head.review));
+    head_bytes.put(zigzag(head.receivable));
+    head_bytes.put(zigzag(head.open_order_total));
+    head_bytes.put(zigzag(head.credit));
+    head_bytes.put(seen_code as u128);
+    head_bytes.put(orders.len() as u128);
+    head_bytes.put(invoices.len() as u128);
+    let head_varints = &head_bytes.bytes[..head_bytes.len];
     let seen_len = seen.len() + 8 * usize::from(extra_digest.is_some());
-    let len = head_len + seen_len + orders.len() + invoices.len() + holds.len();
+    let len = 3 + head_varints.len() + seen_len + orders.len() + invoices.len() + holds.len();
     ThinBytes::filled(len, |out| {
         out.extend_from_slice(&head.currency.0);
-        put_varint(out, review_code(head.review));
-        put_signed(out, head.receivable);
-        put_signed(out, head.open_order_total);
-        put_signed(out, head.credit);
-        put_varint(out, seen_code as u128);
-        put_varint(out, orders.len() as u128);
-        put_varint(out, invoices.len() as u128);
+        out.extend_from_slice(head_varints);
         out.extend_from_slice(seen);
         if let Some(digest) = extra_digest {
             out.extend_from_slice(&digest.to_le_bytes());
@@ -278,75 +276,54 @@ pub(crate) fn pack(
     })
 }
 
-/// The logged digests of a seen section, in the order logged.
-pub(crate) fn digests(seen: &[u8]) -> impl Iterator<Item = u64> + '_ {
-    seen.chunks_exact(8).map(|raw| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(raw);
-        u64::from_le_bytes(word)
-    })
+/// A header's varints, written on the stack (7 of up to 19 bytes each).
+struct HeadBytes {
+    bytes: [u8; 7 * 19],
+    len: usize,
 }
 
-/// A seen section of these digests.
-pub(crate) fn seen_bytes(digests: &[u64]) -> Vec<u8> {
-    digests.iter().flat_map(|digest| digest.to_le_bytes()).collect()
-}
-
-/// The orders of an orders section: id and amount, in the order opened.
-pub(crate) fn orders(section: &[u8]) -> impl Iterator<Item = (&str, Minor)> + '_ {
-    let mut reader = Reader(section);
-    std::iter::from_fn(move || {
-        if reader.0.is_empty() {
-            return None;
-        }
-        let amount = reader.signed()?;
-        Some((reader.own_text()?, amount))
-    })
-}
-
-/// An orders section of these orders.
-pub(crate) fn orders_bytes<'a>(orders: impl IntoIterator<Item = (&'a str, Minor)>) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (id, amount) in orders {
-        put_signed(&mut out, amount);
-        put_text(&mut out, id);
+impl Default for HeadBytes {
+    fn default() -> HeadBytes {
+        HeadBytes { bytes: [0; 7 * 19], len: 0 }
     }
-    out
 }
 
-/// The invoices of an invoices section, in the order posted.
-pub(crate) fn invoices(section: &[u8]) -> impl Iterator<Item = (&str, OpenInvoice)> + '_ {
-    let mut reader = Reader(section);
-    std::iter::from_fn(move || {
-        if reader.0.is_empty() {
-            return None;
+impl HeadBytes {
+    #[inline(always)]
+    fn put(&mut self, value: u128) {
+        match u64::try_from(value) {
+            Ok(small) => self.put_small(small),
+            Err(_) => self.put_wide(value),
         }
-        let open_amount = reader.signed()?;
-        let due = reader.day()?;
-        let invoice_date = i32::try_from(due.0 as Minor - reader.signed()?).ok()?;
-        let invoice = OpenInvoice { open_amount, due, invoice_date: Day(invoice_date) };
-        Some((reader.own_text()?, invoice))
-    })
-}
-
-/// An invoices section of these invoices.
-pub(crate) fn invoices_bytes<'a>(
-    invoices: impl IntoIterator<Item = (&'a str, OpenInvoice)>,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (id, invoice) in invoices {
-        put_signed(&mut out, invoice.open_amount);
-        put_signed(&mut out, invoice.due.0 as Minor);
-        // the days from invoice to due date (the payment terms: one byte, mostly)
-        put_signed(&mut out, invoice.due.0 as Minor - invoice.invoice_date.0 as Minor);
-        put_text(&mut out, id);
     }
-    out
+
+    #[inline(always)]
+    fn put_small(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.bytes[self.len] = value as u8 | 0x80;
+            self.len += 1;
+            value >>= 7;
+        }
+        self.bytes[self.len] = value as u8;
+        self.len += 1;
+    }
+
+    fn put_wide(&mut self, mut value: u128) {
+        while value >= 0x80 {
+            self.bytes[self.len] = value as u8 | 0x80;
+            self.len += 1;
+            value >>= 7;
+        }
+        self.bytes[self.len] = value as u8;
+        self.len += 1;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::book::OpenInvoice;
+    use crate::sections::{digests, invoices, invoices_bytes, orders, orders_bytes, seen_bytes};
 
     #[test]
     fn sections_round_trip_at_the_extremes() {

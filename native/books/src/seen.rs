@@ -9,7 +9,7 @@
 //! nonzero digests it holds, and whether it holds 0) and a power-of-two number of 8-byte slots,
 //! at most three quarters full, searched by linear probing (0 marks an empty slot).
 
-use crate::packed::digests;
+use crate::sections::digests;
 
 /// Ids a book keeps as a plain log, searched linearly (`packing.SMALL_ID_LOG`).
 const SMALL_ID_LOG: usize = 64;
@@ -165,7 +165,7 @@ pub(crate) fn table_grown(section: &[u8], digest: u64) -> (u32, Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packed::seen_bytes;
+    use crate::sections::seen_bytes;
 
     #[test]
     fn a_short_log_is_kept_as_logged_with_repeats() {

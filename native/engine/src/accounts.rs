@@ -6,11 +6,16 @@
 
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
+use std::cell::Cell;
 use std::hash::BuildHasher;
 
+use credit_model::bytes::same_bytes;
 use credit_model::Id;
 
 use crate::reference::AccountKey;
+
+/// Up to this many names are looked up by comparing them in turn.
+const FEW_NAMES: usize = 8;
 
 /// Short names kept once each, numbered in the order first seen (company and group ids).
 #[derive(Default)]
@@ -21,8 +26,8 @@ pub struct Names {
 
 impl Names {
     pub fn number(&mut self, name: &str) -> u32 {
-        if let Some(number) = self.index.get(name) {
-            return *number;
+        if let Some(number) = self.find(name) {
+            return number;
         }
         let number = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
         self.names.push(name.into());
@@ -30,7 +35,13 @@ impl Names {
         number
     }
 
+    #[inline(always)]
     pub fn find(&self, name: &str) -> Option<u32> {
+        if self.names.len() <= FEW_NAMES {
+            // a handful (companies): compared in turn, quicker than hashing the name
+            let found = self.names.iter().position(|known| same_bytes(known.as_bytes(), name.as_bytes()));
+            return found.map(|at| at as u32);
+        }
         self.index.get(name).copied()
     }
 
@@ -60,6 +71,8 @@ pub struct Accounts {
     long_keys: Vec<(u32, Box<str>)>,
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
+    /// the number `find` found last: one event looks its account up several times
+    last_found: Cell<u32>,
 }
 
 /// `[company number, customer id length, customer id bytes..]`, or `[LONG, index into
@@ -102,12 +115,17 @@ fn stored_key<'a>(slot: &'a KeySlot, long_keys: &'a [(u32, Box<str>)]) -> (u32, 
 
 /// A customer id as stored (the bytes of a `str`).
 fn customer_text(stored: &[u8]) -> &str {
-    std::str::from_utf8(stored).expect("stored from a str")
+    debug_assert!(std::str::from_utf8(stored).is_ok());
+    // SAFETY: a slot's customer id is the whole of a `&str` given to `key_slot` (copied into
+    // the slot when it fits, else kept as a `Box<str>` in `long_keys`), never cut: UTF-8.
+    unsafe { std::str::from_utf8_unchecked(stored) }
 }
 
 impl Accounts {
+    /// The hash of an account's key (of its bytes: a stored key is hashed without reading
+    /// it as text).
     fn hash(&self, company_id: &str, customer_id: &str) -> u64 {
-        self.hasher.hash_one((company_id, customer_id))
+        self.hasher.hash_one((company_id.as_bytes(), customer_id.as_bytes()))
     }
 
     fn stored(&self, number: u32) -> (u32, &str) {
@@ -117,13 +135,29 @@ impl Accounts {
 
     /// The account's number, if it has one.
     pub fn find(&self, company_id: &str, customer_id: &str) -> Option<u32> {
-        let company = self.companies.find(company_id)?;
-        let hash = self.hash(company_id, customer_id);
         let (keys, long_keys) = (&self.keys, &self.long_keys);
+        let last = self.last_found.get();
+        if let Some(slot) = keys.get(last as usize) {
+            let (company, customer) = stored_key(slot, long_keys);
+            let company_name = self.companies.name(company).as_bytes();
+            if same_bytes(customer, customer_id.as_bytes())
+                && same_bytes(company_name, company_id.as_bytes())
+            {
+                return Some(last);
+            }
+        }
+        let company = self.companies.find(company_id)?;
         let wanted = (company, customer_id.as_bytes());
-        self.index
-            .find(hash, |number| stored_key(&keys[*number as usize], long_keys) == wanted)
-            .copied()
+        let hash = self.hash(company_id, customer_id);
+        let found = self
+            .index
+            .find(hash, |number| {
+                let (company, customer) = stored_key(&keys[*number as usize], long_keys);
+                company == wanted.0 && same_bytes(customer, wanted.1)
+            })
+            .copied()?;
+        self.last_found.set(found);
+        Some(found)
     }
 
     /// The account's number, given one now if it had none.
@@ -140,8 +174,9 @@ impl Accounts {
         let (companies, hasher) = (&self.companies, &self.hasher);
         self.index.insert_unique(hash, number, |known| {
             let (company, customer) = stored_key(&keys[*known as usize], long_keys);
-            hasher.hash_one((companies.name(company).as_str(), customer_text(customer)))
+            hasher.hash_one((companies.name(company).as_bytes(), customer))
         });
+        self.last_found.set(number);
         number
     }
 
@@ -152,7 +187,7 @@ impl Accounts {
     }
 
     pub fn company_of(&self, number: u32) -> &Id {
-        self.companies.name(self.stored(number).0)
+        self.companies.name(stored_key(&self.keys[number as usize], &self.long_keys).0)
     }
 
     pub fn customer_of(&self, number: u32) -> &str {
@@ -199,7 +234,10 @@ mod tests {
         assert_eq!(accounts.len(), 10_002);
         for n in 0..300 {
             accounts.number(&format!("K{n}"), "Z"); // company numbers past one byte: long keys
+            assert_eq!(accounts.find(&format!("K{n}"), "Z"), accounts.find(&format!("K{n}"), "Z"));
         }
+        assert_eq!(accounts.find("K7", "Z"), accounts.find("K7", "Z")); // found last, then again
+        assert_ne!(accounts.find("K7", "Z"), accounts.find("K8", "Z"));
         assert_eq!(accounts.key(accounts.find("K299", "Z").unwrap()), ("K299".into(), "Z".into()));
         let long_id = "C-0123456789-é"; // 15 bytes: a long key
         let long = accounts.number("C1", long_id);

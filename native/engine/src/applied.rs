@@ -32,19 +32,20 @@ impl AppliedIds {
     fn merge(&mut self) {
         let mut recent: Vec<u64> = self.recent.drain().collect();
         recent.sort_unstable();
-        let mut merged = Vec::with_capacity(self.sorted.len() + recent.len());
-        let (mut old, mut new) = (self.sorted.iter().peekable(), recent.into_iter().peekable());
-        while let (Some(&&a), Some(&b)) = (old.peek(), new.peek()) {
+        let old = std::mem::take(&mut self.sorted);
+        let mut merged = Vec::with_capacity(old.len() + recent.len());
+        let (mut at_old, mut at_new) = (0, 0);
+        while let (Some(&a), Some(&b)) = (old.get(at_old), recent.get(at_new)) {
             if a < b {
                 merged.push(a);
-                old.next();
+                at_old += 1;
             } else {
                 merged.push(b);
-                new.next();
+                at_new += 1;
             }
         }
-        merged.extend(old);
-        merged.extend(new);
+        merged.extend_from_slice(&old[at_old..]);
+        merged.extend_from_slice(&recent[at_new..]);
         self.sorted = merged;
     }
 

@@ -2,10 +2,15 @@
 //! an 8-byte digest, read big-endian, exactly as the Python engine computes them, so that a
 //! redelivered event is spotted the same way.
 
+mod blake2b;
+
 use blake2::digest::{Update, VariableOutput};
 use blake2::Blake2bVar;
 
 fn blake2b_64(parts: &[&[u8]]) -> u64 {
+    if let Some(digest) = blake2b::digest_64(parts) {
+        return digest; // one block, AVX2
+    }
     let mut hasher = Blake2bVar::new(8).expect("8 is a valid BLAKE2b output size");
     for part in parts {
         hasher.update(part);

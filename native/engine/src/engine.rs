@@ -9,8 +9,6 @@
 
 use hashbrown::HashMap;
 
-use compact_str::format_compact;
-
 use credit_books::{AccountBook, GroupTotals, HeldOrder};
 use credit_model::{Id,
     to_decimal, to_minor, Ccy, CustomerProfile, Day, Dec, DecisionFigures,
@@ -43,6 +41,13 @@ pub struct Engine {
     /// by account number (`Reference::accounts`)
     pub books: Vec<Option<AccountBook>>,
     pub group_totals: HashMap<Id, GroupTotals>,
+}
+
+/// The id of the decision on an input event: `"{event_id}:decision"`.
+fn decision_id(event_id: &Id) -> Id {
+    let mut id = event_id.clone();
+    id.push_str(":decision");
+    id
 }
 
 /// The account as the policy's `(company_id, customer_id)` pair of strs.
@@ -134,7 +139,7 @@ fn review_if_due(
 ) {
     let Some(profile) = profile else { return };
     let Some(due) = profile.next_review else { return };
-    if book.review_notified() == Some(due) || day < due {
+    if day < due || book.review_notified() == Some(due) {
         return;
     }
     book.set_review_notified(Some(due));
@@ -226,7 +231,7 @@ impl Engine {
                 held_at: event.occurred_at,
             });
             outcome.outputs.push(OutputEvent::Held(OrderHeld {
-                event_id: format_compact!("{}:decision", event.event_id),
+                event_id: decision_id(&event.event_id),
                 order_id: event.order_id.clone(),
                 company_id: event.company_id.clone(),
                 customer_id: event.customer_id.clone(),
@@ -254,7 +259,7 @@ impl Engine {
             }
             let figures = figures(book, before, include_open, Some(&decision));
             outcome.outputs.push(OutputEvent::Approved(OrderApproved {
-                event_id: format_compact!("{}:decision", event.event_id),
+                event_id: decision_id(&event.event_id),
                 order_id: event.order_id.clone(),
                 company_id: event.company_id.clone(),
                 customer_id: event.customer_id.clone(),
@@ -322,7 +327,7 @@ impl Engine {
         let reason = HoldReason::plain("MANUAL_RELEASE", format!("released by {}", event.decided_by));
         let mut outcome = Outcome::default();
         outcome.outputs.push(OutputEvent::Approved(OrderApproved {
-            event_id: format_compact!("{}:decision", event.event_id),
+            event_id: decision_id(&event.event_id),
             order_id: event.order_id.clone(),
             company_id: event.company_id.clone(),
             customer_id: event.customer_id.clone(),
@@ -353,7 +358,7 @@ impl Engine {
         book.drop_hold(&event.order_id);
         let mut outcome = Outcome::default();
         outcome.outputs.push(OutputEvent::Rejected(OrderRejected {
-            event_id: format_compact!("{}:decision", event.event_id),
+            event_id: decision_id(&event.event_id),
             order_id: event.order_id.clone(),
             company_id: event.company_id.clone(),
             customer_id: event.customer_id.clone(),
@@ -417,7 +422,7 @@ impl Engine {
         let mut outcome = Outcome::default();
         let day = event.occurred_at.utc_day();
         let review = stored.and_then(|stored| stored.next_review()).filter(|due| {
-            book.review_notified() != Some(*due) && day >= *due
+            day >= *due && book.review_notified() != Some(*due)
         });
         if review.is_some() {  // (rare: the profile is made only then)
             let profile = reference.customer_at(number);

@@ -8,34 +8,57 @@ use std::fmt::Write;
 
 /// `str(Decimal)`: the General Decimal Arithmetic to-scientific-string.
 pub fn dec_str(value: &Dec) -> String {
-    let digits = value.coefficient.to_string();
+    let mut out = Vec::with_capacity(24);
+    push_dec(&mut out, value);
+    String::from_utf8(out).expect("a decimal's text is ASCII")
+}
+
+/// The decimal digits of `value`, written from the end of `buf`.
+fn digits_of(value: u128, buf: &mut [u8; 39]) -> &[u8] {
+    let mut at = buf.len();
+    match u64::try_from(value) {
+        Ok(mut small) => loop {
+            at -= 1;
+            buf[at] = b'0' + (small % 10) as u8;
+            small /= 10;
+            if small == 0 {
+                break;
+            }
+        },
+        Err(_) => {
+            let text = value.to_string();
+            at -= text.len();
+            buf[at..].copy_from_slice(text.as_bytes());
+        }
+    }
+    &buf[at..]
+}
+
+/// Appends `str(value)` (`dec_str`) to `out`: ASCII that JSON needs no escape for.
+pub fn push_dec(out: &mut Vec<u8>, value: &Dec) {
+    let mut buf = [0u8; 39];
+    let digits = digits_of(value.coefficient, &mut buf);
     let exponent = value.exponent as i64;
     let left_digits = exponent + digits.len() as i64;
     let dot_place = if exponent <= 0 && left_digits > -6 { left_digits } else { 1 };
-    let mut out = String::with_capacity(digits.len() + 8);
     if value.negative {
-        out.push('-');
+        out.push(b'-');
     }
     if dot_place <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dot_place) {
-            out.push('0');
-        }
-        out.push_str(&digits);
+        out.extend_from_slice(b"0.");
+        out.resize(out.len() + (-dot_place) as usize, b'0');
+        out.extend_from_slice(digits);
     } else if dot_place >= digits.len() as i64 {
-        out.push_str(&digits);
-        for _ in 0..(dot_place - digits.len() as i64) {
-            out.push('0');
-        }
+        out.extend_from_slice(digits);
+        out.resize(out.len() + (dot_place - digits.len() as i64) as usize, b'0');
     } else {
-        out.push_str(&digits[..dot_place as usize]);
-        out.push('.');
-        out.push_str(&digits[dot_place as usize..]);
+        out.extend_from_slice(&digits[..dot_place as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[dot_place as usize..]);
     }
     if left_digits != dot_place {
-        let _ = write!(out, "E{:+}", left_digits - dot_place);
+        out.extend_from_slice(format!("E{:+}", left_digits - dot_place).as_bytes());
     }
-    out
 }
 
 /// (year, month, day) of a proleptic Gregorian ordinal (`date.fromordinal`).
@@ -71,20 +94,46 @@ pub fn day_str(day: Day) -> String {
 }
 
 fn write_local(out: &mut String, local_micros: i64) {
+    let mut bytes = Vec::with_capacity(26);
+    push_local(&mut bytes, local_micros);
+    out.push_str(std::str::from_utf8(&bytes).expect("a date and time's text is ASCII"));
+}
+
+/// Appends `value` as `width` digits (zero-padded; `value` has at most `width`).
+fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
+    let mut buf = [b'0'; 6];
+    let mut rest = value;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.extend_from_slice(&buf[..width]);
+}
+
+/// Appends the local date and time `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` unless whole.
+fn push_local(out: &mut Vec<u8>, local_micros: i64) {
     let day = Day(EPOCH_ORDINAL + local_micros.div_euclid(MICROS_PER_DAY) as i32);
     let in_day = local_micros.rem_euclid(MICROS_PER_DAY);
     let (y, m, d) = civil(day);
-    let seconds = in_day / 1_000_000;
-    let micros = in_day % 1_000_000;
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    );
+    let seconds = (in_day / 1_000_000) as u32;
+    let micros = (in_day % 1_000_000) as u32;
+    match u32::try_from(y) {
+        Ok(year) if year <= 9999 => push_padded(out, year, 4),
+        _ => out.extend_from_slice(format!("{y:04}").as_bytes()),
+    }
+    out.push(b'-');
+    push_padded(out, m, 2);
+    out.push(b'-');
+    push_padded(out, d, 2);
+    out.push(b'T');
+    push_padded(out, seconds / 3600, 2);
+    out.push(b':');
+    push_padded(out, seconds / 60 % 60, 2);
+    out.push(b':');
+    push_padded(out, seconds % 60, 2);
     if micros != 0 {
-        let _ = write!(out, ".{micros:06}");
+        out.push(b'.');
+        push_padded(out, micros, 6);
     }
 }
 
@@ -105,10 +154,15 @@ pub fn isoformat(at: &Instant) -> String {
 /// The instant in UTC with `Z`, as the replay command's JSON writes it:
 /// `value.astimezone(UTC).isoformat().replace("+00:00", "Z")`.
 pub fn utc_z(at: &Instant) -> String {
-    let mut out = String::with_capacity(28);
-    write_local(&mut out, at.utc_micros);
-    out.push('Z');
-    out
+    let mut out = Vec::with_capacity(28);
+    push_utc_z(&mut out, at);
+    String::from_utf8(out).expect("a date and time's text is ASCII")
+}
+
+/// Appends `utc_z(at)` to `out`: ASCII that JSON needs no escape for.
+pub fn push_utc_z(out: &mut Vec<u8>, at: &Instant) {
+    push_local(out, at.utc_micros);
+    out.push(b'Z');
 }
 
 // -- JSON strings (the replay's output lines and the changelog's records) --------------------
@@ -128,9 +182,14 @@ fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
 pub fn json_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
+    if bytes.iter().all(|&byte| is_plain(byte)) {
+        out.extend_from_slice(bytes); // the everyday case: nothing to escape
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (at, &byte) in bytes.iter().enumerate() {
-        if (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\' {
+        if is_plain(byte) {
             continue;
         }
         if byte >= 0x80 && !is_char_start(byte) {
@@ -142,6 +201,12 @@ pub fn json_str(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Printable ASCII but `"` and `\\`: written as it is.
+#[inline]
+fn is_plain(byte: u8) -> bool {
+    (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\'
 }
 
 fn is_char_start(byte: u8) -> bool {
@@ -195,6 +260,9 @@ mod tests {
         assert_eq!(dec(false, 123, 0), "123");
         assert_eq!(dec(false, 0, 2), "0E+2");
         assert_eq!(dec(false, 12345, -12), "1.2345E-8");
+        assert_eq!(dec(false, u128::MAX, 0), u128::MAX.to_string());
+        assert_eq!(dec(true, u64::MAX as u128 + 1, -2), "-184467440737095516.16");
+        assert_eq!(dec(false, 5, 2), "5E+2");
     }
 
     #[test]
@@ -218,5 +286,11 @@ mod tests {
         assert_eq!(isoformat(&at), "2026-03-02T03:30:00.250000-05:30");
         let at = Instant { utc_micros: 0, offset_seconds: 0 };
         assert_eq!(isoformat(&at), "1970-01-01T00:00:00+00:00");
+        let at = Instant { utc_micros: -62_135_596_800_000_000 - 86_400_000_000, offset_seconds: 0 };
+        assert_eq!(utc_z(&at), "0000-12-31T00:00:00Z");
+        let at = Instant { utc_micros: 253_402_300_799_999_999, offset_seconds: 0 };
+        assert_eq!(utc_z(&at), "9999-12-31T23:59:59.999999Z");
+        let at = Instant { utc_micros: 253_402_300_800_000_001, offset_seconds: 0 };
+        assert_eq!(utc_z(&at), "10000-01-01T00:00:00.000001Z");
     }
 }

@@ -7,6 +7,7 @@
 //! decimals (`Dec`) enter and leave only at the edges, exactly as Python's `Decimal` holds
 //! them (coefficient and exponent, so `8000.00` stays `8000.00`).
 
+pub mod bytes;
 pub mod format;
 
 /// Ids and names as the events give them: a string kept inline up to 24 bytes (no heap for
@@ -588,14 +589,19 @@ const MINOR_DIGITS: [(&[u8; 3], u32); 26] = [
     (b"VND", 0), (b"VUV", 0), (b"XAF", 0), (b"XOF", 0), (b"XPF", 0),
 ];
 
+/// A currency code as a number that orders as the code does.
+fn code_number(code: [u8; 3]) -> u32 {
+    u32::from_be_bytes([0, code[0], code[1], code[2]])
+}
+
 /// How many decimals the currency has (2 unless ISO 4217 says otherwise).
+#[inline]
 pub fn minor_digits(currency: Ccy) -> u32 {
-    for (code, digits) in MINOR_DIGITS {
-        if *code == currency.0 {
-            return digits;
-        }
+    let wanted = code_number(currency.0);
+    match MINOR_DIGITS.binary_search_by_key(&wanted, |(code, _)| code_number(**code)) {
+        Ok(at) => MINOR_DIGITS[at].1,
+        Err(_) => 2,
     }
-    2
 }
 
 /// The precision of Python's default decimal context (`getcontext().prec`).
@@ -672,6 +678,12 @@ mod minor_tests {
         assert_eq!(to_minor(&d(12345, -3), eur), Err("12.345 EUR has more than 2 decimals".into()));
         assert_eq!(to_minor(&d(15, -1), jpy), Err("1.5 JPY has more than 0 decimals".into()));
         assert_eq!(to_decimal(-5, eur), Dec { negative: true, coefficient: 5, exponent: -2 });
+        assert!(MINOR_DIGITS.is_sorted_by_key(|(code, _)| **code)); // binary-searched
+        for (code, digits) in MINOR_DIGITS {
+            assert_eq!(minor_digits(Ccy(*code)), digits);
+        }
+        assert_eq!(minor_digits(Ccy(*b"AAA")), 2);
+        assert_eq!(minor_digits(Ccy(*b"ZZZ")), 2);
     }
 
     /// Expected values printed by the Python reference (`service.domain.money`).

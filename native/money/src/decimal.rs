@@ -126,6 +126,9 @@ fn half_even_up(quotient_odd: bool, rest_vs_half: std::cmp::Ordering, sticky: bo
 
 /// `c × 10^exponent` rounded half-even to `PRECISION` digits.
 fn round_narrow(negative: bool, c: u128, exponent: i64) -> Num {
+    if c < POW10[PRECISION as usize] {
+        return Num { negative, coefficient: c, exponent }; // 28 digits or fewer: as it is
+    }
     let digits = digits_narrow(c);
     if digits <= PRECISION {
         return Num { negative, coefficient: c, exponent };
@@ -200,6 +203,9 @@ pub(crate) fn add(a: Num, b: Num) -> Num {
         small = Num { negative: small.negative, coefficient: 1, exponent: grain - 1 };
     }
     let exponent = big.exponent.min(small.exponent);
+    if let Some(sum) = narrow_sum(big, small, exponent) {
+        return sum; // everyday amounts: the sum in 128 bits, rounded the same way
+    }
     // the aligned values have at most 77 digits (39-digit coefficients, shifts of at most
     // 38 places, see `grain`): below 2^256
     let aligned = |x: Num| U256::new(x.coefficient) * pow10_wide((x.exponent - exponent) as u32);
@@ -212,6 +218,29 @@ pub(crate) fn add(a: Num, b: Num) -> Num {
         (small.negative, small_c - big_c)
     };
     round_wide(negative && sum != 0, sum, exponent, false).0
+}
+
+/// `big + small` (as `add` orders them) aligned to `exponent` and rounded, if every step
+/// fits in 128 bits.
+fn narrow_sum(big: Num, small: Num, exponent: i64) -> Option<Num> {
+    let aligned = |x: Num| x.coefficient.checked_mul(*POW10.get((x.exponent - exponent) as usize)?);
+    let (big_c, small_c) = (aligned(big)?, aligned(small)?);
+    let (negative, sum) = if big.negative == small.negative {
+        (big.negative, big_c.checked_add(small_c)?)
+    } else if big_c >= small_c {
+        (big.negative, big_c - small_c)
+    } else {
+        (small.negative, small_c - big_c)
+    };
+    Some(round_narrow(negative && sum != 0, sum, exponent))
+}
+
+/// `c / d` and `c % d`, in 64 bits when both fit (a 128-bit division is a long one).
+fn div_rem(c: u128, d: u128) -> (u128, u128) {
+    match (u64::try_from(c), u64::try_from(d)) {
+        (Ok(c), Ok(d)) => ((c / d) as u128, (c % d) as u128),
+        _ => (c / d, c % d),
+    }
 }
 
 /// `a / b` in the context, with Python's exponent (an exact quotient loses trailing zeros
@@ -266,7 +295,8 @@ pub(crate) fn to_integer(x: Num, rounding: Integral) -> i128 {
             (0, x.coefficient, u128::MAX)
         } else {
             let divisor = POW10[shift as usize];
-            (x.coefficient / divisor, x.coefficient % divisor, divisor / 2)
+            let (quotient, rest) = div_rem(x.coefficient, divisor);
+            (quotient, rest, divisor / 2)
         };
         let up = match rounding {
             Integral::HalfEven => half_even_up(quotient & 1 == 1, rest.cmp(&half), false),

@@ -14,7 +14,7 @@ mod decimal;
 
 use credit_model::{minor_digits, Ccy, Dec, Instant, Minor, Rates};
 use decimal::{Integral, Num};
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// A credit limit raised by a tolerance percentage, floored to minor units:
 /// `floor(limit × (1 + pct / 100))` in the decimal context. No percentage, or zero, leaves

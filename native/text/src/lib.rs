@@ -6,7 +6,9 @@
 //! - [`write_output`] writes an output event as the replay command's JSON line, byte-identical
 //!   to `service/serialize.py::to_json_line`.
 
+mod names;
 mod parse;
+mod plain;
 mod scan;
 mod values;
 mod write;

@@ -5,6 +5,7 @@
 //! otherwise, is [`NotCanonical`], and the caller hands it to pydantic instead.
 
 use crate::scan::{bad, JStr, Raw, Res, Scanner};
+use crate::names::{self, NameTable};
 use crate::values;
 use credit_model::*;
 
@@ -28,13 +29,18 @@ macro_rules! fields {
 
         const FIELD_NAMES: &[&str] = &[$($name,)*];
 
-        fn field(key: &[u8]) -> Option<F> {
-            match key {
-                $(k if k == $name.as_bytes() => Some(F::$variant),)*
-                _ => None,
-            }
-        }
+        /// The fields in the order of `FIELD_NAMES`.
+        const FIELDS: &[F] = &[$(F::$variant,)*];
     };
+}
+
+/// Each field's index in `FIELD_NAMES`, by its name's hash.
+const FIELD_SLOTS: NameTable = names::table(FIELD_NAMES);
+
+/// The field a key names, if any.
+#[inline]
+fn field(key: &[u8]) -> Option<F> {
+    names::find(&FIELD_SLOTS, FIELD_NAMES, key).map(|index| FIELDS[index])
 }
 
 fields! {
@@ -113,8 +119,7 @@ struct Fields<'a> {
 
 /// The top-level object: each known field once (a repeated one is refused), unknown fields
 /// checked and dropped, nothing but whitespace around.
-fn scan_line(line: &[u8]) -> Res<Fields<'_>> {
-    let mut fields = Fields { raw: [Raw::Absent; FIELD_COUNT] };
+fn scan_line<'a>(line: &'a [u8], fields: &mut Fields<'a>) -> Res<()> {
     let mut seen: u64 = 0;
     let mut scanner = Scanner::new(line);
     scanner.ws();
@@ -129,7 +134,10 @@ fn scan_line(line: &[u8]) -> Res<Fields<'_>> {
             scanner.ws();
             scanner.expect(b':')?;
             scanner.ws();
-            let value = scanner.value(1)?;
+            let value = match scanner.peek() {
+                Some(b'"') => Raw::Str(scanner.string()?), // most values: strings
+                _ => scanner.value(1)?,
+            };
             if key.escaped {
                 return bad("escaped key");
             }
@@ -154,7 +162,7 @@ fn scan_line(line: &[u8]) -> Res<Fields<'_>> {
     if !scanner.at_end() {
         return bad("trailing characters");
     }
-    Ok(fields)
+    Ok(())
 }
 
 impl<'a> Fields<'a> {
@@ -164,6 +172,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string field's unescaped text (codes, dates, amounts).
+    #[inline(always)]
     fn plain(&self, f: F) -> Res<&'a str> {
         match self.get(f) {
             Raw::Str(s) => s.plain().map_or_else(|| refuse(f, "escaped"), Ok),
@@ -173,6 +182,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional string field's unescaped text; `None` when null or absent.
+    #[inline(always)]
     fn opt_plain(&self, f: F) -> Res<Option<&'a str>> {
         match self.get(f) {
             Raw::Absent | Raw::Null => Ok(None),
@@ -181,6 +191,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `Id`: a string of at least one character.
+    #[inline(always)]
     fn id(&self, f: F) -> Res<Id> {
         match self.get(f) {
             Raw::Str(s) if s.is_empty() => refuse(f, "empty"),
@@ -191,6 +202,7 @@ impl<'a> Fields<'a> {
     }
 
     /// `str | None = None`.
+    #[inline(always)]
     fn opt_str(&self, f: F) -> Res<Option<Id>> {
         match self.get(f) {
             Raw::Absent | Raw::Null => Ok(None),
@@ -208,10 +220,12 @@ impl<'a> Fields<'a> {
     }
 
     /// `Currency`: `^[A-Z]{3}$`.
+    #[inline(always)]
     fn ccy(&self, f: F) -> Res<Ccy> {
         Ccy::parse(self.plain(f)?).map_or_else(|| refuse(f, "not a currency code"), Ok)
     }
 
+    #[inline(always)]
     fn dec_of(f: F, text: &str, sign: Sign) -> Res<Dec> {
         match values::decimal(text.as_bytes()) {
             Some(dec) if sign == Sign::Positive && dec.is_zero() => refuse(f, "not above zero"),
@@ -221,11 +235,13 @@ impl<'a> Fields<'a> {
     }
 
     /// `PositiveAmount` or `Rate`.
+    #[inline(always)]
     fn positive(&self, f: F) -> Res<Dec> {
         Self::dec_of(f, self.plain(f)?, Sign::Positive)
     }
 
     /// `Amount | None` or `Percent | None`.
+    #[inline(always)]
     fn opt_amount(&self, f: F) -> Res<Option<Dec>> {
         match self.opt_plain(f)? {
             Some(text) => Self::dec_of(f, text, Sign::NonNegative).map(Some),
@@ -233,21 +249,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    #[inline(always)]
     fn day_of(f: F, text: &str) -> Res<Day> {
         values::date(text.as_bytes()).map_or_else(|| refuse(f, "not a YYYY-MM-DD date"), Ok)
     }
 
     /// `date`.
+    #[inline(always)]
     fn day(&self, f: F) -> Res<Day> {
         Self::day_of(f, self.plain(f)?)
     }
 
     /// `date | None = None`.
+    #[inline(always)]
     fn opt_day(&self, f: F) -> Res<Option<Day>> {
         self.opt_plain(f)?.map(|text| Self::day_of(f, text)).transpose()
     }
 
     /// `AwareDatetime`.
+    #[inline(always)]
     fn instant(&self, f: F) -> Res<Instant> {
         let text = self.plain(f)?;
         values::instant(text.as_bytes()).map_or_else(|| refuse(f, "not a canonical instant"), Ok)
@@ -529,7 +549,8 @@ fn exchange_rate(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<Exc
 /// Reads one input line (trailing newline allowed) as pydantic's `INPUT_EVENT.validate_json`
 /// would, if it is in the canonical subset; else says why not.
 pub fn parse_event(line: &[u8]) -> Result<InputEvent, NotCanonical> {
-    let fs = scan_line(line)?;
+    let mut fs = Fields { raw: [Raw::Absent; FIELD_COUNT] };
+    scan_line(line, &mut fs)?;
     let event_type = fs.plain(F::EventType)?;
     let known = matches!(
         event_type,
@@ -594,6 +615,16 @@ mod tests {
         let Ok(InputEvent::HoldRejected(hold)) = parse(line) else { panic!("{:?}", parse(line)) };
         assert_eq!(hold.customer_id, "Cé");
         assert_eq!((hold.order_id.as_str(), hold.decided_by.as_str(), hold.note), ("o-1", "AKS", None));
+    }
+
+    #[test]
+    fn every_field_name_is_found_and_no_other() {
+        for (name, f) in FIELD_NAMES.iter().zip(FIELDS) {
+            assert_eq!(field(name.as_bytes()), Some(*f));
+            assert_eq!(field(&name.as_bytes()[1..]), None);
+        }
+        assert_eq!(field(b""), None);
+        assert_eq!(field(b"event_idx"), None);
     }
 
     #[test]

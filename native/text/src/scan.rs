@@ -3,6 +3,7 @@
 //! deeper than `MAX_DEPTH`), which it refuses. It never builds a value tree: a field's value
 //! is kept as a borrowed [`Raw`] and read by the event builders.
 
+use crate::plain::plain_run;
 use crate::NotCanonical;
 
 pub(crate) type Res<T> = Result<T, NotCanonical>;
@@ -12,17 +13,6 @@ const MAX_DEPTH: u32 = 64;
 
 /// Longest number accepted (jiter refuses integers of more than 4300 digits).
 const MAX_NUMBER_LEN: usize = 100;
-
-/// Bytes that a string's content holds as they are: printable ASCII but `"` and `\`.
-static PLAIN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0x20;
-    while byte < 0x80 {
-        table[byte] = byte != b'"' as usize && byte != b'\\' as usize;
-        byte += 1;
-    }
-    table
-};
 
 pub(crate) fn bad<T>(why: &str) -> Res<T> {
     Err(NotCanonical(why.to_owned()))
@@ -52,6 +42,7 @@ impl<'a> JStr<'a> {
     }
 
     /// The decoded text.
+    #[inline(always)]
     pub fn decode(&self) -> Res<credit_model::Id> {
         if !self.escaped {
             return Ok(self.text().into());
@@ -179,16 +170,29 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string, the opening quote next.
+    #[inline(always)]
     pub fn string(&mut self) -> Res<JStr<'a>> {
         self.expect(b'"')?;
         let start = self.pos;
+        let end = plain_run(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            // the everyday string: printable ASCII only
+            self.pos = end + 1;
+            return Ok(JStr { raw: &self.bytes[start..end], escaped: false });
+        }
+        self.pos = end;
+        self.string_rest(start)
+    }
+
+    /// The rest of a string that has an escape, a byte above 0x7F or an error in it, from its
+    /// first such byte (`start`: the string's first byte).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Res<JStr<'a>> {
         let mut escaped = false;
         let mut non_ascii = false;
         loop {
             // the run of printable ASCII, the bulk of every string
-            while self.bytes.get(self.pos).is_some_and(|&b| PLAIN[b as usize]) {
-                self.pos += 1;
-            }
+            self.pos = plain_run(self.bytes, self.pos);
             let Some(&byte) = self.bytes.get(self.pos) else { return bad("unterminated string") };
             match byte {
                 b'"' => break,

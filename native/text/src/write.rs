@@ -3,7 +3,7 @@
 //! with `ensure_ascii=True`; keys `event_id`, `event_type`, `occurred_at` (the decision time,
 //! in UTC with `Z`), then the dataclass fields of `service/domain/outputs.py` in order.
 
-use credit_model::format::{dec_str, json_str as push_str, utc_z};
+use credit_model::format::{json_str as push_str, push_dec, push_utc_z};
 use credit_model::*;
 
 /// Writes one JSON object, a key at a time, in order.
@@ -19,11 +19,9 @@ impl<'a> Obj<'a> {
     }
 
     fn key(&mut self, name: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.out.push(b',');
-        }
+        let opening: &[u8] = if self.first { b"\"" } else { b",\"" };
         self.first = false;
-        self.out.push(b'"');
+        self.out.extend_from_slice(opening);
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\":");
         self.out
@@ -42,7 +40,10 @@ impl<'a> Obj<'a> {
 
     /// A `Decimal` as `str(value)`.
     fn dec(&mut self, name: &str, value: &Dec) {
-        self.str(name, &dec_str(value));
+        let out = self.key(name);
+        out.push(b'"');
+        push_dec(out, value); // digits, '.', '-', 'E', '+': nothing to escape
+        out.push(b'"');
     }
 
     fn opt_dec(&mut self, name: &str, value: Option<&Dec>) {
@@ -54,7 +55,10 @@ impl<'a> Obj<'a> {
 
     /// A `datetime` in UTC with `Z`.
     fn instant(&mut self, name: &str, value: &Instant) {
-        self.str(name, &utc_z(value));
+        let out = self.key(name);
+        out.push(b'"');
+        push_utc_z(out, value); // digits, '-', ':', 'T', '.', 'Z': nothing to escape
+        out.push(b'"');
     }
 
     /// A list of values, each written by `item`.
