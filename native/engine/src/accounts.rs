@@ -6,7 +6,7 @@
 
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::hash::BuildHasher;
 
 use credit_model::bytes::same_bytes;
@@ -71,8 +71,9 @@ pub struct Accounts {
     long_keys: Vec<(u32, Box<str>)>,
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
-    /// the number `find` found last: one event looks its account up several times
-    last_found: Cell<u32>,
+    /// the number `find` found last: one event looks its account up several times (atomic,
+    /// relaxed: plain loads and stores, and the engine stays `Sync` for its Python class)
+    last_found: AtomicU32,
 }
 
 /// `[company number, customer id length, customer id bytes..]`, or `[LONG, index into
@@ -136,7 +137,7 @@ impl Accounts {
     /// The account's number, if it has one.
     pub fn find(&self, company_id: &str, customer_id: &str) -> Option<u32> {
         let (keys, long_keys) = (&self.keys, &self.long_keys);
-        let last = self.last_found.get();
+        let last = self.last_found.load(Relaxed);
         if let Some(slot) = keys.get(last as usize) {
             let (company, customer) = stored_key(slot, long_keys);
             let company_name = self.companies.name(company).as_bytes();
@@ -156,7 +157,7 @@ impl Accounts {
                 company == wanted.0 && same_bytes(customer, wanted.1)
             })
             .copied()?;
-        self.last_found.set(found);
+        self.last_found.store(found, Relaxed);
         Some(found)
     }
 
@@ -176,7 +177,7 @@ impl Accounts {
             let (company, customer) = stored_key(&keys[*known as usize], long_keys);
             hasher.hash_one((companies.name(company).as_bytes(), customer))
         });
-        self.last_found.set(number);
+        self.last_found.store(number, Relaxed);
         number
     }
 
