@@ -3,8 +3,9 @@
 ``Ledger`` is what the core needs of an engine: decide an event, say an account's credit
 root, and hand books in and out as the bytes of the changelog (``service.domain.snapshot``).
 ``PythonLedger`` wraps ``service.domain.engine.CreditEngine``; ``NativeLedger`` wraps the
-Rust engine (``credit_native.NativeEngine``), which reads the event's canonical JSON and
-writes its outputs' Avro bodies itself (``NativeOutput``). The setting ``CREDIT_ENGINE``
+Rust engine (``credit_native.NativeEngine``), which reads input records into its own events
+(``NativeEvent``; a pydantic event it takes by its canonical JSON) and writes its outputs'
+Avro bodies itself (``NativeOutput``). The setting ``CREDIT_ENGINE``
 chooses (``service.bootstrap``). Both give the same outputs, books and group totals for the
 same events (``tests/unit/test_ledgers.py``, and the contract suite on both).
 """
