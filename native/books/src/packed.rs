@@ -308,14 +308,14 @@ impl HeadBytes {
         self.len += 1;
     }
 
+    /// A value past 64 bits: its low groups until the rest fits `put_small`.
     fn put_wide(&mut self, mut value: u128) {
-        while value >= 0x80 {
+        while u64::try_from(value).is_err() {
             self.bytes[self.len] = value as u8 | 0x80;
             self.len += 1;
             value >>= 7;
         }
-        self.bytes[self.len] = value as u8;
-        self.len += 1;
+        self.put_small(value as u64);
     }
 }
 
