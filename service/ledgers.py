@@ -12,7 +12,6 @@ same events (``tests/unit/test_ledgers.py``, and the contract suite on both).
 
 from __future__ import annotations
 
-import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from service.codec import AvroCodec
 from service.domain.engine import CreditEngine, Outcome
 from service.domain.outputs import OutputEvent
 from service.domain.reference import AccountKey
-from service.domain.snapshot import book_from_bytes, book_to_bytes
+from service.domain.snapshot import UNREADABLE_BOOK, book_from_bytes, book_to_bytes
 from service.domain.stored_books import StoredBookError
 from service.errors import ConfigurationError, CreditServiceError, InvalidEventError
 
@@ -202,7 +201,7 @@ class PythonLedger:
 def _python_book(account: AccountKey, payload: bytes) -> Any:
     try:
         return book_from_bytes(payload)
-    except (ValueError, TypeError, KeyError, IndexError, struct.error) as exc:
+    except UNREADABLE_BOOK as exc:
         raise StoredBookError(f"book of {account} cannot be read: {exc}") from exc
 
 

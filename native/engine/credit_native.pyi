@@ -62,16 +62,12 @@ class NativeEngine:
         self, accounts: list[tuple[str, str]], partitions: int
     ) -> list[tuple[bytes, bytes | None, int]]:
         """For each account: changelog key, book bytes (None: no book), root's partition."""
-    def put_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
-        """Keep the book (counted in its group); the account's credit root."""
     def adopt_books(
         self, books: list[tuple[bytes, bytes]], partitions: int
     ) -> list[tuple[tuple[str, str], int]]:
         """Books restored from a store: each account and its credit root's partition."""
     def merge_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
         """A handed-over book absorbs the one held; the account's credit root."""
-    def take_book(self, company_id: str, customer_id: str) -> bytes | None:
-        """Remove the account's book; its bytes, if held."""
     def drop_book(self, company_id: str, customer_id: str) -> bool:
         """Remove the account's book; false if none was held."""
     def book_accounts(self) -> list[tuple[str, str]]:

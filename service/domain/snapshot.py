@@ -80,6 +80,10 @@ def _json(book: AccountBook) -> bytes:
     return json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
 
 
+# what ``book_from_bytes`` raises for bytes that are no account book
+UNREADABLE_BOOK = (ValueError, TypeError, KeyError, IndexError, struct.error)
+
+
 def book_from_bytes(payload: bytes) -> AccountBook:
     if payload[:1] == b"\x03":
         return _from_binary(payload)

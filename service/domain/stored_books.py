@@ -24,12 +24,11 @@ counted nowhere. Queries over every book call ``load_all`` first.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 
 from service.domain.ledger import AccountBook
 from service.domain.reference import AccountKey, ReferenceBook, credit_root
-from service.domain.snapshot import book_from_bytes
+from service.domain.snapshot import UNREADABLE_BOOK, book_from_bytes
 from service.errors import CreditServiceError
 
 
@@ -75,7 +74,7 @@ class StoredBooks:
             return None
         try:
             book = book_from_bytes(payload)
-        except (ValueError, TypeError, KeyError, IndexError, struct.error) as exc:
+        except UNREADABLE_BOOK as exc:
             raise StoredBookError(f"stored book of {account} cannot be read: {exc}") from exc
         self.put_book(account, book)
         return book

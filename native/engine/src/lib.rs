@@ -134,15 +134,8 @@ impl NativeEngine {
         self.engine.book(company_id, customer_id).is_some()
     }
 
-    /// Keep the book of `payload` (changelog format) as the account's, counted in its group;
-    /// returns the account's credit root. `UnreadableBook` if the bytes are no book.
-    fn put_book(&mut self, company_id: &str, customer_id: &str, payload: &[u8]) -> PyResult<String> {
-        let book = read_book(payload)?;
-        Ok(self.engine.put_book(company_id, customer_id, book))
-    }
-
     /// Books restored from a store: each `(changelog key, book bytes)` kept as its account's
-    /// (`put_book`); returns each account with the partition of its credit root
+    /// (`Engine::put_book`); returns each account with the partition of its credit root
     /// (`zlib.crc32(root) % partitions`). `UnreadableBook` names a key or book that is none.
     #[allow(clippy::type_complexity)]
     fn adopt_books(&mut self, books: Vec<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)>,
@@ -168,13 +161,6 @@ impl NativeEngine {
         -> PyResult<String> {
         let book = read_book(payload)?;
         Ok(self.engine.merge_book(company_id, customer_id, book))
-    }
-
-    /// Remove the account's book (and its share of its group's totals); its bytes, if held.
-    fn take_book<'py>(&mut self, py: Python<'py>, company_id: &str, customer_id: &str)
-        -> Option<Bound<'py, PyBytes>> {
-        let book = self.engine.take_book(company_id, customer_id)?;
-        Some(PyBytes::new(py, &credit_books::book_to_bytes(&book)))
     }
 
     /// Remove the account's book and its share of its group's totals; false if none was held.
