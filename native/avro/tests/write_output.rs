@@ -9,6 +9,10 @@
 use credit_avro::{output_type, write_output, write_single_object, SINGLE_OBJECT_MARKER};
 use credit_model::format::ordinal;
 use credit_model::*;
+
+#[path = "../../text/tests/common/printed_decimal.rs"]
+mod printed_decimal;
+use printed_decimal::printed_decimal as dec;
 use serde_json::{Map, Value};
 
 fn read_gz(path: &str) -> String {
@@ -23,20 +27,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A decimal as Python prints it (`-0.05`, `8000.00`, `1E+3`, `1.25E-8`).
-fn dec(text: &str) -> Dec {
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (mantissa, exp) = match text.split_once('E') {
-        Some((m, e)) => (m, e.parse::<i32>().expect("exponent")),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let coefficient = format!("{int}{frac}").parse().expect("digits");
-    Dec { negative, coefficient, exponent: exp - frac.len() as i32 }
-}
 
 /// `2026-03-02T09:00:00.250000Z` (the replay line's instants are in UTC).
 fn instant(text: &str) -> Instant {

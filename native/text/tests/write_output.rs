@@ -7,6 +7,10 @@
 
 use credit_model::format::ordinal;
 use credit_model::*;
+
+#[path = "common/printed_decimal.rs"]
+mod printed_decimal;
+use printed_decimal::printed_decimal as d;
 use credit_text::write_output;
 
 const REPLAY_APPROVED: &str = r#"{"event_id":"e-000000013:decision","event_type":"order_approved","occurred_at":"2026-03-02T09:00:00Z","order_id":"o-1001","company_id":"DE01","customer_id":"C100","group_id":"G-NORTH","amount":"8000.00","currency":"EUR","reasons":[],"decided_at":"2026-03-02T09:00:00Z","figures":{"exposure_before":"0.00","exposure_after":"8000.00","currency":"EUR","limit":"20000.00","available":"20000.00"},"released_by":null}"#;
@@ -23,20 +27,6 @@ const CRAFTED_3: &str = r#"{"event_id":"e-3:decision","event_type":"order_reject
 const CRAFTED_4: &str = r#"{"event_id":"e-4:X","event_type":"credit_notification","occurred_at":"2026-03-02T09:00:00.250000Z","notification_id":"e-4:X","kind":"COD_TERMS_CONFLICT","recipients":[],"message":"\u0000\u007f\u0080\u00ff\ud7ff\ue000\uffff","decided_at":"2026-03-02T09:00:00.250000Z","company_id":null,"customer_id":null,"group_id":null,"order_id":null}"#;
 const CRAFTED_5: &str = r#"{"event_id":"e-5:Y","event_type":"credit_notification","occurred_at":"9999-12-31T23:59:59.999999Z","notification_id":"e-5:Y","kind":"SAME_ACCOUNT_OTHER_COMPANIES","recipients":[{"role":"group_credit_manager","person":"\ud834\udd1e"},{"role":"credit_analyst","person":""}],"message":"m","decided_at":"9999-12-31T23:59:59.999999Z","company_id":"DE01","customer_id":null,"group_id":"G","order_id":"o"}"#;
 
-/// A decimal written as Python writes it (`-0.05`, `8000.00`, `1E+3`, `12.5E-9`).
-fn d(text: &str) -> Dec {
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (mantissa, exp) = match text.split_once('E') {
-        Some((m, e)) => (m, e.parse::<i32>().expect("exponent")),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let coefficient = format!("{int}{frac}").parse().expect("digits");
-    Dec { negative, coefficient, exponent: exp - frac.len() as i32 }
-}
 
 /// The instant of a local wall time at a UTC offset (seconds east).
 fn at(ymd: (i64, u32, u32), hms: (i64, i64, i64), micros: i64, offset_seconds: i32) -> Instant {
