@@ -59,7 +59,7 @@ from service.codec import (
     load_schemas,
     schema_json,
 )
-from service.domain.events import INPUT_EVENT, REFERENCE_TYPES, TRANSACTION_TYPES, ExchangeRateSet
+from service.domain.events import INPUT_EVENT, REFERENCE_TYPES, TRANSACTION_TYPES
 from service.domain.outputs import (
     CreditNotification,
     DecisionFigures,
@@ -75,9 +75,10 @@ from service.replay import BadLine, replay_lines
 from service.serialize import to_json_line
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "native" / "text" / "tests"))
+from gen_pydantic_cases import normalised  # noqa: E402 (the pydantic cases' normal form)
 HERE = Path(__file__).resolve().parent
 TOPIC = "credit.any"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SCHEMAS = load_schemas(ROOT / "schemas")
 CODEC = AvroCodec(SCHEMAS)
 INPUT_TYPES = sorted(TRANSACTION_TYPES | REFERENCE_TYPES)
@@ -133,33 +134,12 @@ def framed(event_type: str, body: bytes) -> bytes:
 
 
 # -- Python's verdict --------------------------------------------------------------------------
-def norm(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, Decimal):
-        t = value.as_tuple()
-        return [t.sign == 1, "".join(map(str, t.digits)), t.exponent]
-    if isinstance(value, datetime):
-        offset = value.utcoffset()
-        assert offset is not None
-        return [(value - EPOCH) // timedelta(microseconds=1), int(offset.total_seconds())]
-    if isinstance(value, date):
-        return value.toordinal()
-    if isinstance(value, (tuple, list)):
-        return [norm(item) for item in value]
-    raise TypeError(type(value))
-
-
 def verdict(codec: AvroCodec, payload: bytes) -> tuple[bool, Any]:
     try:
         event = INPUT_EVENT.validate_python(codec.decode(TOPIC, payload))
     except (PoisonMessageError, ValidationError):
         return False, None
-    out = {name: norm(getattr(event, name)) for name in type(event).model_fields}
-    out = {name: value for name, value in out.items() if value is not None}
-    if isinstance(event, ExchangeRateSet):
-        out["valid_from"] = norm(event.valid_from_instant)
-    return True, out
+    return True, normalised(event)
 
 
 # -- valid events ------------------------------------------------------------------------------

@@ -70,11 +70,17 @@ def verdict(raw: bytes) -> tuple[bool, Any]:
         event = INPUT_EVENT.validate_json(raw)
     except ValidationError:
         return False, None
+    return True, normalised(event)
+
+
+def normalised(event: Any) -> dict[str, Any]:
+    """A validated event's fields, normalised (``norm``), None fields left out, and an exchange
+    rate's ``valid_from`` as its ``valid_from_instant`` (the Avro cases read this too)."""
     out = {name: norm(getattr(event, name)) for name in type(event).model_fields}
     out = {name: value for name, value in out.items() if value is not None}
     if isinstance(event, ExchangeRateSet):
         out["valid_from"] = norm(event.valid_from_instant)
-    return True, out
+    return out
 
 
 def render(pairs: list[Pair]) -> str:
