@@ -192,6 +192,12 @@ class Handover:
         """The root waits, or has records parked already (its order holds)."""
         return root in self.parked.get(partition, {}) or self.waiting(root, partition)
 
+    def calm(self, partition: int) -> bool:
+        """No root of ``partition`` must park: nothing parked, no book awaited."""
+        if self.parked.get(partition):
+            return False
+        return not any(self.waiting(root, partition) for root in self.awaited.get(partition, {}))
+
     def park(self, root: str, partition: int, record: Parked) -> None:
         self.parked.setdefault(partition, {}).setdefault(root, []).append(record)
         self.changed.add(partition)

@@ -13,7 +13,8 @@ same events (``tests/unit/test_ledgers.py``, and the contract suite on both).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -35,6 +36,8 @@ if TYPE_CHECKING:  # the native module is imported when the native engine is cho
 GroupBalances = tuple[dict[tuple[str, str], tuple[int, int]], dict[tuple[str, int], int]]
 # a changed book as the changelog takes it: key, bytes (None: no book), root's partition
 FlushedBook = tuple[bytes, bytes | None, int]
+# each output type's topic and framing header (``AvroCodec.output_header``)
+OutputFraming = dict[str, tuple[str, bytes]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OUTPUT_TYPES = frozenset({"order_approved", "order_held", "order_rejected", "credit_notification"})
 
@@ -83,6 +86,22 @@ class Ledger(Protocol):
         ...
 
     def decide(self, event: Any) -> Decided: ...
+
+    def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
+                      buffers: dict[Any, Any]) -> int | None:  # fmt: skip
+        """Read the input records of a poll (Kafka messages) from ``start`` on into the
+        event-time merge's ``buffers`` (``service.runtime.merge``), while the engine reads
+        them itself; how many it read. None when the engine reads no records (the Python
+        engine)."""
+        ...
+
+    def decide_direct(self, released: list[Any], start: int, fast: list[bool],
+                      framing: Callable[[], OutputFraming]) -> Any | None:  # fmt: skip
+        """Decide ``released`` input records (``service.runtime.merge.Released``) from
+        ``start`` on, while each may be decided where it is read (``fast[p]``: its root's
+        partition ``p`` may), and say what they gave (``credit_native.DirectBatch``); None
+        when the engine decides record by record only (the Python engine)."""
+        ...
 
     def root_of(self, account: AccountKey) -> str: ...
 
@@ -139,6 +158,14 @@ class PythonLedger:
         outcome: Outcome = self.engine.handle(event)
         outputs: list[OutputEvent] = outcome.outputs
         return Decided(list(outputs), outcome.ignored)
+
+    def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
+                      buffers: dict[Any, Any]) -> None:  # fmt: skip
+        return None
+
+    def decide_direct(self, released: list[Any], start: int, fast: list[bool],
+                      framing: Callable[[], OutputFraming]) -> None:  # fmt: skip
+        return None
 
     def root_of(self, account: AccountKey) -> str:
         return self.engine.membership.root_of(account)
@@ -239,6 +266,19 @@ class NativeLedger:
         except self.native.InvalidEvent as exc:
             raise InvalidEventError(str(exc)) from exc
         return Decided(list(map(NativeOutput._make, outputs)), ignored)
+
+    def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
+                      buffers: dict[Any, Any]) -> int:  # fmt: skip
+        return self.engine.buffer_inputs(messages, start, ranks, buffers, deque)
+
+    def decide_direct(
+        self, released: list[Any], start: int, fast: list[bool],
+        framing: Callable[[], OutputFraming],
+    ) -> credit_native.DirectBatch:  # fmt: skip
+        if not self.engine.outputs_framed():
+            for event_type, (topic, header) in framing().items():
+                self.engine.frame_output(event_type, topic, header)
+        return self.engine.decide_direct(released, start, fast)
 
     def _decide_model(self, event: Any) -> tuple[list[credit_native.ServiceOutput], str | None]:
         """A pydantic event, by its canonical JSON."""

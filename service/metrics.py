@@ -20,8 +20,8 @@ class PrometheusMetrics:
                                  ["topic", "event_type"], registry=r)  # fmt: skip
         self.events_out = Counter("credit_events_out_total", "Output records produced",
                                   ["topic", "event_type"], registry=r)  # fmt: skip
-        self.decisions = Counter("credit_decisions_total", "Order decisions by outcome",
-                                 ["outcome"], registry=r)  # fmt: skip
+        self.decision_outcomes = Counter("credit_decisions_total", "Order decisions by outcome",
+                                         ["outcome"], registry=r)  # fmt: skip
         self.hold_reasons = Counter("credit_hold_reasons_total", "Hold reasons given",
                                     ["reason"], registry=r)  # fmt: skip
         self.ignored = Counter("credit_events_ignored_total",
@@ -81,9 +81,9 @@ class PrometheusMetrics:
             child = self._children[key] = counter.labels(*labels)
         return child
 
-    def _count(self, counter: Counter, *labels: str) -> None:
+    def _count(self, counter: Counter, *labels: str, count: int = 1) -> None:
         key = (counter, labels)
-        self._counts[key] = self._counts.get(key, 0) + 1
+        self._counts[key] = self._counts.get(key, 0) + count
 
     def flush(self) -> None:
         """Add the counts gathered since the last flush to the counters."""
@@ -91,20 +91,31 @@ class PrometheusMetrics:
         for (counter, labels), count in counts.items():
             self._child(counter, *labels).inc(count)
 
-    def event_in(self, topic: str, event_type: str) -> None:
-        self._count(self.events_in, topic, event_type)
+    def event_in(self, topic: str, event_type: str, count: int = 1) -> None:
+        self._count(self.events_in, topic, event_type, count=count)
 
-    def event_out(self, topic: str, event_type: str) -> None:
-        self._count(self.events_out, topic, event_type)
+    def event_out(self, topic: str, event_type: str, count: int = 1) -> None:
+        self._count(self.events_out, topic, event_type, count=count)
 
     def decision(self, outcome: str, reasons: list[str], seconds: float) -> None:
-        self._count(self.decisions, outcome)
+        self._count(self.decision_outcomes, outcome)
         for reason in reasons:
             self._count(self.hold_reasons, reason)
         self.decision_seconds.observe(seconds)
 
-    def event_ignored(self, event_type: str) -> None:
-        self.ignored.labels(event_type).inc()
+    def decisions(self, approved: int, held: int, reasons: list[tuple[str, int]],
+                  seconds: float) -> None:  # fmt: skip
+        for outcome, count in (("approved", approved), ("held", held)):
+            if count:
+                self._count(self.decision_outcomes, outcome, count=count)
+        for reason, count in reasons:
+            self._count(self.hold_reasons, reason, count=count)
+        observe = self.decision_seconds.observe
+        for _ in range(approved + held):
+            observe(seconds)
+
+    def event_ignored(self, event_type: str, count: int = 1) -> None:
+        self.ignored.labels(event_type).inc(count)
 
     def dead_letter(self, topic: str) -> None:
         self.dead_letters.labels(topic).inc()
@@ -112,8 +123,8 @@ class PrometheusMetrics:
     def handover(self, kind: str) -> None:
         self._count(self.handover_records, kind)
 
-    def input_path(self, path: str) -> None:
-        self._count(self.input_paths, path)
+    def input_path(self, path: str, count: int = 1) -> None:
+        self._count(self.input_paths, path, count=count)
 
 
 class NullMetrics:
@@ -122,16 +133,20 @@ class NullMetrics:
     def flush(self) -> None:
         pass
 
-    def event_in(self, topic: str, event_type: str) -> None:
+    def event_in(self, topic: str, event_type: str, count: int = 1) -> None:
         pass
 
-    def event_out(self, topic: str, event_type: str) -> None:
+    def event_out(self, topic: str, event_type: str, count: int = 1) -> None:
         pass
 
     def decision(self, outcome: str, reasons: list[str], seconds: float) -> None:
         pass
 
-    def event_ignored(self, event_type: str) -> None:
+    def decisions(self, approved: int, held: int, reasons: list[tuple[str, int]],
+                  seconds: float) -> None:  # fmt: skip
+        pass
+
+    def event_ignored(self, event_type: str, count: int = 1) -> None:
         pass
 
     def dead_letter(self, topic: str) -> None:
@@ -140,5 +155,5 @@ class NullMetrics:
     def handover(self, kind: str) -> None:
         pass
 
-    def input_path(self, path: str) -> None:
+    def input_path(self, path: str, count: int = 1) -> None:
         pass

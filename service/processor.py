@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from service.book_keys import account_of
 from service.codec import AvroCodec
+from service.direct_runs import DirectRuns
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
 from service.domain.reference import AccountKey, credit_root
@@ -61,7 +62,7 @@ class Flush:
     store_changes: dict[int, dict[bytes, bytes | None]] = field(default_factory=dict)
 
 
-class CreditProcessor:
+class CreditProcessor(DirectRuns):
     def __init__(self, topics: Topics, partitions: int, codec: AvroCodec, metrics: Metrics,
                  ledger: Ledger | None = None) -> None:  # fmt: skip
         self.topics, self.partitions, self.codec, self.metrics = topics, partitions, codec, metrics

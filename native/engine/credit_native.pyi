@@ -1,6 +1,7 @@
 """The credit engine in Rust (``native/engine``): see ``service/native.py``."""
 
 from datetime import datetime
+from typing import Any
 
 class InvalidEvent(Exception):
     """An event the engine refused (the Python engine's ``InvalidEventError``)."""
@@ -38,6 +39,21 @@ class NativeEvent:
     def payload(self) -> bytes:
         """The record value it was read from."""
 
+class DirectBatch:
+    """What a run of input events decided where they were read gave (``decide_direct``)."""
+
+    count: int
+    records: list[tuple[str, bytes, bytes]]
+    accounts: list[tuple[str, str]]
+    offsets: list[tuple[int, int, int]]
+    events_in: list[tuple[int, str, int]]
+    events_out: list[tuple[str, int]]
+    ignored: list[tuple[str, int]]
+    approved: int
+    held: int
+    hold_reasons: list[tuple[str, int]]
+    last_decided_micros: int | None
+
 class NativeEngine:
     """Every balance and rule of ``service.domain.engine.CreditEngine``."""
 
@@ -49,6 +65,17 @@ class NativeEngine:
         customer_id, group_id, hold reason codes, decided_at µs)``, and why nothing changed."""
     def decide_event(self, event: NativeEvent) -> tuple[list[ServiceOutput], str | None]:
         """``decide_avro`` of an event read by ``read_event``."""
+    def frame_output(self, event_type: str, topic: str, header: bytes) -> bool:
+        """The topic and framing header of the type's outputs in ``decide_direct``'s runs."""
+    def outputs_framed(self) -> bool:
+        """True once every output type has its framing."""
+    def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
+                      buffers: dict[Any, Any], new_buffer: Any) -> int:
+        """Read a poll's input records from ``start`` on into the merge's buffers while this
+        engine reads them; how many it read."""
+    def decide_direct(self, released: list[Any], start: int, fast: list[bool]) -> DirectBatch:
+        """Decide released input records from ``start`` on while each may be decided where
+        it is read (``fast[p]``: its root's partition may)."""
     def use_codec_schema(self, event_type: str, schema_json: str) -> bool:
         """True when the codec's schema of the type is the one this engine reads and writes."""
     def read_event(self, payload: bytes) -> NativeEvent | None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Set
 
 RootKey = tuple[int, bytes]  # a by-root partition and a record key there (a root's name)
+ROOT_KEYS = (b"G:", b"A:")  # how a root's name starts (``service.domain.reference.credit_root``)
 
 
 class ByRootProgress:
@@ -80,6 +81,16 @@ class ByRootProgress:
             return False
         key = (partition, root)
         return key not in open_ and read > delivered.get(key, -1)
+
+    def clear_partitions(self, open_: Set[RootKey], delivered: dict[RootKey, int]) -> set[int]:
+        """The partitions where ``clear`` holds for every root: read from a known position,
+        past their end at assignment, and no record of any root there still on its way.
+        (Hand-overs and barriers are keyed by a book or ``barrier``, never by a root: no
+        input waits for them.)"""
+        busy = {p for p, key in open_ if key.startswith(ROOT_KEYS)}
+        busy.update(p for (p, key), offset in delivered.items()
+                    if offset >= self.read.get(p, -1) and key.startswith(ROOT_KEYS))  # fmt: skip
+        return {p for p in self.read if p not in self.needed and p not in busy}
 
     def prune(self, delivered: dict[RootKey, int]) -> None:
         """Forget the deliveries read back already, and those to partitions not owned."""

@@ -40,6 +40,7 @@ fatal: this process stops and leaves the work to the instance that fenced it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -218,10 +219,16 @@ class KafkaRuntime(Rebalancing, RecordHandling):
 
     # -- the loop --------------------------------------------------------------------------
     def _produce(self, records: list[Record]) -> None:
+        self._producing(self.output.produce, records)
+
+    def _produce_outputs(self, records: list[tuple[str, bytes, bytes]]) -> None:
+        self._producing(self.output.produce_outputs, records)
+
+    def _producing(self, produce: Callable[[Any], None], records: Any) -> None:
         """Inside the open transaction; a producer in a fatal state (fenced: a newer instance
         with this id) stops the loop, even before its error callback has been served."""
         try:
-            self.output.produce(records)
+            produce(records)
         except KafkaException as exc:
             if exc.args[0].fatal():
                 raise FencedError(f"stopped: {exc.args[0]}") from exc
@@ -236,22 +243,11 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         if self.by_root_progress.needed:  # what those reads brought the by-root positions to
             self._by_root_positions()
         self._drained()
-        inputs = False
-        for message in messages:
-            if message.error() is not None:
-                log.warning("consume_error", error=str(message.error()))
-            elif message.topic() == self.settings.topics.by_root:
-                self._in_context(message, None, None)
-            else:
-                self._buffer(message)
-                inputs = True
-        if inputs:
+        if self._read_all(messages):
             self._reference_before_inputs()
         if self._draining is not None:  # inputs read before the pause wait in the merge
             return len(messages)
-        released = self.merge.release(self._inputs, self._has_lag, time.monotonic())
-        for message, event, error in released:
-            self._in_context(message, event, error)
+        self._handle_released(self.merge.release(self._inputs, self._has_lag, time.monotonic()))
         return len(messages)
 
     def _has_lag(self, partition: tuple[str, int]) -> bool:

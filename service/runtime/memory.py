@@ -12,7 +12,7 @@ from service.errors import PoisonMessageError
 from service.metrics import NullMetrics
 from service.ports import Record
 from service.publish import encoded
-from service.runtime.merge import EventTimeMerge
+from service.runtime.merge import EventTimeMerge, Released
 from service.settings import Settings
 from service.stores import InMemoryStateStore
 
@@ -72,18 +72,33 @@ class InMemoryRuntime:
                 except PoisonMessageError as exc:
                     error = exc
                 key = merge.key(topic, offset, event.occurred_at if event else None)
-                merge.add((topic, 0), key, (topic, offset, record, event, error))
+                item = Released(record, event, error, key.topic_rank, 0, offset)
+                merge.add((topic, 0), key, item)
             self._read[topic] += len(records)
         released = merge.release([], lambda partition: False, now=0.0)
-        for topic, offset, record, event, error in released:
-            if error is None:
-                step = self.processor.take_input(event, list, self._clear)
-                self._emit(self.processor.encode_outputs(step.outputs))
-                self._emit(step.records)
-            else:
-                self._emit([self.processor.dead_letter(topic, 0, offset, record.key, record.value,
-                                                       error)])  # fmt: skip
+        clear = set(self.stores) if self._clear(0, b"") else set()
+        fast = self.processor.direct_partitions(clear)
+        self.processor.take_released(released, fast, self._one_input, self._emit_run)
         return bool(released)
+
+    def _one_input(self, item: Released) -> None:
+        """Decided here or routed; one that cannot be goes to the dead-letter topic (as in
+        ``RecordHandling._in_context``)."""
+        try:
+            if item.error is not None:
+                raise item.error
+            step = self.processor.take_input(item.event, list, self._clear)
+        except PoisonMessageError as exc:
+            topic = self.settings.topics.transaction_inputs()[item.topic_rank]
+            self._emit([self.processor.dead_letter(topic, 0, item.offset, item.record.key,
+                                                   item.record.value, exc)])  # fmt: skip
+            return
+        self._emit(self.processor.encode_outputs(step.outputs))
+        self._emit(step.records)
+
+    def _emit_run(self, run: Any, seconds: float) -> None:
+        """Outputs of a run decided where read (``CreditProcessor.take_direct``)."""
+        self._emit([Record(topic, key, value) for topic, key, value in run.records])
 
     def _clear(self, partition: int, root: bytes) -> bool:
         """Decide inputs here while every by-root record written is read (all partitions are

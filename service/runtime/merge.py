@@ -15,11 +15,23 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 Partition = tuple[str, int]
+
+
+class Released(NamedTuple):
+    """An input record as it waits in the merge: what the runtime read of it. The native
+    engine reads these fields by position, and buffers plain tuples of them
+    (``native/engine/src/direct.rs``)."""
+
+    record: Any  # the Kafka message, or the in-memory runtime's ``Record``
+    event: Any  # None when it could not be read
+    error: Exception | None
+    topic_rank: int
+    partition: int
+    offset: int
 
 
 class SortKey(NamedTuple):  # a tuple: compared in C, several times per record released
@@ -28,10 +40,9 @@ class SortKey(NamedTuple):  # a tuple: compared in C, several times per record r
     offset: int
 
 
-@dataclass(slots=True)
-class Pending:
-    key: SortKey
-    item: Any = field(compare=False)
+# a record waiting in its partition's buffer: its sort key and the item (a tuple, so that the
+# native engine appends these too: ``NativeEngine.buffer_inputs``)
+Pending = tuple[SortKey, Any]
 
 
 class EventTimeMerge:
@@ -41,13 +52,16 @@ class EventTimeMerge:
         self.buffers: dict[Partition, deque[Pending]] = {}
         self._blocked_since: float | None = None
 
+    def rank(self, topic: str) -> int:
+        return self.topic_rank.get(topic, len(self.topic_rank))
+
     def key(self, topic: str, offset: int, occurred_at: datetime | None) -> SortKey:
         """Records without a time (unreadable ones) go as soon as they reach the head."""
         when = occurred_at.timestamp() if occurred_at is not None else float("-inf")
-        return SortKey(when, self.topic_rank.get(topic, len(self.topic_rank)), offset)
+        return SortKey(when, self.rank(topic), offset)
 
     def add(self, partition: Partition, key: SortKey, item: Any) -> None:
-        self.buffers.setdefault(partition, deque()).append(Pending(key, item))
+        self.buffers.setdefault(partition, deque()).append((key, item))
 
     def drop(self, partition: Partition) -> None:
         self.buffers.pop(partition, None)
@@ -73,7 +87,7 @@ class EventTimeMerge:
                 lag[partition] = has_lag(partition)
             return lag[partition]
 
-        heads = [(b[0].key, p) for p, b in self.buffers.items() if b]
+        heads = [(b[0][0], p) for p, b in self.buffers.items() if b]
         if not heads:
             self._blocked_since = None
             return released
@@ -84,9 +98,9 @@ class EventTimeMerge:
                 return released
             _, partition = heapq.heappop(heads)
             buffer = self.buffers[partition]
-            released.append(buffer.popleft().item)
+            released.append(buffer.popleft()[1])
             if buffer:
-                heapq.heappush(heads, (buffer[0].key, partition))
+                heapq.heappush(heads, (buffer[0][0], partition))
             elif partition in assigned and lagging(partition):
                 waiting.add(partition)
         self._blocked_since = None

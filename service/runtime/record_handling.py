@@ -24,7 +24,7 @@ from service.logs import bind_record, record_context, reset_record
 from service.ports import Record
 from service.processor import Step
 from service.runtime.by_root_progress import ByRootProgress
-from service.runtime.merge import EventTimeMerge
+from service.runtime.merge import EventTimeMerge, Released
 from service.runtime.reference_loading import ReferenceLoading
 from service.runtime.transactions import TransactionalOutput
 
@@ -42,15 +42,75 @@ class RecordHandling(ReferenceLoading):
     def _produce(self, records: list[Record]) -> None:
         """Produce inside the transaction in hand (the runtime's)."""
 
+    @abstractmethod
+    def _produce_outputs(self, records: list[tuple[str, bytes, bytes]]) -> None:
+        """Produce ``(topic, key, value)`` records inside the transaction in hand."""
+
+    def _read_all(self, messages: list[Message]) -> bool:
+        """A poll's records in order: by-root ones handled, inputs into the event-time merge
+        (runs of those the engine reads itself at once: ``Ledger.buffer_inputs``); true when
+        there were inputs."""
+        ledger, merge = self.processor.ledger, self.merge
+        inputs, native, index = False, True, 0
+        while index < len(messages):
+            if native:
+                taken = ledger.buffer_inputs(messages, index, merge.topic_rank, merge.buffers)
+                native = taken is not None
+                if taken:
+                    index, inputs = index + taken, True
+                    continue
+            message = messages[index]
+            index += 1
+            if message.error() is not None:
+                log.warning("consume_error", error=str(message.error()))
+            elif message.topic() == self.settings.topics.by_root:
+                self._in_context(message, None, None)
+            else:
+                self._buffer(message)
+                inputs = True
+        return inputs
+
     def _buffer(self, message: Message) -> None:
         topic, offset = message.topic() or "", message.offset() or 0
+        partition = message.partition() or 0
         event, error = None, None
         try:
             event = self.processor.decode(topic, message.value())
         except PoisonMessageError as exc:
             error = exc
         key = self.merge.key(topic, offset, event.occurred_at if event else None)
-        self.merge.add((topic, message.partition() or 0), key, (message, event, error))
+        item = Released(message, event, error, key.topic_rank, partition, offset)
+        self.merge.add((topic, partition), key, item)
+
+    def _handle_released(self, released: list[tuple[Any, ...]]) -> None:
+        """Released inputs in order: runs the engine decides where they are read at once
+        (``CreditProcessor.take_direct``), the others record by record."""
+        fast = None
+        if self.settings.direct_decisions and self.reference_current:
+            output = self.output
+            clear = self.by_root_progress.clear_partitions(output.by_root_open,
+                                                           output.by_root_delivered)  # fmt: skip
+            fast = self.processor.direct_partitions(clear)
+        self.processor.take_released(released, fast, self._one_released, self._publish_run)
+
+    def _one_released(self, item: tuple[Any, ...]) -> None:
+        """A released input the engine did not decide in a run (read by position: the items
+        the native engine buffers are plain tuples of ``Released``'s fields)."""
+        self._in_context(item[0], item[1], item[2])
+
+    def _publish_run(self, run: Any, seconds: float) -> None:
+        """What a run decided where read gave (``credit_native.DirectBatch``): its outputs
+        produced, its input offsets reached, its events and decisions counted."""
+        inputs = self.settings.topics.transaction_inputs()
+        for rank, event_type, count in run.events_in:
+            self.metrics.event_in(inputs[rank], event_type, count)
+        self.metrics.decisions(run.approved, run.held, run.hold_reasons, seconds / run.count)
+        if run.last_decided_micros is not None:
+            self.metrics.event_time_lag.set(time.time() - run.last_decided_micros / 1e6)
+        self._produce_outputs(run.records)
+        for rank, partition, offset in run.offsets:
+            self._next_offsets[(inputs[rank], partition)] = offset
+        self._pending_offsets = True
 
     def _in_context(self, message: Message, event: Any, error: Exception | None) -> None:
         """Handle one record with its coordinates (and, when known, its order, account and

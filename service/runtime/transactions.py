@@ -69,6 +69,19 @@ class TransactionalOutput:
                 delivered = self._by_root_delivered
             self._produce_one(record, delivered)
 
+    def produce_outputs(self, records: list[tuple[str, bytes, bytes]]) -> None:
+        """Output records, ``(topic, key, value)``: no partition, headers or report to note."""
+        if records:
+            self.begin()
+        produce = self.producer.produce
+        for topic, key, value in records:
+            while True:
+                try:
+                    produce(topic, value, key)
+                    break
+                except BufferError:
+                    self.producer.poll(0.05)
+
     def _produce_one(self, record: Record, on_delivery: Any) -> None:
         headers: Any = record.headers or None
         while True:

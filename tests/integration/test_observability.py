@@ -10,6 +10,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from service.runtime.clients import ensure_topics
+from service.settings import Topics
 from tests.contract.harness import KafkaHarness, isolated_settings
 from tests.contract.test_contract import scenario
 from tests.integration.service_process import deployed, publish_settled
@@ -48,6 +49,42 @@ def test_metrics_and_health_endpoints(bootstrap_servers: str, tmp_path: Path) ->
     labels = set(re.findall(r"(\w+)=\"", text))
     assert labels <= BOUNDED_LABELS, labels - BOUNDED_LABELS
     assert "customer" not in text.lower().replace("customer_upserted", "")
+
+
+COUNTED = ("credit_events_in_total", "credit_events_out_total", "credit_decisions_total",
+           "credit_hold_reasons_total", "credit_decision_latency_seconds_count",
+           "credit_events_ignored_total")  # fmt: skip
+
+
+def counted(text: str) -> dict[str, float]:
+    """The samples of the counters that count events, by name and labels."""
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if line.startswith(COUNTED) and not line.startswith("#"):
+            found[name] = float(value)
+    return found
+
+
+def test_both_engines_count_the_same(bootstrap_servers: str, tmp_path: Path) -> None:
+    """The native engine decides runs of inputs at once (``CreditProcessor.take_released``);
+    its counts must be the Python engine's, which counts record by record."""
+    scraped = {}
+    for engine in ("python", "native"):
+        settings = isolated_settings(bootstrap_servers, tmp_path / "unused", engine=engine)
+        ensure_topics(settings)
+        phases = scenario(seed=43)
+        (tmp_path / engine).mkdir()
+        publisher, service = deployed(settings, phases[0], tmp_path / engine, "obs")
+        for phase in phases[1:4]:
+            publish_settled(settings, publisher, phase, service)
+        with urllib.request.urlopen(f"http://127.0.0.1:{service.port}/metrics", timeout=5) as r:
+            prefix = settings.topics.orders_created.removesuffix(Topics().orders_created)
+            scraped[engine] = {name.replace(prefix, ""): value
+                               for name, value in counted(r.read().decode()).items()}  # fmt: skip
+        assert service.terminate() == 0
+    assert scraped["native"] == scraped["python"]
+    assert len(scraped["python"]) > 8
 
 
 def test_logs_carry_the_event_context(bootstrap_servers: str, tmp_path: Path) -> None:

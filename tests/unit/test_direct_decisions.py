@@ -79,6 +79,44 @@ def test_a_root_waits_for_its_own_records_sent_ahead_and_only_for_those() -> Non
     assert delivered == {}
 
 
+def test_a_partition_is_clear_for_every_root_while_none_of_its_roots_waits() -> None:
+    """``clear_partitions``: ``clear`` of every root at once (the native engine's runs)."""
+    progress = ByRootProgress()
+    progress.start(0, 5, 5)
+    progress.start(1, 0, 3)  # still to be read to its end at assignment
+    progress.start(2, 4, 4)
+    assert progress.clear_partitions(NONE, {}) == {0, 2}  # 3 is not owned, never started
+    assert progress.clear_partitions({(0, R)}, {}) == {2}  # a root's record in the open one
+    assert progress.clear_partitions(NONE, {(2, OTHER): 4}) == {0}  # delivered, not read back
+    assert progress.clear_partitions(NONE, {(2, OTHER): 3}) == {0, 2}  # read back
+    # hand-overs (keyed by the book) and barriers: no input waits for them
+    book = (0, b"b\x1fC1\x1fA")
+    assert progress.clear_partitions({book, (2, b"barrier")}, {book: 9}) == {0, 2}
+
+
+def test_a_partition_decides_at_once_while_owned_clear_and_calm() -> None:
+    """``direct_partitions``: owned, clear, no root parked or awaiting a book, and no root
+    there whose accounts came from roots of a partition that is not clear."""
+    processor = processor_for(Settings())
+    for partition in (0, 1, 2):
+        processor.assign(partition, iter(()))
+    assert processor.direct_partitions({0, 1, 2, 3}) == [True, True, True, False]
+    assert processor.direct_partitions({0, 2}) == [True, False, True, False]
+    processor.handover.parked.setdefault(2, {})["G:x"] = []
+    assert processor.direct_partitions({0, 1, 2}) == [True, True, False, False]
+    processor.handover.parked.clear()
+    new, old = _root_on(processor, 0), _root_on(processor, 1)
+    processor._moved_from[new] = {old}  # an account of ``new`` came from ``old``
+    assert processor.direct_partitions({0, 2}) == [False, False, True, False]
+    assert processor._moved_from == {new: {old}}  # still to be read back
+    assert processor.direct_partitions({0, 1, 2}) == [True, True, True, False]
+    assert processor._moved_from == {}  # read back: forgotten, as ``take_input`` would
+
+
+def _root_on(processor: CreditProcessor, partition: int) -> str:
+    return next(root for n in range(100) if processor.partition_of(root := f"G:g{n}") == partition)
+
+
 def order(processor: CreditProcessor) -> tuple[Any, int]:
     event = INPUT_EVENT.validate_python(ORDER)
     return event, processor.home_of(event.account)

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod applied;
 pub mod custody;
 pub mod digest;
+pub mod direct;
 pub mod engine;
 pub mod membership;
 pub mod py_event;
@@ -20,7 +21,7 @@ pub mod service_outputs;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use credit_model::Minor;
 
@@ -46,6 +47,10 @@ struct NativeEngine {
     out: Vec<u8>,
     /// the codec's schemas this engine reads and writes (`use_codec_schema`)
     schemas: credit_avro::Schemas,
+    /// each output type's topic and framing header, for runs decided at once
+    framings: direct::Framings,
+    /// a changelog key being written (`flush_home_books`)
+    key: Vec<u8>,
 }
 
 #[pymethods]
@@ -53,7 +58,8 @@ impl NativeEngine {
     #[new]
     fn new() -> Self {
         NativeEngine { engine: engine::Engine::new(), out: Vec::with_capacity(4096),
-                       schemas: credit_avro::Schemas::new() }
+                       schemas: credit_avro::Schemas::new(), framings: Default::default(),
+                       key: Vec::with_capacity(64) }
     }
 
     /// The outputs of one input line as JSON lines; `None` when the line is not canonical.
@@ -84,6 +90,39 @@ impl NativeEngine {
     fn decide_event<'py>(&mut self, py: Python<'py>, event: PyRef<'py, NativeEvent>)
         -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
         self.decide_for_service(py, &event.event)
+    }
+
+    /// The topic and framing header (`AvroCodec.output_header`) of `event_type`'s outputs in
+    /// runs decided at once (`decide_direct`); false for a type that is no output.
+    fn frame_output(&mut self, event_type: &str, topic: Bound<'_, PyString>, header: Vec<u8>)
+        -> bool {
+        match credit_avro::EventType::from_name(event_type) {
+            Some(known) if direct::OUTPUTS.contains(&known) => {
+                self.framings.set(known, topic.unbind(), header);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// True once every output type has its framing (`frame_output`).
+    fn outputs_framed(&self) -> bool {
+        self.framings.is_complete()
+    }
+
+    /// Decide released input records from `items[start]` on, while each may be decided where
+    /// it is read (`fast[p]`: its root's partition `p` may); see `direct.rs`.
+    fn decide_direct(&mut self, items: &Bound<'_, PyList>, start: usize, fast: Vec<bool>)
+        -> PyResult<direct::DirectBatch> {
+        direct::decide_run(&mut self.engine, &self.framings, &mut self.out, items, start, &fast)
+    }
+
+    /// Read input records of a poll into the event-time merge's buffers from `messages[start]`
+    /// on, while this engine reads them; returns how many it read (see `direct.rs`).
+    fn buffer_inputs(&self, messages: &Bound<'_, PyList>, start: usize,
+                     ranks: &Bound<'_, PyDict>, buffers: &Bound<'_, PyDict>,
+                     new_buffer: &Bound<'_, PyAny>) -> PyResult<usize> {
+        direct::buffer_run(&self.schemas, messages, start, ranks, buffers, new_buffer)
     }
 
     /// The codec's schema of `event_type` (its Avro JSON); true when it is the one this
@@ -128,6 +167,16 @@ impl NativeEngine {
             let root = self.engine.root_of(company_id, customer_id);
             (PyBytes::new(py, &key), payload, custody::partition_of(&root, partitions))
         }).collect()
+    }
+
+    /// `CreditProcessor.flush` of the books that stay at their home, from `accounts[start]`
+    /// on; returns how many it flushed (see `direct.rs`).
+    #[allow(clippy::too_many_arguments)]
+    fn flush_home_books(&mut self, accounts: &Bound<'_, PyList>, start: usize, owned: Vec<bool>,
+                        book_homes: &Bound<'_, PyDict>, changes: &Bound<'_, PyDict>,
+                        changelog: &Bound<'_, PyList>) -> PyResult<usize> {
+        direct::flush_run(&self.engine, accounts, start, &owned, book_homes, changes, changelog,
+                          &mut self.key)
     }
 
     fn has_book(&self, company_id: &str, customer_id: &str) -> bool {
@@ -251,6 +300,7 @@ impl NativeEngine {
 fn credit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
     m.add_class::<NativeEvent>()?;
+    m.add_class::<direct::DirectBatch>()?;
     m.add("InvalidEvent", m.py().get_type::<InvalidEvent>())?;
     m.add("UnencodableOutput", m.py().get_type::<UnencodableOutput>())?;
     m.add("UnreadableBook", m.py().get_type::<UnreadableBook>())?;

@@ -32,9 +32,9 @@ struct Head<'a> {
 pub struct NativeEvent {
     pub event: InputEvent,
     /// the type's name, interned (read on every record's path)
-    event_type: Py<PyString>,
+    pub(crate) event_type: Py<PyString>,
     /// `(company_id, customer_id)` of an account event, made once (read several times)
-    account: Option<Py<PyTuple>>,
+    pub(crate) account: Option<Py<PyTuple>>,
     /// the record's value it was read from (Python reads it again to route it by JSON)
     payload: Py<PyBytes>,
 }
@@ -46,6 +46,11 @@ fn account_head<'a>(event_id: &'a str, at: Instant, company_id: &'a str, custome
 }
 
 impl NativeEvent {
+    /// The event's instant in µs since the epoch, UTC.
+    pub(crate) fn occurred_micros(&self) -> i64 {
+        self.head().occurred_at.map_or(0, |at| at.utc_micros)
+    }
+
     fn head(&self) -> Head<'_> {
         match &self.event {
             InputEvent::OrderCreated(e) => account_head(&e.event_id, e.occurred_at,
