@@ -243,7 +243,7 @@ def _books(args: argparse.Namespace, settings: Settings, processor: CreditProces
         started = time.perf_counter()
         flush = _profiled(args.profile_restore, profiles, "first flush", processor.flush)
         flushed = time.perf_counter() - started
-        flush_records = len(flush.records)
+        flush_records = len(flush.records) + len(flush.changelog)
         del flush
         decoded, decoded_memory = _decode_all(args, profiles, processor)
     finally:

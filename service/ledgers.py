@@ -120,6 +120,14 @@ class Ledger(Protocol):
         partition of its credit root (``zlib.crc32(root) % partitions``)."""
         ...
 
+    def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
+                         book_home: dict[AccountKey, int], flush: Any) -> int | None:  # fmt: skip
+        """``CreditProcessor._flush_book`` of ``accounts[start:]`` while each book stays at its
+        home (it has a book, its root's partition is owned, ``book_home`` has it there or
+        nowhere): into ``flush.changelog`` and ``flush.store_changes``, ``book_home`` set;
+        how many it flushed. None when the engine flushes book by book (the Python engine)."""
+        ...
+
     def drop_book(self, account: AccountKey) -> None:
         """Remove the account's book and its share of its group's totals."""
         ...
@@ -187,6 +195,10 @@ class PythonLedger:
         return [(book_key(account), self.book_bytes(account),
                  zlib.crc32(self.root_of(account).encode()) % partitions)
                 for account in accounts]  # fmt: skip
+
+    def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
+                         book_home: dict[AccountKey, int], flush: Any) -> None:  # fmt: skip
+        return None
 
     def drop_book(self, account: AccountKey) -> None:
         self.engine.take_book(account)  # a stored one is dropped undecoded: counted nowhere
@@ -306,6 +318,11 @@ class NativeLedger:
 
     def flush_books(self, accounts: list[AccountKey], partitions: int) -> list[FlushedBook]:
         return self.engine.flush_books(accounts, partitions)
+
+    def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
+                         book_home: dict[AccountKey, int], flush: Any) -> int:  # fmt: skip
+        return self.engine.flush_home_books(accounts, start, owned, book_home,
+                                            flush.store_changes, flush.changelog)  # fmt: skip
 
     def drop_book(self, account: AccountKey) -> None:
         self.engine.drop_book(*account)

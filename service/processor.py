@@ -56,9 +56,11 @@ class Step:
 
 @dataclass(slots=True)
 class Flush:
-    """What one commit writes: records to produce and, per partition, the store changes."""
+    """What one commit writes: by-root records to produce, changelog entries ``(key, value,
+    partition)`` and, per partition, the store changes."""
 
     records: list[Record] = field(default_factory=list)
+    changelog: list[tuple[bytes, bytes | None, int]] = field(default_factory=list)
     store_changes: dict[int, dict[bytes, bytes | None]] = field(default_factory=dict)
 
 
@@ -384,10 +386,7 @@ class CreditProcessor(DirectRuns):
     # -- stage 4: what to persist ----------------------------------------------------------
     def flush(self) -> Flush:
         flush = Flush()
-        accounts = sorted(self.dirty)
-        for account, book in zip(accounts, self.ledger.flush_books(accounts, self.partitions),
-                                 strict=True):  # fmt: skip
-            self._flush_book(account, book, flush)
+        self._flush_books(sorted(self.dirty), flush)
         for partition in sorted(self.dirty_watermarks):
             self._change(flush, partition, WATERMARK_KEY, str(self.watermarks[partition]).encode())
         for barrier in self.handover.barriers(self.owned):  # after this flush's hand-overs
@@ -402,6 +401,25 @@ class CreditProcessor(DirectRuns):
         self.dirty.clear()
         self.dirty_watermarks.clear()
         return flush
+
+    def _flush_books(self, accounts: list[AccountKey], flush: Flush) -> None:
+        """The changed books, in order: runs of books that stay at their home flushed by the
+        engine at once (``Ledger.flush_home_books``), every other one here."""
+        owned = [p in self.owned for p in range(self.partitions)]
+        index = 0
+        while index < len(accounts):
+            taken = self.ledger.flush_home_books(accounts, index, owned, self.book_home, flush)
+            if taken is None:  # the engine flushes book by book
+                rest = accounts[index:]
+                for account, book in zip(rest, self.ledger.flush_books(rest, self.partitions),
+                                         strict=True):  # fmt: skip
+                    self._flush_book(account, book, flush)
+                return
+            index += taken
+            if index < len(accounts):
+                [book] = self.ledger.flush_books(accounts[index : index + 1], self.partitions)
+                self._flush_book(accounts[index], book, flush)
+                index += 1
 
     def _flush_book(self, account: AccountKey, book: FlushedBook, flush: Flush) -> None:
         key, payload, home = book
@@ -422,7 +440,7 @@ class CreditProcessor(DirectRuns):
 
     def _change(self, flush: Flush, partition: int, key: bytes, value: bytes | None) -> None:
         flush.store_changes.setdefault(partition, {})[key] = value
-        flush.records.append(Record(self.topics.changelog, key, value, partition))
+        flush.changelog.append((key, value, partition))
 
 
 def _header(headers: list[tuple[str, bytes]], name: str) -> str | None:

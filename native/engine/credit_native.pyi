@@ -69,6 +69,10 @@ class NativeEngine:
         """The topic and framing header of the type's outputs in ``decide_direct``'s runs."""
     def outputs_framed(self) -> bool:
         """True once every output type has its framing."""
+    def flush_home_books(self, accounts: list[tuple[str, str]], start: int, owned: list[bool],
+                         book_homes: dict[Any, int], changes: dict[int, dict[bytes, bytes | None]],
+                         changelog: list[tuple[bytes, bytes | None, int]]) -> int:
+        """Flush the changed books that stay at their home from ``start`` on; how many."""
     def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
                       buffers: dict[Any, Any], new_buffer: Any) -> int:
         """Read a poll's input records from ``start`` on into the merge's buffers while this

@@ -264,6 +264,7 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         self.metrics.flush()
         flush = self.processor.flush()
         self._produce(flush.records)
+        self._producing(self.output.produce_changelog, flush.changelog)
         for partition, changes in flush.store_changes.items():
             self._uncommitted.setdefault(partition, {}).update(changes)
         if not self.output.in_transaction and not self._pending_offsets:

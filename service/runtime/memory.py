@@ -119,6 +119,9 @@ class InMemoryRuntime:
     def _commit(self) -> None:
         flush = self.processor.flush()
         self._emit(flush.records)
+        changelog = self.settings.topics.changelog
+        self._emit([Record(changelog, key, value, partition)
+                    for key, value, partition in flush.changelog])  # fmt: skip
         for partition, changes in flush.store_changes.items():
             self.stores[partition].write(changes, len(self.log[self.settings.topics.changelog]))
 

@@ -60,11 +60,9 @@ class TransactionalOutput:
         if records:
             self.begin()
         topics = self.settings.topics
-        for record in records:
+        for record in records:  # (changelog entries: ``produce_changelog``)
             delivered = None
-            if record.topic == topics.changelog:
-                delivered = self._changelog_delivered
-            elif record.topic == topics.by_root and record.partition is not None:
+            if record.topic == topics.by_root and record.partition is not None:
                 self.by_root_open.add((record.partition, record.key or b""))
                 delivered = self._by_root_delivered
             self._produce_one(record, delivered)
@@ -78,6 +76,24 @@ class TransactionalOutput:
             while True:
                 try:
                     produce(topic, value, key)
+                    break
+                except BufferError:
+                    self.producer.poll(0.05)
+
+    def produce_changelog(self, entries: list[tuple[bytes, bytes | None, int]]) -> None:
+        """Changelog entries ``(key, value, partition)``. Only the last of each partition
+        asks for its delivery report: a partition's records are delivered in order, and
+        the transaction commits all of them or none."""
+        if not entries:
+            return
+        self.begin()
+        last = {partition: index for index, (_, _, partition) in enumerate(entries)}
+        topic, produce = self.settings.topics.changelog, self.producer.produce
+        for index, (key, value, partition) in enumerate(entries):
+            report = self._changelog_delivered if last[partition] == index else None
+            while True:
+                try:
+                    produce(topic, value, key, partition, on_delivery=report)
                     break
                 except BufferError:
                     self.producer.poll(0.05)

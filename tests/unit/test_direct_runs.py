@@ -96,11 +96,12 @@ def test_random_logs_in_runs_publish_what_record_by_record_publishes(
 
 
 class Deciding:
-    """A processor on the native engine that owns every partition, reference data applied."""
+    """A processor (on the native engine unless told) that owns every partition, reference
+    data applied."""
 
-    def __init__(self, load: LoadConfig) -> None:
+    def __init__(self, load: LoadConfig, settings: Settings = NATIVE) -> None:
         self.metrics = PrometheusMetrics()
-        self.processor = processor_for(NATIVE, self.metrics)
+        self.processor = processor_for(settings, self.metrics)
         for partition in range(NATIVE.by_root_partitions):
             self.processor.assign(partition, iter([]))
         for offset, raw in enumerate(reference_events(load)):
@@ -229,3 +230,30 @@ def test_records_the_engine_reads_are_buffered_as_the_loop_buffers_them() -> Non
                                     merge.buffers) == 0  # fmt: skip
     assert ledger.buffer_inputs([*stops, messages[1]], 4, merge.topic_rank, merge.buffers) == 1
     assert PythonLedger().buffer_inputs(messages, 0, merge.topic_rank, {}) is None
+
+
+def test_books_flushed_at_once_are_what_book_by_book_gives() -> None:
+    """``Ledger.flush_home_books`` stops before a book whose home moved, one whose root's
+    partition is not owned (handed over) and an account without a book; the flush is the
+    Python engine's, entry for entry."""
+    load = LoadConfig(seed=6, accounts=80, groups=3, events=600)
+    flushes = []
+    for engine in (Settings(), NATIVE):
+        deciding = Deciding(load, engine)
+        processor = deciding.processor
+        for offset, raw in enumerate(transaction_events(load)):
+            if raw["event_type"] in TRANSACTION_TYPES:
+                processor.take_input(deciding.released(raw, offset, natively=False).event, list,
+                                     lambda p, r: True)  # fmt: skip
+        accounts = sorted(processor.dirty)
+        moved, handed, bookless = accounts[5], accounts[11], ("C9", "nobody")
+        processor.book_home[moved] = (processor.home_of(moved) + 1) % NATIVE.by_root_partitions
+        processor.owned.discard(processor.home_of(handed))
+        processor.dirty.add(bookless)
+        flush = processor.flush()
+        flushes.append((flush.records, flush.changelog, flush.store_changes,
+                        dict(processor.book_home)))  # fmt: skip
+    assert flushes[0] == flushes[1]
+    records, changelog, _, homes = flushes[1]
+    assert ("credit.kind", b"handoff") in [r.headers[0] for r in records]
+    assert len(changelog) > 40 and moved in homes and bookless not in homes

@@ -26,6 +26,8 @@ class Output:
     def produce(self, records: list[Any]) -> None:
         self.in_transaction = self.in_transaction or bool(records)
 
+    produce_changelog = produce_outputs = produce
+
     def commit(self, positions: list[TopicPartition], consumer: Any) -> None:
         self.commits += 1
         raise KafkaException(KafkaError(KafkaError._TRANSPORT))
