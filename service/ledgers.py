@@ -80,6 +80,12 @@ def hold_codes(output: Any) -> list[str]:
 
 
 class Ledger(Protocol):
+    @property
+    def release_merged(self) -> Any | None:
+        """``EventTimeMerge.release`` done by the engine (``service.runtime.merge``'s
+        ``NativeRelease``), or None: the merge releases in Python."""
+        ...
+
     def read(self, payload: bytes) -> Any | None:
         """An input record's event read by the engine itself, or None: the record is left to
         the codec and pydantic."""
@@ -155,6 +161,8 @@ class Ledger(Protocol):
 
 class PythonLedger:
     """``CreditEngine``, the reference engine, behind the port."""
+
+    release_merged = None  # the event-time merge releases in Python
 
     def __init__(self, engine: CreditEngine | None = None) -> None:
         self.engine = engine or CreditEngine()
@@ -259,6 +267,7 @@ class NativeLedger:
             raise ConfigurationError(why) from exc
 
         self.native = credit_native
+        self.release_merged = credit_native.release_merged
         self.engine: credit_native.NativeEngine = credit_native.NativeEngine()
         foreign = [event_type for event_type, text in sorted(codec.schema_texts().items())
                    if not self.engine.use_codec_schema(event_type, text)]  # fmt: skip

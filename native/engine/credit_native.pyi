@@ -54,6 +54,12 @@ class DirectBatch:
     hold_reasons: list[tuple[str, int]]
     last_decided_micros: int | None
 
+def release_merged(
+    buffers: dict[Any, Any], assigned: list[tuple[str, int]], has_lag: Any, now: float,
+    blocked_since: float | None, max_wait_s: float,
+) -> tuple[list[Any], float | None]:
+    """``EventTimeMerge.release`` over its buffers: released items, blocked-since."""
+
 class NativeEngine:
     """Every balance and rule of ``service.domain.engine.CreditEngine``."""
 

@@ -94,7 +94,8 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         self.by_root_progress = ByRootProgress()
         inputs = settings.topics.transaction_inputs()
         self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},
-                                    settings.merge_wait_ms / 1000)  # fmt: skip
+                                    settings.merge_wait_ms / 1000,
+                                    processor.ledger.release_merged)  # fmt: skip
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:

@@ -40,15 +40,25 @@ class SortKey(NamedTuple):  # a tuple: compared in C, several times per record r
     offset: int
 
 
+# ``release`` done by the native engine (``credit_native.release_merged``): the buffers,
+# assigned partitions, lag test, now, blocked-since and longest wait -> released, blocked-since
+NativeRelease = Callable[
+    [dict[Partition, Any], list[Partition], Callable[[Partition], bool], float, float | None,
+     float],
+    tuple[list[Any], float | None],
+]  # fmt: skip
+
 # a record waiting in its partition's buffer: its sort key and the item (a tuple, so that the
 # native engine appends these too: ``NativeEngine.buffer_inputs``)
 Pending = tuple[SortKey, Any]
 
 
 class EventTimeMerge:
-    def __init__(self, topic_rank: dict[str, int], max_wait_s: float) -> None:
+    def __init__(self, topic_rank: dict[str, int], max_wait_s: float,
+                 native_release: NativeRelease | None = None) -> None:  # fmt: skip
         self.topic_rank = topic_rank
         self.max_wait_s = max_wait_s
+        self.native_release = native_release
         self.buffers: dict[Partition, deque[Pending]] = {}
         self._blocked_since: float | None = None
 
@@ -79,7 +89,12 @@ class EventTimeMerge:
         """Items in event-time order, as far as the empty partitions allow. The heads wait in
         a heap; a partition is asked for lag once per call, when its buffer is (or becomes)
         empty."""
-        released: list[Any] = []
+        if self.native_release is not None:
+            waited = self._blocked_since
+            released, self._blocked_since = self.native_release(
+                self.buffers, assigned, has_lag, now, waited, self.max_wait_s)  # fmt: skip
+            return released
+        released = []
         lag: dict[Partition, bool] = {}
 
         def lagging(partition: Partition) -> bool:

@@ -301,6 +301,7 @@ fn credit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
     m.add_class::<NativeEvent>()?;
     m.add_class::<direct::DirectBatch>()?;
+    m.add_function(wrap_pyfunction!(direct::release_merged, m)?)?;
     m.add("InvalidEvent", m.py().get_type::<InvalidEvent>())?;
     m.add("UnencodableOutput", m.py().get_type::<UnencodableOutput>())?;
     m.add("UnreadableBook", m.py().get_type::<UnreadableBook>())?;
