@@ -71,14 +71,8 @@ class TransactionalOutput:
         """Output records, ``(topic, key, value)``: no partition, headers or report to note."""
         if records:
             self.begin()
-        produce = self.producer.produce
         for topic, key, value in records:
-            while True:
-                try:
-                    produce(topic, value, key)
-                    break
-                except BufferError:
-                    self.producer.poll(0.05)
+            self._send(topic, value, key)
 
     def produce_changelog(self, entries: list[tuple[bytes, bytes | None, int]]) -> None:
         """Changelog entries ``(key, value, partition)``. Only the last of each partition
@@ -88,28 +82,25 @@ class TransactionalOutput:
             return
         self.begin()
         last = {partition: index for index, (_, _, partition) in enumerate(entries)}
-        topic, produce = self.settings.topics.changelog, self.producer.produce
+        topic = self.settings.topics.changelog
         for index, (key, value, partition) in enumerate(entries):
             report = self._changelog_delivered if last[partition] == index else None
-            while True:
-                try:
-                    produce(topic, value, key, partition, on_delivery=report)
-                    break
-                except BufferError:
-                    self.producer.poll(0.05)
+            self._send(topic, value, key, partition, on_delivery=report)
 
     def _produce_one(self, record: Record, on_delivery: Any) -> None:
         headers: Any = record.headers or None
+        if record.partition is None:
+            self._send(record.topic, record.value, record.key, on_delivery=on_delivery,
+                       headers=headers)  # fmt: skip
+        else:
+            self._send(record.topic, record.value, record.key, record.partition,
+                       on_delivery=on_delivery, headers=headers)  # fmt: skip
+
+    def _send(self, *args: Any, **kwargs: Any) -> None:
+        """``Producer.produce``, waiting while the producer's queue is full."""
         while True:
             try:
-                if record.partition is None:
-                    self.producer.produce(record.topic, record.value, record.key,
-                                          on_delivery=on_delivery,
-                                          headers=headers)  # fmt: skip
-                else:
-                    self.producer.produce(record.topic, record.value, record.key,
-                                          record.partition, on_delivery=on_delivery,
-                                          headers=headers)  # fmt: skip
+                self.producer.produce(*args, **kwargs)
                 return
             except BufferError:
                 self.producer.poll(0.05)

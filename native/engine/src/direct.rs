@@ -1,5 +1,8 @@
-//! Input events decided where they are read, a run at a time (`NativeEngine.decide_direct`),
-//! and input records read into the event-time merge a run at a time (`buffer_inputs`).
+//! The Kafka loop's common case in runs, one call for many records: input records read
+//! into the event-time merge (`buffer_inputs`), released input events decided where they
+//! are read (`decide_direct`), and the changed books that stay at their home written to the
+//! changelog (`flush_home_books`). Each stops before the first item it may not take, which
+//! the Python path handles as before (errors, routing, hand-overs, dead letters stay there).
 //!
 //! `buffer_inputs`: the Kafka loop's `RecordHandling._buffer` of each record of a poll, for
 //! the records this engine reads itself. It stops before the first record that is not an
@@ -13,8 +16,9 @@
 //! decides it here: no Python per record. It stops before the first record that is not so;
 //! the caller handles that one record by record (route it, dead-letter it, decide a
 //! pydantic event) and calls again after it. An event the engine refuses (`InvalidEvent`)
-//! also stops the run before it: the engine changed nothing that deciding it again would
-//! see, so the record-by-record path raises the same error with the record's context.
+//! also stops the run before it: the engine changed nothing but perhaps opened the
+//! account's empty book, which deciding it again opens too, so the record-by-record path
+//! raises the same error with the record's context.
 //!
 //! What comes back (`DirectBatch`) is what the record-by-record path would have produced
 //! and counted for the same events: each output as a record ready to produce (topic, key
@@ -25,7 +29,6 @@ use hashbrown::HashMap;
 use pyo3::prelude::*;
 use pyo3::intern;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-
 
 use credit_avro::{EventType, Schemas};
 use credit_model::InputEvent;
@@ -324,116 +327,4 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
         count += 1;
     }
     Ok(count)
-}
-
-/// A partition's buffer at the head of the merge: its first record's sort key, then the
-/// partition `(topic, number)` (ties go by partition, as Python compares the heap's tuples).
-struct Head<'py> {
-    key: (f64, i64, i64),
-    tie: (String, i64),
-    partition: Bound<'py, PyAny>,
-    buffer: Bound<'py, PyAny>,
-}
-
-impl Head<'_> {
-    fn order(&self, other: &Self) -> std::cmp::Ordering {
-        let (a, b) = (&self.key, &other.key);
-        a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)).then_with(|| self.tie.cmp(&other.tie))
-    }
-}
-
-impl PartialEq for Head<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.order(other).is_eq()
-    }
-}
-
-impl Eq for Head<'_> {}
-
-impl PartialOrd for Head<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Head<'_> {
-    /// Reversed: `BinaryHeap` pops the greatest, the merge the smallest key.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.order(self)
-    }
-}
-
-fn head<'py>(partition: Bound<'py, PyAny>, buffer: Bound<'py, PyAny>) -> PyResult<Option<Head<'py>>> {
-    if buffer.len()? == 0 {
-        return Ok(None);
-    }
-    let entry = buffer.get_item(0)?;
-    let key: (f64, i64, i64) = entry.get_item(0)?.extract()?;
-    let tie: (String, i64) = partition.extract()?;
-    Ok(Some(Head { key, tie, partition, buffer }))
-}
-
-/// `EventTimeMerge.release` over its `buffers` (`service/runtime/merge.py`, which documents
-/// what it does): the released items, and the instant the merge has been held back since.
-#[pyfunction]
-#[pyo3(signature = (buffers, assigned, has_lag, now, blocked_since, max_wait_s))]
-#[allow(clippy::type_complexity)]
-pub fn release_merged<'py>(buffers: &Bound<'py, PyDict>, assigned: Vec<(String, i64)>,
-                           has_lag: &Bound<'py, PyAny>, now: f64, blocked_since: Option<f64>,
-                           max_wait_s: f64) -> PyResult<(Bound<'py, PyList>, Option<f64>)> {
-    let py = buffers.py();
-    let released = PyList::empty(py);
-    let mut heads = std::collections::BinaryHeap::new();
-    for (partition, buffer) in buffers.iter() {
-        if let Some(found) = head(partition, buffer)? {
-            heads.push(found);
-        }
-    }
-    if heads.is_empty() {
-        return Ok((released, None));
-    }
-    let assigned: hashbrown::HashSet<(String, i64)> = assigned.into_iter().collect();
-    let mut lag: HashMap<(String, i64), bool> = HashMap::new();
-    let mut lagging = |partition: &(String, i64)| -> PyResult<bool> {
-        if let Some(known) = lag.get(partition) {
-            return Ok(*known);
-        }
-        let found = has_lag.call1((partition.clone(),))?.is_truthy()?;
-        lag.insert(partition.clone(), found);
-        Ok(found)
-    };
-    let mut waiting: hashbrown::HashSet<(String, i64)> = hashbrown::HashSet::new();
-    for partition in &assigned {
-        let empty = match buffers.get_item(partition.clone())? {
-            Some(buffer) => buffer.len()? == 0,
-            None => true,
-        };
-        if empty && lagging(partition)? {
-            waiting.insert(partition.clone());
-        }
-    }
-    let mut blocked_since = blocked_since;
-    while let Some(top) = heads.pop() {
-        if !waiting.is_empty() {
-            let since = *blocked_since.get_or_insert(now);
-            if now - since < max_wait_s {
-                return Ok((released, blocked_since));
-            }
-        } else {
-            blocked_since = None;
-        }
-        let entry = top.buffer.call_method0(intern!(py, "popleft"))?;
-        released.append(entry.get_item(1)?)?;
-        let tie = top.tie.clone();
-        match head(top.partition, top.buffer)? {
-            Some(next) => heads.push(next),
-            None => {
-                if assigned.contains(&tie) && lagging(&tie)? {
-                    waiting.insert(tie);
-                }
-            }
-        }
-    }
-    Ok((released, None))
 }

@@ -14,6 +14,7 @@ pub mod digest;
 pub mod direct;
 pub mod engine;
 pub mod membership;
+pub mod merge_release;
 pub mod py_event;
 pub mod reference;
 pub mod service_outputs;
@@ -301,7 +302,7 @@ fn credit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeEngine>()?;
     m.add_class::<NativeEvent>()?;
     m.add_class::<direct::DirectBatch>()?;
-    m.add_function(wrap_pyfunction!(direct::release_merged, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_release::release_merged, m)?)?;
     m.add("InvalidEvent", m.py().get_type::<InvalidEvent>())?;
     m.add("UnencodableOutput", m.py().get_type::<UnencodableOutput>())?;
     m.add("UnreadableBook", m.py().get_type::<UnreadableBook>())?;
