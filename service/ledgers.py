@@ -126,6 +126,10 @@ class Ledger(Protocol):
         partition of its credit root (``zlib.crc32(root) % partitions``)."""
         ...
 
+    def sorted_accounts(self, accounts: Iterable[AccountKey]) -> list[AccountKey]:
+        """``sorted(accounts)`` (the order books are flushed in)."""
+        ...
+
     def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
                          book_home: dict[AccountKey, int], flush: Any) -> int | None:  # fmt: skip
         """``CreditProcessor._flush_book`` of ``accounts[start:]`` while each book stays at its
@@ -203,6 +207,9 @@ class PythonLedger:
         return [(book_key(account), self.book_bytes(account),
                  zlib.crc32(self.root_of(account).encode()) % partitions)
                 for account in accounts]  # fmt: skip
+
+    def sorted_accounts(self, accounts: Iterable[AccountKey]) -> list[AccountKey]:
+        return sorted(accounts)
 
     def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
                          book_home: dict[AccountKey, int], flush: Any) -> None:  # fmt: skip
@@ -327,6 +334,12 @@ class NativeLedger:
 
     def flush_books(self, accounts: list[AccountKey], partitions: int) -> list[FlushedBook]:
         return self.engine.flush_books(accounts, partitions)
+
+    def sorted_accounts(self, accounts: Iterable[AccountKey]) -> list[AccountKey]:
+        """In Rust (a tenth of ``sorted``'s time for the books of a commit), unless an
+        account is not two strings of valid UTF-8."""
+        found = self.engine.sorted_accounts(accounts)
+        return sorted(accounts) if found is None else found
 
     def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
                          book_home: dict[AccountKey, int], flush: Any) -> int:  # fmt: skip

@@ -27,9 +27,11 @@ class PrometheusMetrics:
         self.ignored = Counter("credit_events_ignored_total",
                                "Inputs that changed nothing (repeats, unknown orders)",
                                ["event_type"], registry=r)  # fmt: skip
-        self.decision_seconds = Histogram("credit_decision_latency_seconds",
-                                          "Time to decide one order", buckets=LATENCY_BUCKETS,
-                                          registry=r)  # fmt: skip
+        self.decision_seconds = Histogram(
+            "credit_decision_latency_seconds",
+            "Time to decide one order (in a run of the native engine: the run's time per event)",
+            buckets=LATENCY_BUCKETS, registry=r,
+        )  # fmt: skip
         self.event_time_lag = Gauge("credit_event_time_lag_seconds",
                                     "Wall clock minus occurred_at of the last event processed",
                                     registry=r)  # fmt: skip

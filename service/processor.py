@@ -386,7 +386,7 @@ class CreditProcessor(DirectRuns):
     # -- stage 4: what to persist ----------------------------------------------------------
     def flush(self) -> Flush:
         flush = Flush()
-        self._flush_books(sorted(self.dirty), flush)
+        self._flush_books(self.ledger.sorted_accounts(self.dirty), flush)
         for partition in sorted(self.dirty_watermarks):
             self._change(flush, partition, WATERMARK_KEY, str(self.watermarks[partition]).encode())
         for barrier in self.handover.barriers(self.owned):  # after this flush's hand-overs

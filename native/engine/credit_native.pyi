@@ -79,6 +79,9 @@ class NativeEngine:
                          book_homes: dict[Any, int], changes: dict[int, dict[bytes, bytes | None]],
                          changelog: list[tuple[bytes, bytes | None, int]]) -> int:
         """Flush the changed books that stay at their home from ``start`` on; how many."""
+    @staticmethod
+    def sorted_accounts(accounts: Any) -> list[tuple[str, str]] | None:
+        """``sorted(accounts)`` of account tuples, or None: one is not two UTF-8 strings."""
     def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
                       buffers: dict[Any, Any], new_buffer: Any) -> int:
         """Read a poll's input records from ``start`` on into the merge's buffers while this

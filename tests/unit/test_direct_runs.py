@@ -257,3 +257,20 @@ def test_books_flushed_at_once_are_what_book_by_book_gives() -> None:
     records, changelog, _, homes = flushes[1]
     assert ("credit.kind", b"handoff") in [r.headers[0] for r in records]
     assert len(changelog) > 40 and moved in homes and bookless not in homes
+
+
+def test_accounts_are_sorted_as_python_sorts_them() -> None:
+    """``NativeLedger.sorted_accounts`` (the flush's order): code point order, non-ASCII
+    included; what is not two UTF-8 strings is left to ``sorted``."""
+    from credit_native import NativeEngine
+
+    accounts = {("C1", "B"), ("C1", "a"), ("C1", "é"), ("C1", "\U0001f600"), ("C1", "\uffff"),
+                ("C0", "z"), ("C10", ""), ("C1", "A"), ("C1", "A\x00")}  # fmt: skip
+    assert NativeEngine.sorted_accounts(accounts) == sorted(accounts)
+    assert NativeEngine.sorted_accounts({("C1", "\ud800")}) is None  # a lone surrogate
+    assert NativeEngine.sorted_accounts([("C1",)]) is None
+    ledger = Deciding(LoadConfig(seed=1, accounts=5, groups=1, events=10)).processor.ledger
+    assert ledger.sorted_accounts({("C1", "\ud800"), ("C0", "x")}) == [
+        ("C0", "x"),
+        ("C1", "\ud800"),
+    ]

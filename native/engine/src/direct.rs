@@ -328,3 +328,33 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
     }
     Ok(count)
 }
+
+/// `sorted(accounts)` of `(company_id, customer_id)` tuples, as Python sorts them (UTF-8 byte
+/// order is code point order), the same tuple objects; `None` when one is not a pair of
+/// strings that are valid UTF-8 (the caller sorts those in Python).
+pub fn sorted_accounts<'py>(accounts: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyList>>> {
+    let py = accounts.py();
+    let mut held: Vec<(Bound<'py, PyAny>, Bound<'py, PyString>, Bound<'py, PyString>)> = Vec::new();
+    for account in accounts.try_iter()? {
+        let account = account?;
+        let Ok(pair) = account.downcast::<PyTuple>() else { return Ok(None) };
+        if pair.len() != 2 {
+            return Ok(None);
+        }
+        let (Ok(company_id), Ok(customer_id)) = (pair.get_item(0)?.downcast_into::<PyString>(),
+                                                  pair.get_item(1)?.downcast_into::<PyString>())
+        else {
+            return Ok(None);
+        };
+        held.push((account, company_id, customer_id));
+    }
+    let mut keys: Vec<(&str, &str, usize)> = Vec::with_capacity(held.len());
+    for (index, (_, company_id, customer_id)) in held.iter().enumerate() {
+        let (Ok(company_id), Ok(customer_id)) = (company_id.to_str(), customer_id.to_str()) else {
+            return Ok(None); // a lone surrogate: not UTF-8
+        };
+        keys.push((company_id, customer_id, index));
+    }
+    keys.sort_unstable();
+    Ok(Some(PyList::new(py, keys.iter().map(|&(_, _, index)| &held[index].0))?))
+}

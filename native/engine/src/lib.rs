@@ -180,6 +180,12 @@ impl NativeEngine {
                           &mut self.key)
     }
 
+    /// `sorted(accounts)` of account tuples, or `None` (see `direct.rs`).
+    #[staticmethod]
+    fn sorted_accounts<'py>(accounts: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyList>>> {
+        direct::sorted_accounts(accounts)
+    }
+
     fn has_book(&self, company_id: &str, customer_id: &str) -> bool {
         self.engine.book(company_id, customer_id).is_some()
     }
