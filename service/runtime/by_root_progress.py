@@ -36,7 +36,9 @@ from __future__ import annotations
 from collections.abc import Set
 
 RootKey = tuple[int, bytes]  # a by-root partition and a record key there (a root's name)
-ROOT_KEYS = (b"G:", b"A:")  # how a root's name starts (``service.domain.reference.credit_root``)
+# how a root's name starts (``service.domain.reference.credit_root``); hand-overs and barriers
+# are keyed by a book or ``barrier``: no input waits for them, so they are not followed
+ROOT_KEYS = (b"G:", b"A:")
 
 
 class ByRootProgress:
@@ -84,12 +86,9 @@ class ByRootProgress:
 
     def clear_partitions(self, open_: Set[RootKey], delivered: dict[RootKey, int]) -> set[int]:
         """The partitions where ``clear`` holds for every root: read from a known position,
-        past their end at assignment, and no record of any root there still on its way.
-        (Hand-overs and barriers are keyed by a book or ``barrier``, never by a root: no
-        input waits for them.)"""
-        busy = {p for p, key in open_ if key.startswith(ROOT_KEYS)}
-        busy.update(p for (p, key), offset in delivered.items()
-                    if offset >= self.read.get(p, -1) and key.startswith(ROOT_KEYS))  # fmt: skip
+        past their end at assignment, and no record of any root there still on its way."""
+        busy = {partition for partition, _ in open_}
+        busy.update(p for (p, _), offset in delivered.items() if offset >= self.read.get(p, -1))
         return {p for p in self.read if p not in self.needed and p not in busy}
 
     def prune(self, delivered: dict[RootKey, int]) -> None:

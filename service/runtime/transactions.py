@@ -13,7 +13,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from service.ports import Record
-from service.runtime.by_root_progress import RootKey
+from service.runtime.by_root_progress import ROOT_KEYS, RootKey
 from service.runtime.clients import producer_config
 from service.settings import Settings
 
@@ -26,8 +26,8 @@ class TransactionalOutput:
         self._generation = 0
         self.in_transaction = False
         self.changelog_offsets: dict[int, int] = {}  # the last offset delivered per partition
-        # by-root records produced in the open transaction, and the last offset delivered, by
-        # partition and key (a root's name: ``by_root_progress``)
+        # by-root records of roots produced in the open transaction, and the last offset
+        # delivered, by partition and key (a root's name: ``by_root_progress``)
         self.by_root_open: set[RootKey] = set()
         self.by_root_delivered: dict[RootKey, int] = {}
         self.producer = self._new_producer()
@@ -62,7 +62,8 @@ class TransactionalOutput:
         topics = self.settings.topics
         for record in records:  # (changelog entries: ``produce_changelog``)
             delivered = None
-            if record.topic == topics.by_root and record.partition is not None:
+            if (record.topic == topics.by_root and record.partition is not None
+                    and (record.key or b"").startswith(ROOT_KEYS)):  # fmt: skip
                 self.by_root_open.add((record.partition, record.key or b""))
                 delivered = self._by_root_delivered
             self._produce_one(record, delivered)

@@ -79,6 +79,16 @@ pub fn partition_of(root: &str, partitions: u32) -> u32 {
     crc32fast::hash(root.as_bytes()) % partitions
 }
 
+/// The changelog key of an account's book, `b"b\x1f<company>\x1f<customer>"`
+/// (`service.book_keys.book_key`), written into `key`.
+pub fn write_book_key(company_id: &str, customer_id: &str, key: &mut Vec<u8>) {
+    key.clear();
+    key.extend_from_slice(b"b\x1f");
+    key.extend_from_slice(company_id.as_bytes());
+    key.push(0x1f);
+    key.extend_from_slice(customer_id.as_bytes());
+}
+
 /// The account of a changelog key of a book, `b"b\x1f<company>\x1f<customer>"`
 /// (`service.processor.account_of`), if it is one.
 pub fn account_of_key(key: &[u8]) -> Option<(&str, &str)> {
@@ -101,6 +111,9 @@ mod tests {
 
     #[test]
     fn book_keys_name_their_account() {
+        let mut key = b"stale".to_vec();
+        write_book_key("US01", "C1", &mut key);
+        assert_eq!(key, b"b\x1fUS01\x1fC1");
         assert_eq!(account_of_key(b"b\x1fUS01\x1fC1"), Some(("US01", "C1")));
         assert_eq!(account_of_key(b"w"), None);
         assert_eq!(account_of_key(b"b\x1fUS01"), None);

@@ -33,7 +33,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use credit_avro::{EventType, Schemas};
 use credit_model::InputEvent;
 
-use crate::custody::partition_of;
+use crate::custody::{partition_of, write_book_key};
 use crate::engine::Engine;
 use crate::py_event::{read_event, NativeEvent};
 use crate::service_outputs::ServiceOutput;
@@ -306,11 +306,7 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
                 break;
             }
         }
-        key.clear();
-        key.extend_from_slice(b"b\x1f");
-        key.extend_from_slice(company_id.as_bytes());
-        key.push(0x1f);
-        key.extend_from_slice(customer_id.as_bytes());
+        write_book_key(company_id, customer_id, key);
         let key = PyBytes::new(py, key);
         let payload = PyBytes::new(py, &credit_books::book_to_bytes(book));
         let partition_changes = match changes.get_item(home)? {

@@ -158,11 +158,7 @@ impl NativeEngine {
         -> Vec<(Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, u32)> {
         let mut key = Vec::with_capacity(64);
         accounts.iter().map(|(company_id, customer_id)| {
-            key.clear();
-            key.extend_from_slice(b"b\x1f");
-            key.extend_from_slice(company_id.as_bytes());
-            key.push(0x1f);
-            key.extend_from_slice(customer_id.as_bytes());
+            custody::write_book_key(company_id, customer_id, &mut key);
             let book = self.engine.book(company_id, customer_id);
             let payload = book.map(|book| PyBytes::new(py, &credit_books::book_to_bytes(book)));
             let root = self.engine.root_of(company_id, customer_id);
