@@ -65,26 +65,26 @@ class DirectRuns:
     ) -> None:  # fmt: skip
         """Released inputs (``service.runtime.merge.Released``) in order: runs the engine
         decides where read at once (``take_direct``, when ``fast`` says which partitions
-        may) go to ``run_done`` with the seconds they took, every other record to ``one``."""
+        may: None for an engine without runs, ``Ledger.runs``) go to ``run_done`` with the
+        seconds they took, every other record to ``one``."""
         index = 0
         while index < len(released):
-            started = time.perf_counter()
-            run = self.take_direct(released, index, fast) if fast else None
-            if run is None:
-                fast = None  # this engine decides record by record
-            elif run.count:
-                run_done(run, time.perf_counter() - started)
-                index += run.count
-                continue
+            if fast is not None:
+                started = time.perf_counter()
+                run = self.take_direct(released, index, fast)
+                if run.count:
+                    run_done(run, time.perf_counter() - started)
+                    index += run.count
+                    continue
             one(released[index])
             index += 1
 
-    def take_direct(self, released: list[Any], start: int, fast: list[bool]) -> Any | None:
+    def take_direct(self, released: list[Any], start: int, fast: list[bool]) -> Any:
         """``take_input`` for the run of ``released`` from ``start`` that may be decided where
         read (``Ledger.decide_direct``), with the same books marked and metrics counted; its
-        outputs come as records ``(topic, key, value)``. None: the engine has no such runs."""
+        outputs come as records ``(topic, key, value)``."""
         run = self.ledger.decide_direct(released, start, fast, self._output_framing)
-        if run is None or not run.count:
+        if not run.count:
             return run
         self.dirty.update(run.accounts)
         self.metrics.input_path("direct", run.count)

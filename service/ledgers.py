@@ -81,6 +81,12 @@ def hold_codes(output: Any) -> list[str]:
 
 class Ledger(Protocol):
     @property
+    def runs(self) -> bool:
+        """True when the engine takes runs of records at once (``buffer_inputs``,
+        ``decide_direct``, ``flush_home_books``); false: record by record only."""
+        ...
+
+    @property
     def release_merged(self) -> Any | None:
         """``EventTimeMerge.release`` done by the engine (``service.runtime.merge``'s
         ``NativeRelease``), or None: the merge releases in Python."""
@@ -102,11 +108,11 @@ class Ledger(Protocol):
         ...
 
     def decide_direct(self, released: list[Any], start: int, fast: list[bool],
-                      framing: Callable[[], OutputFraming]) -> Any | None:  # fmt: skip
+                      framing: Callable[[], OutputFraming]) -> Any:  # fmt: skip
         """Decide ``released`` input records (``service.runtime.merge.Released``) from
         ``start`` on, while each may be decided where it is read (``fast[p]``: its root's
-        partition ``p`` may), and say what they gave (``credit_native.DirectBatch``); None
-        when the engine decides record by record only (the Python engine)."""
+        partition ``p`` may), and say what they gave (``credit_native.DirectBatch``). Asked
+        only of an engine with ``runs``."""
         ...
 
     def root_of(self, account: AccountKey) -> str: ...
@@ -166,6 +172,7 @@ class Ledger(Protocol):
 class PythonLedger:
     """``CreditEngine``, the reference engine, behind the port."""
 
+    runs = False  # record by record only
     release_merged = None  # the event-time merge releases in Python
 
     def __init__(self, engine: CreditEngine | None = None) -> None:
@@ -184,8 +191,8 @@ class PythonLedger:
         return None
 
     def decide_direct(self, released: list[Any], start: int, fast: list[bool],
-                      framing: Callable[[], OutputFraming]) -> None:  # fmt: skip
-        return None
+                      framing: Callable[[], OutputFraming]) -> Any:  # fmt: skip
+        raise NotImplementedError("the Python engine decides record by record (runs = False)")
 
     def root_of(self, account: AccountKey) -> str:
         return self.engine.membership.root_of(account)
@@ -274,6 +281,7 @@ class NativeLedger:
             raise ConfigurationError(why) from exc
 
         self.native = credit_native
+        self.runs = True
         self.release_merged = credit_native.release_merged
         self.engine: credit_native.NativeEngine = credit_native.NativeEngine()
         foreign = [event_type for event_type, text in sorted(codec.schema_texts().items())

@@ -49,8 +49,6 @@ class DirectBatch:
     events_in: list[tuple[int, str, int]]
     events_out: list[tuple[str, int]]
     ignored: list[tuple[str, int]]
-    approved: int
-    held: int
     hold_reasons: list[tuple[str, int]]
     last_decided_micros: int | None
 

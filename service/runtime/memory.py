@@ -76,8 +76,10 @@ class InMemoryRuntime:
                 merge.add((topic, 0), key, item)
             self._read[topic] += len(records)
         released = merge.release([], lambda partition: False, now=0.0)
-        clear = set(self.stores) if self._clear(0, b"") else set()
-        fast = self.processor.direct_partitions(clear)
+        fast = None
+        if self.processor.ledger.runs:
+            clear = set(self.stores) if self._clear(0, b"") else set()
+            fast = self.processor.direct_partitions(clear)
         self.processor.take_released(released, fast, self._one_input, self._emit_run)
         return bool(released)
 

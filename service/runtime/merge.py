@@ -62,13 +62,10 @@ class EventTimeMerge:
         self.buffers: dict[Partition, deque[Pending]] = {}
         self._blocked_since: float | None = None
 
-    def rank(self, topic: str) -> int:
-        return self.topic_rank.get(topic, len(self.topic_rank))
-
     def key(self, topic: str, offset: int, occurred_at: datetime | None) -> SortKey:
         """Records without a time (unreadable ones) go as soon as they reach the head."""
         when = occurred_at.timestamp() if occurred_at is not None else float("-inf")
-        return SortKey(when, self.rank(topic), offset)
+        return SortKey(when, self.topic_rank.get(topic, len(self.topic_rank)), offset)
 
     def add(self, partition: Partition, key: SortKey, item: Any) -> None:
         self.buffers.setdefault(partition, deque()).append((key, item))

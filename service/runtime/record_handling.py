@@ -86,7 +86,7 @@ class RecordHandling(ReferenceLoading):
         """Released inputs in order: runs the engine decides where they are read at once
         (``CreditProcessor.take_direct``), the others record by record."""
         fast = None
-        if self.settings.direct_decisions and self.reference_current:
+        if self.processor.ledger.runs and self.settings.direct_decisions and self.reference_current:
             output = self.output
             clear = self.by_root_progress.clear_partitions(output.by_root_open,
                                                            output.by_root_delivered)  # fmt: skip
@@ -104,7 +104,9 @@ class RecordHandling(ReferenceLoading):
         inputs = self.settings.topics.transaction_inputs()
         for rank, event_type, count in run.events_in:
             self.metrics.event_in(inputs[rank], event_type, count)
-        self.metrics.decisions(run.approved, run.held, run.hold_reasons, seconds / run.count)
+        outputs = dict(run.events_out)
+        self.metrics.decisions(outputs.get("order_approved", 0), outputs.get("order_held", 0),
+                               run.hold_reasons, seconds / run.count)  # fmt: skip
         if run.last_decided_micros is not None:
             self.metrics.event_time_lag.set(time.time() - run.last_decided_micros / 1e6)
         self._produce_outputs(run.records)

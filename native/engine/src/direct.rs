@@ -94,8 +94,6 @@ pub struct DirectBatch {
     pub events_out: Vec<(&'static str, u64)>,
     /// `(event_type, count)` of the events that changed nothing (a repeat, an unknown order)
     pub ignored: Vec<(&'static str, u64)>,
-    pub approved: u64,
-    pub held: u64,
     /// `(reason code, count)` of the held orders' reasons
     pub hold_reasons: Vec<(&'static str, u64)>,
     /// `decided_at` of the last order decided, in µs since the epoch
@@ -109,8 +107,6 @@ struct Tally {
     events_in: HashMap<(u32, &'static str), u64>,
     events_out: HashMap<&'static str, u64>,
     ignored: HashMap<&'static str, u64>,
-    approved: u64,
-    held: u64,
     hold_reasons: HashMap<&'static str, u64>,
     last_decided_micros: Option<i64>,
 }
@@ -182,17 +178,12 @@ pub fn decide_run(engine: &mut Engine, framings: &Framings, out: &mut Vec<u8>,
             records.append((framing.topic.clone_ref(py), PyBytes::new(py, key.as_bytes()),
                             PyBytes::new(py, out)))?;
             *tally.events_out.entry(described.event_type).or_default() += 1;
-            match described.event_type {
-                "order_approved" => tally.approved += 1,
-                "order_held" => {
-                    tally.held += 1;
-                    for code in &described.reason_codes {
-                        *tally.hold_reasons.entry(*code).or_default() += 1;
-                    }
+            if matches!(described.event_type, "order_approved" | "order_held") {
+                for code in &described.reason_codes {
+                    *tally.hold_reasons.entry(*code).or_default() += 1;
                 }
-                _ => continue,
+                tally.last_decided_micros = Some(described.decided_at_micros);
             }
-            tally.last_decided_micros = Some(described.decided_at_micros);
         }
         if outcome.ignored.is_some() {
             *tally.ignored.entry(event_type).or_default() += 1;
@@ -213,7 +204,7 @@ pub fn decide_run(engine: &mut Engine, framings: &Framings, out: &mut Vec<u8>,
         count, records: records.unbind(), accounts: accounts.unbind(), offsets,
         events_in: sorted(tally.events_in).into_iter().map(|((r, t), n)| (r, t, n)).collect(),
         events_out: sorted(tally.events_out), ignored: sorted(tally.ignored),
-        approved: tally.approved, held: tally.held, hold_reasons: sorted(tally.hold_reasons),
+        hold_reasons: sorted(tally.hold_reasons),
         last_decided_micros: tally.last_decided_micros,
     })
 }

@@ -14,7 +14,6 @@ use pyo3::types::{PyDict, PyList};
 struct Head<'py> {
     key: (f64, i64, i64),
     tie: (String, i64),
-    partition: Bound<'py, PyAny>,
     buffer: Bound<'py, PyAny>,
 }
 
@@ -47,14 +46,9 @@ impl Ord for Head<'_> {
     }
 }
 
-fn head<'py>(partition: Bound<'py, PyAny>, buffer: Bound<'py, PyAny>) -> PyResult<Option<Head<'py>>> {
-    if buffer.len()? == 0 {
-        return Ok(None);
-    }
-    let entry = buffer.get_item(0)?;
-    let key: (f64, i64, i64) = entry.get_item(0)?.extract()?;
-    let tie: (String, i64) = partition.extract()?;
-    Ok(Some(Head { key, tie, partition, buffer }))
+/// The sort key of the first entry of a buffer that has one.
+fn first_key(buffer: &Bound<'_, PyAny>) -> PyResult<(f64, i64, i64)> {
+    buffer.get_item(0)?.get_item(0)?.extract()
 }
 
 /// `EventTimeMerge.release` over its `buffers` (`service/runtime/merge.py`, which documents
@@ -69,8 +63,8 @@ pub fn release_merged<'py>(buffers: &Bound<'py, PyDict>, assigned: Vec<(String, 
     let released = PyList::empty(py);
     let mut heads = std::collections::BinaryHeap::new();
     for (partition, buffer) in buffers.iter() {
-        if let Some(found) = head(partition, buffer)? {
-            heads.push(found);
+        if buffer.len()? > 0 {
+            heads.push(Head { key: first_key(&buffer)?, tie: partition.extract()?, buffer });
         }
     }
     if heads.is_empty() {
@@ -106,16 +100,12 @@ pub fn release_merged<'py>(buffers: &Bound<'py, PyDict>, assigned: Vec<(String, 
         } else {
             blocked_since = None;
         }
-        let entry = top.buffer.call_method0(intern!(py, "popleft"))?;
-        released.append(entry.get_item(1)?)?;
-        let tie = top.tie.clone();
-        match head(top.partition, top.buffer)? {
-            Some(next) => heads.push(next),
-            None => {
-                if assigned.contains(&tie) && lagging(&tie)? {
-                    waiting.insert(tie);
-                }
-            }
+        let Head { tie, buffer, .. } = top;
+        released.append(buffer.call_method0(intern!(py, "popleft"))?.get_item(1)?)?;
+        if buffer.len()? > 0 {
+            heads.push(Head { key: first_key(&buffer)?, tie, buffer });
+        } else if assigned.contains(&tie) && lagging(&tie)? {
+            waiting.insert(tie);
         }
     }
     Ok((released, None))

@@ -32,7 +32,7 @@ struct Head<'a> {
 pub struct NativeEvent {
     pub event: InputEvent,
     /// the type's name, interned (read on every record's path)
-    pub(crate) event_type: Py<PyString>,
+    event_type: Py<PyString>,
     /// `(company_id, customer_id)` of an account event, made once (read several times)
     pub(crate) account: Option<Py<PyTuple>>,
     /// the record's value it was read from (Python reads it again to route it by JSON)
