@@ -99,18 +99,18 @@ fn write_local(out: &mut String, local_micros: i64) {
     out.push_str(std::str::from_utf8(&bytes).expect("a date and time's text is ASCII"));
 }
 
-/// Appends `value` as `width` digits (zero-padded; `value` has at most `width`).
-fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
-    let mut buf = [b'0'; 6];
+/// Writes `value` as `width` digits at `buf[at..]` (zero-padded; `value` has at most `width`).
+#[inline(always)]
+fn put_padded(buf: &mut [u8], at: usize, value: u32, width: usize) {
     let mut rest = value;
-    for slot in buf[..width].iter_mut().rev() {
+    for slot in buf[at..at + width].iter_mut().rev() {
         *slot = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    out.extend_from_slice(&buf[..width]);
 }
 
-/// Appends the local date and time `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` unless whole.
+/// Appends the local date and time `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` unless whole
+/// (written on the stack, then appended at once).
 fn push_local(out: &mut Vec<u8>, local_micros: i64) {
     let day = Day(EPOCH_ORDINAL + local_micros.div_euclid(MICROS_PER_DAY) as i32);
     let in_day = local_micros.rem_euclid(MICROS_PER_DAY);
@@ -118,22 +118,30 @@ fn push_local(out: &mut Vec<u8>, local_micros: i64) {
     let seconds = (in_day / 1_000_000) as u32;
     let micros = (in_day % 1_000_000) as u32;
     match u32::try_from(y) {
-        Ok(year) if year <= 9999 => push_padded(out, year, 4),
-        _ => out.extend_from_slice(format!("{y:04}").as_bytes()),
-    }
-    out.push(b'-');
-    push_padded(out, m, 2);
-    out.push(b'-');
-    push_padded(out, d, 2);
-    out.push(b'T');
-    push_padded(out, seconds / 3600, 2);
-    out.push(b':');
-    push_padded(out, seconds / 60 % 60, 2);
-    out.push(b':');
-    push_padded(out, seconds % 60, 2);
-    if micros != 0 {
-        out.push(b'.');
-        push_padded(out, micros, 6);
+        Ok(year) if year <= 9999 => {
+            let mut text = *b"0000-00-00T00:00:00.000000";
+            put_padded(&mut text, 0, year, 4);
+            put_padded(&mut text, 5, m, 2);
+            put_padded(&mut text, 8, d, 2);
+            put_padded(&mut text, 11, seconds / 3600, 2);
+            put_padded(&mut text, 14, seconds / 60 % 60, 2);
+            put_padded(&mut text, 17, seconds % 60, 2);
+            if micros == 0 {
+                out.extend_from_slice(&text[..19]);
+            } else {
+                put_padded(&mut text, 20, micros, 6);
+                out.extend_from_slice(&text);
+            }
+        }
+        _ => {
+            // beyond year 9999 (or before year 0): Python's own formatting, rare
+            out.extend_from_slice(format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+                                          seconds / 3600, seconds / 60 % 60, seconds % 60)
+                .as_bytes());
+            if micros != 0 {
+                out.extend_from_slice(format!(".{micros:06}").as_bytes());
+            }
+        }
     }
 }
 
@@ -182,7 +190,7 @@ fn push_u_escape(out: &mut Vec<u8>, unit: u32) {
 pub fn json_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let bytes = text.as_bytes();
-    if bytes.iter().all(|&byte| is_plain(byte)) {
+    if all_plain(bytes) {
         out.extend_from_slice(bytes); // the everyday case: nothing to escape
         out.push(b'"');
         return;
@@ -201,6 +209,40 @@ pub fn json_str(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether every byte is `is_plain`: 16 bytes at a time with SSE2 (which every x86-64 has).
+#[inline(always)]
+fn all_plain(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+        if special_bytes_16(chunk) != 0 {
+            return false;
+        }
+        rest = after;
+    }
+    rest.iter().all(|&byte| is_plain(byte))
+}
+
+/// A bit for each of the 16 bytes that is not `is_plain`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn special_bytes_16(chunk: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is enabled for this build (the `cfg` above; every x86-64 has it), and
+    // `_mm_loadu_si128` reads exactly the 16 bytes of `chunk`, unaligned loads allowed.
+    unsafe {
+        let bytes = _mm_loadu_si128(chunk.as_ptr().cast());
+        // as signed bytes, those below 0x20 and those above 0x7F are the ones below 0x20
+        let control_or_high = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20));
+        let delete = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F));
+        let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
+        let special = _mm_or_si128(_mm_or_si128(control_or_high, delete),
+                                   _mm_or_si128(quote, backslash));
+        _mm_movemask_epi8(special) as u32
+    }
 }
 
 /// Printable ASCII but `"` and `\\`: written as it is.
@@ -292,5 +334,44 @@ mod tests {
         assert_eq!(utc_z(&at), "9999-12-31T23:59:59.999999Z");
         let at = Instant { utc_micros: 253_402_300_800_000_001, offset_seconds: 0 };
         assert_eq!(utc_z(&at), "10000-01-01T00:00:00.000001Z");
+    }
+
+    /// `json.dumps(text)` as Python writes it, a character at a time.
+    fn dumped(text: &str) -> String {
+        let mut out = String::from("\"");
+        for ch in text.chars() {
+            match ch {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                ' '..='~' => out.push(ch),
+                _ => {
+                    let mut units = [0u16; 2];
+                    for unit in ch.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn strings_escape_as_json_dumps_wherever_the_special_character_is() {
+        for special in ["\"", "\\", "\u{1}", "\u{1f}", "\u{7f}", "\n", "é", "\u{1F600}", " ", "~"] {
+            for len in 0..40 {
+                for at in 0..=len {
+                    let text = format!("{}{special}{}", "a".repeat(at), "Z".repeat(len - at));
+                    let mut out = Vec::new();
+                    json_str(&mut out, &text);
+                    assert_eq!(String::from_utf8(out).unwrap(), dumped(&text), "{text:?}");
+                }
+            }
+        }
     }
 }
