@@ -217,32 +217,12 @@ fn all_plain(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
-        if special_bytes_16(chunk) != 0 {
+        if crate::bytes::string_specials_16(chunk, true) != 0 {
             return false;
         }
         rest = after;
     }
     rest.iter().all(|&byte| is_plain(byte))
-}
-
-/// A bit for each of the 16 bytes that is not `is_plain`.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-fn special_bytes_16(chunk: &[u8; 16]) -> u32 {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is enabled for this build (the `cfg` above; every x86-64 has it), and
-    // `_mm_loadu_si128` reads exactly the 16 bytes of `chunk`, unaligned loads allowed.
-    unsafe {
-        let bytes = _mm_loadu_si128(chunk.as_ptr().cast());
-        // as signed bytes, those below 0x20 and those above 0x7F are the ones below 0x20
-        let control_or_high = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20));
-        let delete = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F));
-        let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
-        let special = _mm_or_si128(_mm_or_si128(control_or_high, delete),
-                                   _mm_or_si128(quote, backslash));
-        _mm_movemask_epi8(special) as u32
-    }
 }
 
 /// Printable ASCII but `"` and `\\`: written as it is.

@@ -1,6 +1,9 @@
 //! The runs of plain bytes in a JSON string's content (printable ASCII but `"` and `\`),
 //! found 16 bytes at a time with SSE2 (which every x86-64 has), else 8 at a time in a word.
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use credit_model::bytes::string_specials_16;
+
 /// Bytes that a string's content holds as they are: printable ASCII but `"` and `\`.
 static PLAIN: [bool; 256] = {
     let mut table = [false; 256];
@@ -26,31 +29,13 @@ fn special_bytes(word: u64) -> u64 {
     control | quote | backslash | (word & HIGH)
 }
 
-/// A bit for each of the 16 bytes that is not `PLAIN` (as `special_bytes`).
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-fn special_bytes_16(chunk: &[u8; 16]) -> u32 {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is enabled for this build (the `cfg` above; every x86-64 has it), and
-    // `_mm_loadu_si128` reads exactly the 16 bytes of `chunk`, unaligned loads allowed.
-    unsafe {
-        let bytes = _mm_loadu_si128(chunk.as_ptr().cast());
-        // as signed bytes, those below 0x20 and those above 0x7F are the ones below 0x20
-        let control_or_high = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20));
-        let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
-        let special = _mm_or_si128(control_or_high, _mm_or_si128(quote, backslash));
-        _mm_movemask_epi8(special) as u32
-    }
-}
-
 /// Where the run of `PLAIN` bytes from `pos` ends, 16 bytes at a time (SSE2, which every
 /// x86-64 has), then 8.
 #[inline(always)]
 pub(crate) fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     while let Some(chunk) = bytes.get(pos..pos + 16) {
-        let special = special_bytes_16(chunk.try_into().expect("16 bytes"));
+        let special = string_specials_16(chunk.try_into().expect("16 bytes"), false);
         if special != 0 {
             return pos + special.trailing_zeros() as usize;
         }

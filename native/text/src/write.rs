@@ -141,15 +141,35 @@ fn recipient(out: &mut Vec<u8>, recipient: &Recipient) {
     obj.close();
 }
 
+/// The fields an approval and a hold share, in their order.
+struct DecidedOrder<'a> {
+    order_id: &'a str,
+    company_id: &'a str,
+    customer_id: &'a str,
+    group_id: Option<&'a str>,
+    amount: &'a Dec,
+    currency: Ccy,
+    reasons: &'a [HoldReason],
+}
+
+impl DecidedOrder<'_> {
+    fn write(&self, obj: &mut Obj<'_>) {
+        obj.str(key!("order_id"), self.order_id);
+        obj.str(key!("company_id"), self.company_id);
+        obj.str(key!("customer_id"), self.customer_id);
+        obj.opt_str(key!("group_id"), self.group_id);
+        obj.dec(key!("amount"), self.amount);
+        obj.str(key!("currency"), self.currency.as_str());
+        obj.list(key!("reasons"), self.reasons, hold_reason);
+    }
+}
+
 fn approved(out: &mut Vec<u8>, o: &OrderApproved) {
     let mut obj = head(out, &o.event_id, "order_approved", &o.decided_at);
-    obj.str(key!("order_id"), &o.order_id);
-    obj.str(key!("company_id"), &o.company_id);
-    obj.str(key!("customer_id"), &o.customer_id);
-    obj.opt_str(key!("group_id"), o.group_id.as_deref());
-    obj.dec(key!("amount"), &o.amount);
-    obj.str(key!("currency"), o.currency.as_str());
-    obj.list(key!("reasons"), &o.reasons, hold_reason);
+    let order = DecidedOrder { order_id: &o.order_id, company_id: &o.company_id,
+        customer_id: &o.customer_id, group_id: o.group_id.as_deref(), amount: &o.amount,
+        currency: o.currency, reasons: &o.reasons };
+    order.write(&mut obj);
     obj.instant(key!("decided_at"), &o.decided_at);
     figures(obj.key(key!("figures")), &o.figures);
     obj.opt_str(key!("released_by"), o.released_by.as_deref());
@@ -158,13 +178,10 @@ fn approved(out: &mut Vec<u8>, o: &OrderApproved) {
 
 fn held(out: &mut Vec<u8>, o: &OrderHeld) {
     let mut obj = head(out, &o.event_id, "order_held", &o.decided_at);
-    obj.str(key!("order_id"), &o.order_id);
-    obj.str(key!("company_id"), &o.company_id);
-    obj.str(key!("customer_id"), &o.customer_id);
-    obj.opt_str(key!("group_id"), o.group_id.as_deref());
-    obj.dec(key!("amount"), &o.amount);
-    obj.str(key!("currency"), o.currency.as_str());
-    obj.list(key!("reasons"), &o.reasons, hold_reason);
+    let order = DecidedOrder { order_id: &o.order_id, company_id: &o.company_id,
+        customer_id: &o.customer_id, group_id: o.group_id.as_deref(), amount: &o.amount,
+        currency: o.currency, reasons: &o.reasons };
+    order.write(&mut obj);
     obj.list(key!("credit_managers"), &o.credit_managers, |out, person| push_str(out, person));
     obj.instant(key!("decided_at"), &o.decided_at);
     obj.close();
