@@ -49,6 +49,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from confluent_kafka import Message
+
+from bench import decision_ids
 from bench.cpu_placement import parse_cpus, pinning, placed
 from bench.kafka_floor import Floor, measure, transaction_records
 from bench.kafka_report import report
@@ -265,13 +268,17 @@ def throughput(
     cpu_at_ready = 0.0
     last = started = service.started
     pending = set(expected)
+    read: list[Message] = []  # decision records, decoded once the clock has stopped
+    decision_ids.check_schemas(codec)
     try:
         while pending:
-            for _, event, _ in watcher.poll(timeout=0.05):
-                event_id = event.get("event_id")
-                if event["event_type"] == "dead_letter":
+            for message in watcher.messages(timeout=0.05):
+                if (message.topic() or "").endswith("dead-letter"):
                     figures.dead_letters += 1
-                elif event_id in pending:
+                    continue
+                read.append(message)
+                event_id = decision_ids.event_id(message.value() or b"")
+                if event_id in pending:
                     pending.discard(event_id)
                     last = time.perf_counter()
             now = time.perf_counter()
@@ -293,6 +300,8 @@ def throughput(
         watcher.close()
         if not args.keep:
             delete_topics(deployment.settings, deployment.all_topics())
+    if wrong := decision_ids.verify(codec, read):
+        figures.note += f" {wrong:,} decision records unreadable or with another id;"
     ready = ready_at if ready_at is not None else last
     result = Throughput(guarantee, len(backlog), len(expected), published, ready - started,
                         len(expected) - len(pending), last - ready, figures)  # fmt: skip
@@ -375,6 +384,8 @@ def latency(
     index = {d: i for i, d in enumerate(workload.decision_ids[:count]) if d is not None}
     seen_at: dict[int, float] = {}
     created_at: dict[int, float] = {}  # the decision record's timestamp (CreateTime)
+    read: list[Message] = []  # decision records, decoded once the clock has stopped
+    decision_ids.check_schemas(codec)
     topic_retries(deployment.settings)
     producer = RawProducer(deployment.settings)
     producer.produce_all(deployment, workload.reference)
@@ -399,11 +410,12 @@ def latency(
         while len(seen_at) < len(index):
             # consume() returns when it has 5,000 records or at its timeout: a short one, or
             # the time a decision is read is late by up to the timeout
-            for _, event, message in watcher.poll(timeout=0.002):
-                if event["event_type"] == "dead_letter":
+            for message in watcher.messages(timeout=0.002):
+                if (message.topic() or "").endswith("dead-letter"):
                     figures.dead_letters += 1
                     continue
-                i = index.get(event.get("event_id", ""))
+                read.append(message)
+                i = index.get(decision_ids.event_id(message.value() or b""))
                 if i is not None and i not in seen_at:
                     seen_at[i] = time.time()
                     created_at[i] = message.timestamp()[1] / 1000
@@ -426,6 +438,8 @@ def latency(
         watcher.close()
         if not args.keep:
             delete_topics(deployment.settings, deployment.all_topics())
+    if wrong := decision_ids.verify(codec, read):
+        figures.note += f" {wrong:,} decision records unreadable or with another id;"
     produced = publisher.produced_at
     latencies = sorted(seen - produced[i] for i, seen in seen_at.items())
     to_decision = sorted(created - produced[i] for i, created in created_at.items())

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from service.codec import AvroCodec
 from service.runtime.clients import take
@@ -33,17 +33,22 @@ class OutputWatcher:
         self, timeout: float = 0.2, max_records: int = 5000
     ) -> Iterator[tuple[str, dict[str, Any], Any]]:
         """``(topic, decoded event, message)``; dead letters are passed through raw."""
+        for message in self.messages(timeout, max_records):
+            topic = message.topic() or ""
+            if topic.endswith("dead-letter"):
+                yield topic, {"event_type": "dead_letter"}, message
+            else:
+                yield topic, self.codec.decode(topic, message.value() or b""), message
+
+    def messages(self, timeout: float = 0.2, max_records: int = 5000) -> Iterator[Message]:
+        """The records read, not decoded (a partition's end is no record)."""
         for message in take(self._consumer, max_records, timeout):
             error = message.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
                     raise RuntimeError(str(error))
                 continue
-            topic = message.topic() or ""
-            if topic.endswith("dead-letter"):
-                yield topic, {"event_type": "dead_letter"}, message
-            else:
-                yield topic, self.codec.decode(topic, message.value() or b""), message
+            yield message
 
     def end_offsets(self) -> dict[tuple[str, int], int]:
         ends = {}
