@@ -52,6 +52,7 @@ from typing import Any
 from confluent_kafka import Message
 
 from bench import decision_ids
+from bench.collector import paused_collector
 from bench.cpu_placement import parse_cpus, pinning, placed
 from bench.kafka_floor import Floor, measure, transaction_records
 from bench.kafka_report import report
@@ -271,26 +272,27 @@ def throughput(
     read: list[Message] = []  # decision records, decoded once the clock has stopped
     decision_ids.check_schemas(codec)
     try:
-        while pending:
-            for message in watcher.messages(timeout=0.05):
-                if (message.topic() or "").endswith("dead-letter"):
-                    figures.dead_letters += 1
-                    continue
-                read.append(message)
-                event_id = decision_ids.event_id(message.value() or b"")
-                if event_id in pending:
-                    pending.discard(event_id)
-                    last = time.perf_counter()
-            now = time.perf_counter()
-            if ready_at is None and service.ready():
-                ready_at = last = now
-                cpu_at_ready, figures.load = service.cpu_seconds(), load_average()
-                log(f"{guarantee}: ready after {ready_at - started:.1f} s")
-                spy = PySpy(service.pid, work / f"py-spy-{tag}.txt") if args.py_spy else None
-            service.check_alive()
-            if now - last > args.stall_timeout:
-                figures.note += f" stalled: {len(pending):,} decisions missing;"
-                break
+        with paused_collector():
+            while pending:
+                for message in watcher.messages(timeout=0.05):
+                    if (message.topic() or "").endswith("dead-letter"):
+                        figures.dead_letters += 1
+                        continue
+                    read.append(message)
+                    event_id = decision_ids.event_id(message.value() or b"")
+                    if event_id in pending:
+                        pending.discard(event_id)
+                        last = time.perf_counter()
+                now = time.perf_counter()
+                if ready_at is None and service.ready():
+                    ready_at = last = now
+                    cpu_at_ready, figures.load = service.cpu_seconds(), load_average()
+                    log(f"{guarantee}: ready after {ready_at - started:.1f} s")
+                    spy = PySpy(service.pid, work / f"py-spy-{tag}.txt") if args.py_spy else None
+                service.check_alive()
+                if now - last > args.stall_timeout:
+                    figures.note += f" stalled: {len(pending):,} decisions missing;"
+                    break
         figures.cpu_seconds = service.cpu_seconds() - cpu_at_ready
         figures.load += f"→{load_average()}"
         figures = _finish(service, figures, spy)
@@ -405,30 +407,31 @@ def latency(
             f"offering {args.rate:,.0f} events/s for {count / args.rate:.0f} s")  # fmt: skip
         spy = PySpy(service.pid, work / "py-spy-latency.txt") if args.py_spy else None
         cpu_at_start, figures.load = service.cpu_seconds(), load_average()
-        publisher.start()
-        last = time.perf_counter()
-        while len(seen_at) < len(index):
-            # consume() returns when it has 5,000 records or at its timeout: a short one, or
-            # the time a decision is read is late by up to the timeout
-            for message in watcher.messages(timeout=0.002):
-                if (message.topic() or "").endswith("dead-letter"):
-                    figures.dead_letters += 1
-                    continue
-                read.append(message)
-                i = index.get(decision_ids.event_id(message.value() or b""))
-                if i is not None and i not in seen_at:
-                    seen_at[i] = time.time()
-                    created_at[i] = message.timestamp()[1] / 1000
-                    last = time.perf_counter()
-            if publisher.error is not None:
-                raise publisher.error
-            service.check_alive()
-            if publisher.is_alive():
-                last = max(last, time.perf_counter() - 1.0)
-            elif time.perf_counter() - last > args.stall_timeout:
-                figures.note += f" stalled: {len(index) - len(seen_at):,} decisions missing;"
-                break
-        publisher.join()
+        with paused_collector():
+            publisher.start()
+            last = time.perf_counter()
+            while len(seen_at) < len(index):
+                # consume() returns when it has 5,000 records or at its timeout: a short one, or
+                # the time a decision is read is late by up to the timeout
+                for message in watcher.messages(timeout=0.002):
+                    if (message.topic() or "").endswith("dead-letter"):
+                        figures.dead_letters += 1
+                        continue
+                    read.append(message)
+                    i = index.get(decision_ids.event_id(message.value() or b""))
+                    if i is not None and i not in seen_at:
+                        seen_at[i] = time.time()
+                        created_at[i] = message.timestamp()[1] / 1000
+                        last = time.perf_counter()
+                if publisher.error is not None:
+                    raise publisher.error
+                service.check_alive()
+                if publisher.is_alive():
+                    last = max(last, time.perf_counter() - 1.0)
+                elif time.perf_counter() - last > args.stall_timeout:
+                    figures.note += f" stalled: {len(index) - len(seen_at):,} decisions missing;"
+                    break
+            publisher.join()
         figures.cpu_seconds = service.cpu_seconds() - cpu_at_start
         figures.load += f"→{load_average()}"
         figures = _finish(service, figures, spy)
