@@ -87,7 +87,7 @@ impl AccountBook {
     }
 
     #[inline(always)]
-    fn head(&self) -> Header {
+    pub(crate) fn head(&self) -> Header {
         self.view().head
     }
 

@@ -20,6 +20,27 @@ impl Engine {
         }
     }
 
+    /// `partition_of(&self.root_of(company_id, customer_id), partitions)`, without building
+    /// the root's name: the CRC-32 of its pieces in turn.
+    pub fn root_partition(&self, company_id: &str, customer_id: &str, partitions: u32) -> u32 {
+        let reference = &self.reference;
+        let group = reference.stored_group(reference.stored_customer(company_id, customer_id));
+        let mut crc = crc32fast::Hasher::new();
+        match group {
+            Some(group) => {
+                crc.update(b"G:");
+                crc.update(group.group_id.as_bytes());
+            }
+            None => {
+                crc.update(b"A:");
+                crc.update(company_id.as_bytes());
+                crc.update(b":");
+                crc.update(customer_id.as_bytes());
+            }
+        }
+        crc.finalize() % partitions
+    }
+
     /// The account's book, if the engine holds one.
     pub fn book(&self, company_id: &str, customer_id: &str) -> Option<&AccountBook> {
         let number = self.reference.accounts.find(company_id, customer_id)?;
@@ -107,6 +128,37 @@ mod tests {
         assert_eq!(crc32fast::hash(b"G:G0001"), 153_755_619);
         assert_eq!(crc32fast::hash(b"A:US01:C1"), 2_329_586_670);
         assert_eq!(partition_of("G:G0001", 4), 153_755_619 % 4);
+    }
+
+    /// A string field's value in a JSON line of the example file (which has no escapes).
+    fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+        let (_, rest) = line.split_once(&format!("\"{name}\":\""))?;
+        Some(rest.split_once('"')?.0)
+    }
+
+    #[test]
+    fn a_root_partition_is_the_partition_of_the_root_name() {
+        let mut engine = Engine::new();
+        let examples = include_str!("../../../examples/events.jsonl");
+        let mut accounts = vec![("DE01", "NOBODY")]; // no profile: its own root
+        for line in examples.lines() {
+            let event = credit_text::parse_event(line.as_bytes()).expect("an example event");
+            let _ = engine.handle(&event);
+            if let (Some(company), Some(customer)) =
+                (field(line, "company_id"), field(line, "customer_id"))
+            {
+                accounts.push((company, customer));
+            }
+        }
+        let grouped = accounts.iter().filter(|(c, k)| engine.root_of(c, k).starts_with("G:"));
+        assert!(grouped.count() > 0 && accounts.len() > 3);
+        for (company, customer) in &accounts {
+            for partitions in [1, 4, 7] {
+                assert_eq!(engine.root_partition(company, customer, partitions),
+                           partition_of(&engine.root_of(company, customer), partitions),
+                           "{company}/{customer}");
+            }
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use credit_avro::{EventType, Schemas};
 use credit_model::InputEvent;
 
-use crate::custody::{partition_of, write_book_key};
+use crate::custody::write_book_key;
 use crate::engine::Engine;
 use crate::py_event::{read_event, NativeEvent};
 use crate::service_outputs::ServiceOutput;
@@ -158,8 +158,8 @@ pub fn decide_run(engine: &mut Engine, framings: &Framings, out: &mut Vec<u8>,
         let Some((event_type, company_id, customer_id)) = transaction_of(&read.event) else {
             break;
         };
-        if partitions == 0 || !fast[partition_of(&engine.root_of(company_id, customer_id),
-                                                 partitions) as usize] {
+        if partitions == 0
+            || !fast[engine.root_partition(company_id, customer_id, partitions) as usize] {
             break;
         }
         let Ok(outcome) = engine.handle(&read.event) else { break };
@@ -277,6 +277,7 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
                  changelog: &Bound<'_, PyList>, key: &mut Vec<u8>) -> PyResult<usize> {
     let py = accounts.py();
     let partitions = owned.len() as u32;
+    let mut homes: Vec<Option<Bound<'_, PyDict>>> = vec![None; owned.len()]; // `changes[p]`
     let mut count = 0;
     for index in start..accounts.len() {
         let account = accounts.get_item(index)?;
@@ -288,29 +289,37 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
         if partitions == 0 {
             break;
         }
-        let home = partition_of(&engine.root_of(company_id, customer_id), partitions);
+        let home = engine.root_partition(company_id, customer_id, partitions);
         if !owned[home as usize] {
             break;
         }
-        if let Some(previous) = book_homes.get_item(&account)? {
-            if previous.extract::<u32>()? != home {
-                break;
-            }
-        }
+        let at_home = match book_homes.get_item(&account)? {
+            Some(previous) if previous.extract::<u32>()? != home => break,
+            Some(_) => true,
+            None => false,
+        };
         write_book_key(company_id, customer_id, key);
         let key = PyBytes::new(py, key);
         let payload = PyBytes::new(py, &credit_books::book_to_bytes(book));
-        let partition_changes = match changes.get_item(home)? {
-            Some(found) => found.downcast_into::<PyDict>()?,
+        let partition_changes = match &homes[home as usize] {
+            Some(found) => found,
             None => {
-                let made = PyDict::new(py);
-                changes.set_item(home, &made)?;
-                made
+                let found = match changes.get_item(home)? {
+                    Some(found) => found.downcast_into::<PyDict>()?,
+                    None => {
+                        let made = PyDict::new(py);
+                        changes.set_item(home, &made)?;
+                        made
+                    }
+                };
+                homes[home as usize].insert(found)
             }
         };
         partition_changes.set_item(&key, &payload)?;
         changelog.append((key, payload, home))?;
-        book_homes.set_item(&account, home)?;
+        if !at_home {
+            book_homes.set_item(&account, home)?;
+        }
         count += 1;
     }
     Ok(count)

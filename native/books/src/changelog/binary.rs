@@ -15,22 +15,17 @@ pub(super) fn write(written: &Written<'_>) -> Vec<u8> {
     let book = written.book;
     let code = book.currency();
     let code = code.as_str().as_bytes();
-    let table = |table: &Table| match table {
-        Table::Packed(raw) => Some(raw.clone()),
-        _ => None,
-    };
-    let (orders, invoices) = (table(&written.orders_table), table(&written.invoices_table));
     let sections = [
-        orders.as_deref(),
+        packed(&written.orders_table),
         written.holds.as_deref(),
-        invoices.as_deref(),
+        packed(&written.invoices_table),
         Some(&written.seen[..]),
     ];
     let mut out = Vec::with_capacity(
         HEAD + code.len() + LENGTHS + sections.iter().flatten().map(|s| s.len()).sum::<usize>(),
     );
     out.push(BINARY_VERSION);
-    for balance in [book.receivable(), book.open_order_total(), book.credit()] {
+    for balance in written.balances {
         out.extend_from_slice(&(balance as i64).to_le_bytes());
     }
     out.extend_from_slice(&written.review.unwrap_or(0).to_le_bytes());
@@ -44,6 +39,14 @@ pub(super) fn write(written: &Written<'_>) -> Vec<u8> {
         out.extend_from_slice(section);
     }
     out
+}
+
+/// A packed table's bytes, borrowed; `None` for an empty table.
+fn packed(table: &Table) -> Option<&[u8]> {
+    match table {
+        Table::Packed(raw) => Some(raw),
+        _ => None,
+    }
 }
 
 fn i64_at(payload: &[u8], at: usize) -> i64 {

@@ -103,6 +103,8 @@ fn table<T>(
 /// A book as Python's `book_to_bytes` sees it.
 struct Written<'a> {
     book: &'a AccountBook,
+    /// receivable, open orders, credit: the book's header read once
+    balances: [Minor; 3],
     orders: Vec<(&'a str, Minor)>,
     invoices: Vec<(&'a str, OpenInvoice)>,
     orders_table: Table,
@@ -116,6 +118,7 @@ impl<'a> Written<'a> {
     fn of(book: &'a AccountBook) -> Written<'a> {
         let orders = book.order_items();
         let invoices = book.invoice_items();
+        let head = book.head();
         let orders_table = table(&orders, |&amount| amount, tables::pack_orders);
         let invoices_table = table(
             &invoices,
@@ -124,6 +127,7 @@ impl<'a> Written<'a> {
         );
         Written {
             book,
+            balances: [head.receivable, head.open_order_total, head.credit],
             orders,
             invoices,
             orders_table,
@@ -134,16 +138,13 @@ impl<'a> Written<'a> {
                 .iter()
                 .flat_map(|digest| digest.to_be_bytes())
                 .collect(),
-            review: book.review_notified().map(|day| day.0),
+            review: head.review.map(|day| day.0),
         }
     }
 
     /// Whether version 3 holds the book: both tables packed (or empty), balances in 64 bits.
     fn fits_binary(&self) -> bool {
-        let book = self.book;
-        let narrow = [book.receivable(), book.open_order_total(), book.credit()]
-            .into_iter()
-            .all(|balance| i64::try_from(balance).is_ok());
+        let narrow = self.balances.iter().all(|&balance| i64::try_from(balance).is_ok());
         narrow
             && !matches!(self.orders_table, Table::Wide)
             && !matches!(self.invoices_table, Table::Wide)

@@ -21,7 +21,7 @@ pub(super) fn write(written: &Written<'_>) -> Vec<u8> {
     let book = written.book;
     let mut out = b"[2,".to_vec();
     push_str(&mut out, book.currency().as_str());
-    for balance in [book.receivable(), book.open_order_total(), book.credit()] {
+    for balance in written.balances {
         out.push(b',');
         push_int(&mut out, balance);
     }
