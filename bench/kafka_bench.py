@@ -45,6 +45,7 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,24 @@ def _decision_topics(deployment: Deployment) -> list[str]:
     return [t.orders_approved, t.orders_held, t.dead_letter]
 
 
+def _decisions(watcher: OutputWatcher, timeout: float, read: list[Message],
+               figures: ServiceFigures) -> Iterator[tuple[str, Message]]:  # fmt: skip
+    """The decision records the watcher reads, each with its id read undecoded (and kept in
+    ``read`` for ``decision_ids.verify``); dead letters are counted in ``figures``."""
+    for message in watcher.messages(timeout=timeout):
+        if (message.topic() or "").endswith("dead-letter"):
+            figures.dead_letters += 1
+            continue
+        read.append(message)
+        yield decision_ids.event_id(message.value() or b""), message
+
+
+def _verify(codec: AvroCodec, read: list[Message], figures: ServiceFigures) -> None:
+    """Decodes what ``_decisions`` read under the clock; a bad record goes into the note."""
+    if wrong := decision_ids.verify(codec, read):
+        figures.note += f" {wrong:,} decision records unreadable or with another id;"
+
+
 def _finish(service: ServiceProcess, figures: ServiceFigures, spy: PySpy | None) -> ServiceFigures:
     """Read peak RSS and metrics, then stop the service (and the profiler)."""
     memory = service.memory_kib()
@@ -274,12 +293,7 @@ def throughput(
     try:
         with paused_collector():
             while pending:
-                for message in watcher.messages(timeout=0.05):
-                    if (message.topic() or "").endswith("dead-letter"):
-                        figures.dead_letters += 1
-                        continue
-                    read.append(message)
-                    event_id = decision_ids.event_id(message.value() or b"")
+                for event_id, _ in _decisions(watcher, 0.05, read, figures):
                     if event_id in pending:
                         pending.discard(event_id)
                         last = time.perf_counter()
@@ -302,8 +316,7 @@ def throughput(
         watcher.close()
         if not args.keep:
             delete_topics(deployment.settings, deployment.all_topics())
-    if wrong := decision_ids.verify(codec, read):
-        figures.note += f" {wrong:,} decision records unreadable or with another id;"
+    _verify(codec, read, figures)
     ready = ready_at if ready_at is not None else last
     result = Throughput(guarantee, len(backlog), len(expected), published, ready - started,
                         len(expected) - len(pending), last - ready, figures)  # fmt: skip
@@ -413,12 +426,8 @@ def latency(
             while len(seen_at) < len(index):
                 # consume() returns when it has 5,000 records or at its timeout: a short one, or
                 # the time a decision is read is late by up to the timeout
-                for message in watcher.messages(timeout=0.002):
-                    if (message.topic() or "").endswith("dead-letter"):
-                        figures.dead_letters += 1
-                        continue
-                    read.append(message)
-                    i = index.get(decision_ids.event_id(message.value() or b""))
+                for event_id, message in _decisions(watcher, 0.002, read, figures):
+                    i = index.get(event_id)
                     if i is not None and i not in seen_at:
                         seen_at[i] = time.time()
                         created_at[i] = message.timestamp()[1] / 1000
@@ -441,8 +450,7 @@ def latency(
         watcher.close()
         if not args.keep:
             delete_topics(deployment.settings, deployment.all_topics())
-    if wrong := decision_ids.verify(codec, read):
-        figures.note += f" {wrong:,} decision records unreadable or with another id;"
+    _verify(codec, read, figures)
     produced = publisher.produced_at
     latencies = sorted(seen - produced[i] for i, seen in seen_at.items())
     to_decision = sorted(created - produced[i] for i, created in created_at.items())
