@@ -277,7 +277,7 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
                  changelog: &Bound<'_, PyList>, key: &mut Vec<u8>) -> PyResult<usize> {
     let py = accounts.py();
     let partitions = owned.len() as u32;
-    let mut homes: Vec<Option<Bound<'_, PyDict>>> = vec![None; owned.len()]; // `changes[p]`
+    let mut changes_by_partition: Vec<Option<Bound<'_, PyDict>>> = vec![None; owned.len()];
     let mut count = 0;
     for index in start..accounts.len() {
         let account = accounts.get_item(index)?;
@@ -301,7 +301,7 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
         write_book_key(company_id, customer_id, key);
         let key = PyBytes::new(py, key);
         let payload = PyBytes::new(py, &credit_books::book_to_bytes(book));
-        let partition_changes = match &homes[home as usize] {
+        let partition_changes = match &changes_by_partition[home as usize] {
             Some(found) => found,
             None => {
                 let found = match changes.get_item(home)? {
@@ -312,7 +312,7 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
                         made
                     }
                 };
-                homes[home as usize].insert(found)
+                changes_by_partition[home as usize].insert(found)
             }
         };
         partition_changes.set_item(&key, &payload)?;
