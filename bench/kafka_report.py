@@ -84,6 +84,9 @@ def report(
         say(f"workload       service.loadgen seed {cfg.seed}: {cfg.accounts:,} accounts, "
             f"{cfg.groups:,} groups, {cfg.companies} companies -> {len(workload.reference):,} "
             f"reference events; generated+encoded in {workload.seconds:.1f} s")  # fmt: skip
+    if workload is not None and args.warmup > 0:
+        say(f"warm-up        {args.warmup:.0f} s of phase 2's load at {args.rate:,.0f} events/s "
+            f"before the phases, through a deployment of its own (not reported)")  # fmt: skip
     for t in phases[:1]:
         say(f"phase 1        backlog of {t.events:,} transaction events ({t.orders:,} "
             f"order_created) + reference data, published before the service starts "
