@@ -40,9 +40,16 @@ def consumer_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+# librdkafka's default, set here because ``TransactionalOutput`` waits for room in the queue
+PRODUCER_QUEUE_MESSAGES = 100_000
+
+
 def producer_config(settings: Settings) -> dict[str, Any]:
-    config = common(settings) | {"linger.ms": settings.producer_linger_ms,
-                                 "enable.idempotence": True}  # fmt: skip
+    config = common(settings) | {
+        "linger.ms": settings.producer_linger_ms,
+        "enable.idempotence": True,
+        "queue.buffering.max.messages": PRODUCER_QUEUE_MESSAGES,
+    }
     if settings.guarantee == "exactly_once":
         config |= {"transactional.id": settings.transactional_id, "transaction.timeout.ms": 60_000}
     return config

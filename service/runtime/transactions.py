@@ -3,6 +3,11 @@
 ``init_transactions`` of a new generation fences the previous producer with the same
 ``transactional.id`` and aborts whatever transaction it left open; that is how a restarted
 instance fences its zombie, and how this one recovers when librdkafka wedges after an outage.
+
+Outputs and changelog entries go to the producer a topic at a time (``produce_batch``, one
+call for many records: about 2 us a record here against 3.3 us for one ``produce`` call
+each), after waiting until its queue has room for all of them; by-root records, which carry
+headers, and deletions (null values) go one by one.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer, Topic
 
 from service.ports import Record
 from service.runtime.by_root_progress import ROOT_KEYS, RootKey
-from service.runtime.clients import producer_config
+from service.runtime.clients import PRODUCER_QUEUE_MESSAGES, producer_config
 from service.settings import Settings
+
+BATCH_RECORDS = PRODUCER_QUEUE_MESSAGES // 4  # records a ``produce_batch`` call takes at most
 
 
 class TransactionalOutput:
@@ -70,10 +77,14 @@ class TransactionalOutput:
 
     def produce_outputs(self, records: list[tuple[str, bytes, bytes]]) -> None:
         """Output records, ``(topic, key, value)``: no partition, headers or report to note."""
-        if records:
-            self.begin()
-        for topic, key, value in records:
-            self._send(topic, value, key)
+        if not records:
+            return
+        self.begin()
+        by_topic: dict[str, list[dict[str, Any]]] = {}
+        for topic, key, value in records:  # a topic's records keep their order
+            by_topic.setdefault(topic, []).append({"key": key, "value": value})
+        for topic, messages in by_topic.items():
+            self._send_batch(topic, messages)
 
     def produce_changelog(self, entries: list[tuple[bytes, bytes | None, int]]) -> None:
         """Changelog entries ``(key, value, partition)``. Only the last of each partition
@@ -82,11 +93,19 @@ class TransactionalOutput:
         if not entries:
             return
         self.begin()
-        last = {partition: index for index, (_, _, partition) in enumerate(entries)}
         topic = self.settings.topics.changelog
-        for index, (key, value, partition) in enumerate(entries):
-            report = self._changelog_delivered if last[partition] == index else None
-            self._send(topic, value, key, partition, on_delivery=report)
+        if any(value is None for _, value, _ in entries):  # deletions: one by one
+            last = {partition: index for index, (_, _, partition) in enumerate(entries)}
+            for index, (key, value, partition) in enumerate(entries):
+                report = self._changelog_delivered if last[partition] == index else None
+                self._send(topic, value, key, partition, on_delivery=report)
+            return
+        by_partition: dict[int, list[dict[str, Any]]] = {}
+        for key, value, partition in entries:  # a partition's entries keep their order
+            by_partition.setdefault(partition, []).append({"key": key, "value": value})
+        for partition, messages in by_partition.items():
+            messages[-1]["callback"] = self._changelog_delivered
+            self._send_batch(topic, messages, partition)
 
     def _produce_one(self, record: Record, on_delivery: Any) -> None:
         headers: Any = record.headers or None
@@ -105,6 +124,26 @@ class TransactionalOutput:
                 return
             except BufferError:
                 self.producer.poll(0.05)
+
+    def _send_batch(self, topic: str, messages: list[dict[str, Any]],
+                    partition: int | None = None) -> None:  # fmt: skip
+        """``Producer.produce_batch`` of records of one topic, in order: to ``partition``, else
+        each to its key's (the partitioner's, as ``produce``). A message's own ``partition``
+        is ignored by confluent-kafka 2.16's ``produce_batch``, so a batch goes to one. It
+        takes what the queue has room for and marks the rest (``_error``), so it is called
+        only once the queue has room for them all: nothing else adds to it meanwhile. A record
+        it refuses even so raises, as ``produce`` would (the transaction is then aborted)."""
+        producer = self.producer
+        for start in range(0, len(messages), BATCH_RECORDS):
+            chunk = messages[start : start + BATCH_RECORDS]
+            while len(producer) + len(chunk) > PRODUCER_QUEUE_MESSAGES:
+                producer.poll(0.05)
+            queued = (producer.produce_batch(topic, chunk) if partition is None
+                      else producer.produce_batch(topic, chunk, partition))  # fmt: skip
+            if queued < len(chunk):
+                raise KafkaException(
+                    _refusal(next(message["_error"] for message in chunk if "_error" in message))
+                )
 
     def _changelog_delivered(self, error: KafkaError | None, message: Message) -> None:
         _note_delivery(self.changelog_offsets, error, message, message.partition())
@@ -146,6 +185,14 @@ class TransactionalOutput:
         except KafkaException as exc:
             if not exc.args[0].fatal():
                 raise
+
+
+def _refusal(error: KafkaError) -> KafkaError:
+    """A record's error from ``produce_batch``, fatal when the producer is (``_FATAL``: fenced,
+    say), as the one ``produce`` raises then is."""
+    if error.code() != KafkaError._FATAL:
+        return error
+    return KafkaError(KafkaError._FATAL, error.str(), fatal=True)
 
 
 def _note_delivery(last: dict[Any, int], error: KafkaError | None, message: Message,
