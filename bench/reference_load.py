@@ -104,10 +104,12 @@ def measure(settings: Settings, accounts: int, seed: int) -> tuple[ReferenceLoad
     return ReferenceLoad(records, customers, produced, loaded, restarted, fetched), processor
 
 
-def customer_accounts(accounts: int, seed: int) -> list[AccountKey]:
-    """The accounts of ``scaled_reference``'s customers, in its order."""
-    return [(e["company_id"], e["customer_id"]) for e in scaled_reference(accounts, seed)
-            if e["event_type"] == "customer_upserted"]  # fmt: skip
+def customer_accounts(accounts: int, seed: int) -> dict[AccountKey, str]:
+    """The accounts of ``scaled_reference``'s customers, in its order, with the currency of
+    each (its profile's, whichever engine holds it)."""
+    return {(e["company_id"], e["customer_id"]): e["currency"]
+            for e in scaled_reference(accounts, seed)
+            if e["event_type"] == "customer_upserted"}  # fmt: skip
 
 
 def _timed_start(settings: Settings, customers: int) -> tuple[float, CreditProcessor]:
@@ -118,7 +120,7 @@ def _timed_start(settings: Settings, customers: int) -> tuple[float, CreditProce
     try:
         service.runtime._start()
         seconds = time.perf_counter() - started
-        held = sum(len(c) for c in processor.engine.reference.customers.values())
+        held = processor.ledger.customer_count()
     finally:
         service.runtime._close()
     if held != customers:

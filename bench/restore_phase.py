@@ -160,7 +160,8 @@ def _decode_all(args: argparse.Namespace, profiles: dict[str, str],
     return seconds, _rss_bytes() - before
 
 
-def _groups_with_balances(processor: CreditProcessor, accounts: list[AccountKey] | None) -> int:
+def _groups_with_balances(processor: CreditProcessor,
+                          accounts: dict[AccountKey, str] | None) -> int:  # fmt: skip
     """How many credit groups hold restored balances (summed as in a real restart)."""
     roots = {processor.ledger.root_of(account) for account in accounts or []}
     groups = [root[2:] for root in roots if root.startswith("G:")]
@@ -168,17 +169,16 @@ def _groups_with_balances(processor: CreditProcessor, accounts: list[AccountKey]
 
 
 def _books(args: argparse.Namespace, settings: Settings, processor: CreditProcessor,
-           accounts: list[AccountKey] | None, work: Path) -> Restore:  # fmt: skip
+           accounts: dict[AccountKey, str] | None, work: Path) -> Restore:  # fmt: skip
     partitions = settings.by_root_partitions
     changelog = settings.topics.changelog
     producer = RawProducer(settings, linger_ms=50)
-    profiles_of = processor.engine.reference if accounts else None  # the Python engine's
+    customers = list(accounts.items()) if accounts else []
     started = time.perf_counter()
     size = 0
     for i in range(args.restore_accounts):
-        account = accounts[i] if accounts else None
-        profile = profiles_of.customer(account) if account and profiles_of else None
-        account, book = sample_book(i, account, profile.currency if profile else None)
+        account, currency = customers[i] if customers else (None, None)
+        account, book = sample_book(i, account, currency)
         key, value = book_key(account), book_to_bytes(book)
         size += len(key) + len(value)
         producer.produce(changelog, key, value, processor.home_of(account))

@@ -4,10 +4,10 @@
 ``transactional.id`` and aborts whatever transaction it left open; that is how a restarted
 instance fences its zombie, and how this one recovers when librdkafka wedges after an outage.
 
-Outputs and changelog entries go to the producer a topic at a time (``produce_batch``, one
-call for many records: about 2 us a record here against 3.3 us for one ``produce`` call
-each), after waiting until its queue has room for all of them; by-root records, which carry
-headers, and deletions (null values) go one by one.
+Outputs go to the producer a topic at a time and changelog entries a partition at a time
+(``produce_batch``, one call for many records: 2.5 us a changelog entry here against 3.0 us
+for one ``produce`` call each, side by side), after waiting until its queue has room for all
+of them; by-root records, which carry headers, and deletions (null values) go one by one.
 """
 
 from __future__ import annotations
