@@ -1,7 +1,8 @@
-"""``TransactionalOutput`` hands outputs and changelog entries to a real librdkafka client a
-topic at a time (``produce_batch``). No broker: the records stay queued, and purging them
-reports each one (``_PURGE_QUEUE``) with its topic, key and partition; that they are
-delivered, in one transaction with the offsets, is what the broker tests check."""
+"""``TransactionalOutput`` hands outputs to a real librdkafka client a topic at a time and
+changelog entries a partition at a time (``produce_batch``). No broker: the records stay
+queued, and purging them reports each one (``_PURGE_QUEUE``) with its topic, key and
+partition; that they are delivered, in one transaction with the offsets, is what the broker
+tests check."""
 
 from __future__ import annotations
 
