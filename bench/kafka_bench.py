@@ -28,8 +28,8 @@ Phases (``--phases``, default all):
 Before the phases, ``--warmup`` seconds (default 20; 0: none) of phase 2's paced load run through
 a deployment of their own, whose figures are not reported: a broker's JVM compiles its hot code
 in its first minutes, and on a shared machine that compiler takes the cores the service needs.
-On this 2-core machine a freshly started local broker spent 27.6 s of CPU in its C2 compiler
-thread over its start and first latency run, a third of the 85 s it used in all; phase 2 on a
+On this 2-core machine a freshly started local broker spent 39.2 s of CPU in its C2 compiler
+thread over its start and first latency run, a third of the 112 s it used in all; phase 2 on a
 fresh broker gave p50 / p99 312 / 994 and 349 / 977 ms cold, 247 / 569 and 245 / 597 ms after
 this warm-up (alternated, 2026-12-07). A production broker that has run for a while has long
 since compiled; ``--warmup 0`` measures a cold one.
