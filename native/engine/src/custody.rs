@@ -14,31 +14,26 @@ impl Engine {
     /// The key that owns an account's balances: `G:<group>` or `A:<company>:<customer>`
     /// (a group not yet upserted is no group).
     pub fn root_of(&self, company_id: &str, customer_id: &str) -> String {
-        match self.reference.group_id(company_id, customer_id) {
-            Some(group_id) => format!("G:{group_id}"),
-            None => format!("A:{company_id}:{customer_id}"),
-        }
+        self.root_pieces(company_id, customer_id).concat()
     }
 
     /// `partition_of(&self.root_of(company_id, customer_id), partitions)`, without building
     /// the root's name: the CRC-32 of its pieces in turn.
     pub fn root_partition(&self, company_id: &str, customer_id: &str, partitions: u32) -> u32 {
-        let reference = &self.reference;
-        let group = reference.stored_group(reference.stored_customer(company_id, customer_id));
         let mut crc = crc32fast::Hasher::new();
-        match group {
-            Some(group) => {
-                crc.update(b"G:");
-                crc.update(group.group_id.as_bytes());
-            }
-            None => {
-                crc.update(b"A:");
-                crc.update(company_id.as_bytes());
-                crc.update(b":");
-                crc.update(customer_id.as_bytes());
-            }
+        for piece in self.root_pieces(company_id, customer_id) {
+            crc.update(piece.as_bytes());
         }
         crc.finalize() % partitions
+    }
+
+    /// The pieces of the root's name, joined by `root_of` and hashed by `root_partition`.
+    fn root_pieces<'a>(&'a self, company_id: &'a str, customer_id: &'a str) -> [&'a str; 4] {
+        let reference = &self.reference;
+        match reference.stored_group(reference.stored_customer(company_id, customer_id)) {
+            Some(group) => ["G:", group.group_id.as_str(), "", ""],
+            None => ["A:", company_id, ":", customer_id],
+        }
     }
 
     /// The account's book, if the engine holds one.
