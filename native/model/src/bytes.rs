@@ -1,5 +1,5 @@
 //! Equality of short byte strings (ids, field names) without a call to `memcmp`: a string of
-//! up to 16 bytes is compared as two overlapping words.
+//! up to 16 bytes is compared as two overlapping words, one of up to 32 as four.
 
 /// Whether `a` and `b` are the same bytes.
 #[inline(always)]
@@ -12,6 +12,8 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
         4..=7 => word4(a, 0) == word4(b, 0) && word4(a, len - 4) == word4(b, len - 4),
         8..=16 => word8(a, 0) == word8(b, 0) && word8(a, len - 8) == word8(b, len - 8),
+        17..=32 => word8(a, 0) == word8(b, 0) && word8(a, 8) == word8(b, 8)
+            && word8(a, len - 16) == word8(b, len - 16) && word8(a, len - 8) == word8(b, len - 8),
         _ => a == b,
     }
 }

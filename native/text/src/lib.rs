@@ -6,6 +6,7 @@
 //! - [`write_output`] writes an output event as the replay command's JSON line, byte-identical
 //!   to `service/serialize.py::to_json_line`.
 
+mod compact;
 mod names;
 mod parse;
 mod plain;

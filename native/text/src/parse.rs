@@ -4,6 +4,7 @@
 //! read here gives the same values pydantic gives; a line pydantic would refuse, or might read
 //! otherwise, is [`NotCanonical`], and the caller hands it to pydantic instead.
 
+use crate::compact::scan_compact;
 use crate::scan::{bad, JStr, Raw, Res, Scanner};
 use crate::names::{self, NameTable};
 use crate::values;
@@ -25,12 +26,12 @@ macro_rules! fields {
     ($($variant:ident = $name:literal,)*) => {
         /// Every field name any input event has: a line's value per field is kept by index.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        enum F { $($variant,)* }
+        pub(crate) enum F { $($variant,)* }
 
-        const FIELD_NAMES: &[&str] = &[$($name,)*];
+        pub(crate) const FIELD_NAMES: &[&str] = &[$($name,)*];
 
         /// The fields in the order of `FIELD_NAMES`.
-        const FIELDS: &[F] = &[$(F::$variant,)*];
+        pub(crate) const FIELDS: &[F] = &[$(F::$variant,)*];
     };
 }
 
@@ -550,7 +551,10 @@ fn exchange_rate(fs: &Fields<'_>, event_id: Id, occurred_at: Instant) -> Res<Exc
 /// would, if it is in the canonical subset; else says why not.
 pub fn parse_event(line: &[u8]) -> Result<InputEvent, NotCanonical> {
     let mut fs = Fields { raw: [Raw::Absent; FIELD_COUNT] };
-    scan_line(line, &mut fs)?;
+    if scan_compact(line, &mut fs.raw).is_none() {
+        fs.raw = [Raw::Absent; FIELD_COUNT];
+        scan_line(line, &mut fs)?;
+    }
     let event_type = fs.plain(F::EventType)?;
     let known = matches!(
         event_type,

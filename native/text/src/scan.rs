@@ -27,12 +27,12 @@ pub(crate) struct JStr<'a> {
 }
 
 impl<'a> JStr<'a> {
-    /// The raw text, checked to be UTF-8 when scanned (`Scanner::string`, the only maker of a
-    /// `JStr`), so not checked again.
+    /// The raw text, checked to be UTF-8 when scanned (`Scanner::string`, or a plain run of
+    /// `compact::scan_compact`: the only makers of a `JStr`), so not checked again.
     fn text(&self) -> &'a str {
         debug_assert!(std::str::from_utf8(self.raw).is_ok());
-        // SAFETY: `Scanner::string` makes every `JStr`, and only after finding its bytes all
-        // ASCII or checking them with `from_utf8`.
+        // SAFETY: `Scanner::string` and `scan_compact` make every `JStr`, and only after
+        // finding its bytes all ASCII (a plain run) or checking them with `from_utf8`.
         unsafe { std::str::from_utf8_unchecked(self.raw) }
     }
 
@@ -87,6 +87,16 @@ fn hex_value(byte: u8) -> Option<u32> {
 impl<'a> Scanner<'a> {
     pub fn new(bytes: &'a [u8]) -> Scanner<'a> {
         Scanner { bytes, pos: 0 }
+    }
+
+    /// A scanner of `bytes` from `pos` on.
+    pub fn at(bytes: &'a [u8], pos: usize) -> Scanner<'a> {
+        Scanner { bytes, pos }
+    }
+
+    /// Where the scanner is.
+    pub fn pos(&self) -> usize {
+        self.pos
     }
 
     pub fn at_end(&self) -> bool {
