@@ -60,6 +60,50 @@ fn keys_of(event_type: &[u8]) -> &'static [F] {
     }
 }
 
+/// The longest key as a line holds it (`"name":`), and then some.
+const LONGEST_QUOTED: usize = 32;
+
+/// A key as a line holds it: `"name":`, its length, and its first 8 bytes as a little-endian
+/// word with the mask of those that are the key's (a key of 7 bytes has 7).
+#[derive(Clone, Copy)]
+struct QuotedKey {
+    bytes: [u8; LONGEST_QUOTED],
+    len: usize,
+    head: u64,
+    head_mask: u64,
+}
+
+/// Every field's key as a line holds it, by field.
+const QUOTED: [QuotedKey; FIELD_NAMES.len()] = {
+    let mut table = [QuotedKey { bytes: [0; LONGEST_QUOTED], len: 0, head: 0, head_mask: 0 };
+                     FIELD_NAMES.len()];
+    let mut index = 0;
+    while index < FIELD_NAMES.len() {
+        let name = FIELD_NAMES[index].as_bytes();
+        let key = &mut table[index];
+        key.len = name.len() + 3;
+        assert!(key.len <= LONGEST_QUOTED);
+        key.bytes[0] = b'"';
+        let mut at = 0;
+        while at < name.len() {
+            key.bytes[at + 1] = name[at];
+            at += 1;
+        }
+        key.bytes[name.len() + 1] = b'"';
+        key.bytes[name.len() + 2] = b':';
+        let mut byte = 0;
+        while byte < 8 {
+            if byte < key.len {
+                key.head |= (key.bytes[byte] as u64) << (8 * byte);
+                key.head_mask |= 0xFF << (8 * byte);
+            }
+            byte += 1;
+        }
+        index += 1;
+    }
+    table
+};
+
 /// Where a line's reading is in its producers' key order.
 struct KeyOrder {
     keys: &'static [F],
@@ -72,14 +116,16 @@ impl KeyOrder {
     /// in the order, quoted, the `:` after it.
     #[inline(always)]
     fn next_key(&mut self, line: &[u8], pos: usize) -> Option<(F, usize)> {
+        let head = u64::from_le_bytes(line.get(pos..pos + 8)?.try_into().expect("8 bytes"));
         for (ahead, &f) in self.keys[self.at..].iter().enumerate() {
-            let name = FIELD_NAMES[f as usize].as_bytes();
-            let end = pos + name.len() + 3;
-            if let Some([b'"', inner @ .., b'"', b':']) = line.get(pos..end) {
-                if same_bytes(inner, name) {
-                    self.at += ahead + 1;
-                    return Some((f, end));
-                }
+            let key = &QUOTED[f as usize];
+            if head & key.head_mask != key.head {
+                continue;
+            }
+            let end = pos + key.len;
+            if line.get(pos..end).is_some_and(|quoted| same_bytes(quoted, &key.bytes[..key.len])) {
+                self.at += ahead + 1;
+                return Some((f, end));
             }
         }
         None
@@ -150,6 +196,19 @@ mod tests {
             for (index, f) in keys.iter().enumerate() {
                 assert!(!keys[index + 1..].contains(f), "{f:?} twice");
             }
+        }
+    }
+
+    #[test]
+    fn each_key_is_quoted_as_a_line_holds_it() {
+        for (name, key) in FIELD_NAMES.iter().zip(&QUOTED) {
+            let quoted = format!("\"{name}\":");
+            assert_eq!(&key.bytes[..key.len], quoted.as_bytes());
+            let mut head = [0u8; 8];
+            let shown = quoted.len().min(8);
+            head[..shown].copy_from_slice(&quoted.as_bytes()[..shown]);
+            assert_eq!(u64::from_le_bytes(head), key.head);
+            assert_eq!(key.head_mask.count_ones() as usize, shown * 8);
         }
     }
 
