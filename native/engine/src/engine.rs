@@ -209,10 +209,10 @@ impl Engine {
             rates: &reference.rates as &dyn Rates,
         };
         let decision = decide_order(&facts)?;
-        book.mark_seen(digest);
         let group_id = group.map(|group| group.group_id.clone());
         let mut outcome = Outcome::default();
         if decision.held() {
+            book.mark_seen(digest);
             let ledger_amount = match event.payment_type {
                 PaymentType::OnAccount => decision.ledger_amount,
                 _ => Some(0),
@@ -249,13 +249,14 @@ impl Engine {
             outcome.outputs.extend(notices.into_iter().map(OutputEvent::Notification));
         } else {
             let before = book.exposure(include_open);
-            if event.payment_type == PaymentType::OnAccount {
-                if let Some(ledger_amount) = decision.ledger_amount {
+            match (event.payment_type, decision.ledger_amount) {
+                (PaymentType::OnAccount, Some(ledger_amount)) => {
                     let balances = book.balances();
-                    book.add_order(&event.order_id, ledger_amount);
+                    book.add_order_seen(&event.order_id, ledger_amount, digest);
                     track_in(group_totals, group_id.as_deref(), &event.company_id, book,
                              balances, &[]);
                 }
+                _ => book.mark_seen(digest),
             }
             let figures = figures(book, before, include_open, Some(&decision));
             outcome.outputs.push(OutputEvent::Approved(OrderApproved {
