@@ -590,7 +590,7 @@ const MINOR_DIGITS: [(&[u8; 3], u32); 26] = [
 ];
 
 /// A currency code as a number that orders as the code does.
-fn code_number(code: [u8; 3]) -> u32 {
+const fn code_number(code: [u8; 3]) -> u32 {
     u32::from_be_bytes([0, code[0], code[1], code[2]])
 }
 
@@ -598,6 +598,11 @@ fn code_number(code: [u8; 3]) -> u32 {
 #[inline]
 pub fn minor_digits(currency: Ccy) -> u32 {
     let wanted = code_number(currency.0);
+    // the everyday currencies first, none of them in the table
+    const EVERYDAY: [u32; 3] = [code_number(*b"EUR"), code_number(*b"USD"), code_number(*b"GBP")];
+    if EVERYDAY.contains(&wanted) {
+        return 2;
+    }
     match MINOR_DIGITS.binary_search_by_key(&wanted, |(code, _)| code_number(**code)) {
         Ok(at) => MINOR_DIGITS[at].1,
         Err(_) => 2,

@@ -1,7 +1,6 @@
 //! The scalar forms of the canonical subset: decimal strings, dates, instants and integers,
 //! read exactly as pydantic (Python's `Decimal`, `date`, `datetime`) reads them, or refused.
 
-use credit_model::format::ordinal;
 use credit_model::{Day, Dec, Instant, EPOCH_ORDINAL, MICROS_PER_DAY};
 
 /// Exponents beyond this are refused (Python takes far more; no amount needs them).
@@ -67,33 +66,62 @@ pub(crate) fn decimal(text: &[u8]) -> Option<Dec> {
     Some(Dec { negative: false, coefficient, exponent })
 }
 
-fn two(text: &[u8], at: usize) -> Option<u32> {
-    Some(digit(*text.get(at)?)? * 10 + digit(*text.get(at + 1)?)?)
+/// The number the ASCII digits `digits` write, if they are all digits.
+#[inline(always)]
+fn number(digits: &[u8]) -> Option<u32> {
+    let mut value = 0;
+    for &byte in digits {
+        let d = byte.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + d as u32;
+    }
+    Some(value)
 }
 
-fn four(text: &[u8], at: usize) -> Option<u32> {
-    Some(two(text, at)? * 100 + two(text, at + 2)?)
+fn two(text: &[u8], at: usize) -> Option<u32> {
+    number(text.get(at..at + 2)?)
+}
+
+fn is_leap(year: u32) -> bool {
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 if is_leap(year) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
 }
 
+/// Days before each month (1 to 12) of a year that is not leap (`datetime._DAYS_BEFORE_MONTH`).
+const DAYS_BEFORE_MONTH: [u32; 13] = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+/// `date(year, month, day).toordinal()` of a valid date of years 1..=9999, as `datetime`
+/// computes it (`_ymd2ord`): `format::ordinal`'s day, in unsigned arithmetic.
+#[inline(always)]
+fn day_number(year: u32, month: u32, day: u32) -> Day {
+    let before = year - 1;
+    let leap_day = u32::from(month > 2 && is_leap(year));
+    let days = before * 365 + before / 4 - before / 100 + before / 400
+        + DAYS_BEFORE_MONTH[month as usize] + leap_day + day;
+    Day(days as i32)
+}
+
 /// `YYYY-MM-DD` at the start of `text`: a valid calendar date in years 1..=9999.
 fn date_prefix(text: &[u8]) -> Option<Day> {
-    if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
+    let date = text.first_chunk::<10>()?;
+    if date[4] != b'-' || date[7] != b'-' {
         return None;
     }
-    let (year, month, day) = (four(text, 0)?, two(text, 5)?, two(text, 8)?);
+    let (year, month, day) = (number(&date[..4])?, number(&date[5..7])?, number(&date[8..])?);
     if year == 0 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some(ordinal(year as i64, month, day))
+    Some(day_number(year, month, day))
 }
 
 /// A date field: exactly `YYYY-MM-DD`.
@@ -186,6 +214,24 @@ mod tests {
 
     fn dec(text: &str) -> Option<(u128, i32)> {
         decimal(text.as_bytes()).map(|d| (d.coefficient, d.exponent))
+    }
+
+    /// Every day of years 1..=9999 numbers as `format::ordinal` (`date.toordinal()`) has it.
+    #[test]
+    fn day_numbers_are_ordinals() {
+        for year in 1..=9999u32 {
+            for month in 1..=12 {
+                for day in 1..=days_in_month(year, month) {
+                    let expected = credit_model::format::ordinal(year as i64, month, day);
+                    assert_eq!(day_number(year, month, day), expected, "{year}-{month}-{day}");
+                }
+            }
+        }
+        assert_eq!(date(b"0001-01-01"), Some(Day(1)));
+        for refused in [&b"0000-01-01"[..], b"2026-02-29", b"2026-13-01", b"2026-1-01", b"2026-01-0a",
+                        b"2026/01/01", b"2026-01-011"] {
+            assert_eq!(date(refused), None, "{:?}", std::str::from_utf8(refused));
+        }
     }
 
     /// Expected values: `Decimal(text).as_tuple()` in Python 3.
