@@ -32,6 +32,12 @@ impl Outcome {
     fn ignored(why: String) -> Outcome {
         Outcome { outputs: Vec::new(), ignored: Some(why) }
     }
+
+    /// An outcome that has a decision: room for it and a few notices from the start (what the
+    /// first push would allocate).
+    fn decided() -> Outcome {
+        Outcome { outputs: Vec::with_capacity(4), ignored: None }
+    }
 }
 
 /// Balances of every account and credit group, and the rules that decide orders.
@@ -210,7 +216,7 @@ impl Engine {
         };
         let decision = decide_order(&facts)?;
         let group_id = group.map(|group| group.group_id.clone());
-        let mut outcome = Outcome::default();
+        let mut outcome = Outcome::decided();
         if decision.held() {
             book.mark_seen(digest);
             let ledger_amount = match event.payment_type {
@@ -326,7 +332,7 @@ impl Engine {
             track_in(group_totals, group_id.as_deref(), &event.company_id, book, balances, &[]);
         }
         let reason = HoldReason::plain("MANUAL_RELEASE", format!("released by {}", event.decided_by));
-        let mut outcome = Outcome::default();
+        let mut outcome = Outcome::decided();
         outcome.outputs.push(OutputEvent::Approved(OrderApproved {
             event_id: decision_id(&event.event_id),
             order_id: event.order_id.clone(),
@@ -357,7 +363,7 @@ impl Engine {
                                             event.order_id));
         };
         book.drop_hold(&event.order_id);
-        let mut outcome = Outcome::default();
+        let mut outcome = Outcome::decided();
         outcome.outputs.push(OutputEvent::Rejected(OrderRejected {
             event_id: decision_id(&event.event_id),
             order_id: event.order_id.clone(),
