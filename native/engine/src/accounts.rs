@@ -147,14 +147,17 @@ impl Accounts {
                 return Some(last);
             }
         }
-        let company = self.companies.find(company_id)?;
-        let wanted = (company, customer_id.as_bytes());
+        // the company's name compared only where the customer id is the one wanted (no
+        // search of the company's number first)
+        let companies = &self.companies;
         let hash = self.hash(company_id, customer_id);
+        let (company_id, customer_id) = (company_id.as_bytes(), customer_id.as_bytes());
         let found = self
             .index
             .find(hash, |number| {
                 let (company, customer) = stored_key(&keys[*number as usize], long_keys);
-                company == wanted.0 && same_bytes(customer, wanted.1)
+                same_bytes(customer, customer_id)
+                    && same_bytes(companies.name(company).as_bytes(), company_id)
             })
             .copied()?;
         self.last_found.store(found, Relaxed);
