@@ -556,39 +556,31 @@ pub fn parse_event(line: &[u8]) -> Result<InputEvent, NotCanonical> {
         scan_line(line, &mut fs)?;
     }
     let event_type = fs.plain(F::EventType)?;
-    let known = matches!(
-        event_type,
-        "order_created"
-            | "invoice_posted"
-            | "payment_posted"
-            | "order_cancelled"
-            | "hold_released"
-            | "hold_rejected"
-            | "company_upserted"
-            | "warehouse_upserted"
-            | "customer_upserted"
-            | "group_upserted"
-            | "exchange_rate_set"
-    );
-    if !known {
-        return refuse(F::EventType, "unknown");
-    }
+    // the type's reader, found by one comparison of the type's name
+    type Read = fn(&Fields<'_>, Id, Instant) -> Res<InputEvent>;
+    let read: Read = match event_type {
+        "order_created" => |fs, id, at| order_created(fs, id, at).map(InputEvent::OrderCreated),
+        "invoice_posted" => |fs, id, at| invoice_posted(fs, id, at).map(InputEvent::InvoicePosted),
+        "payment_posted" => |fs, id, at| payment_posted(fs, id, at).map(InputEvent::PaymentPosted),
+        "order_cancelled" => {
+            |fs, id, at| order_cancelled(fs, id, at).map(InputEvent::OrderCancelled)
+        }
+        "hold_released" => |fs, id, at| hold_decision(fs, id, at).map(InputEvent::HoldReleased),
+        "hold_rejected" => |fs, id, at| hold_decision(fs, id, at).map(InputEvent::HoldRejected),
+        "company_upserted" => |fs, id, at| company(fs, id, at).map(InputEvent::CompanyUpserted),
+        "warehouse_upserted" => {
+            |fs, id, at| warehouse(fs, id, at).map(InputEvent::WarehouseUpserted)
+        }
+        "customer_upserted" => |fs, id, at| customer(fs, id, at).map(InputEvent::CustomerUpserted),
+        "group_upserted" => |fs, id, at| group(fs, id, at).map(InputEvent::GroupUpserted),
+        "exchange_rate_set" => {
+            |fs, id, at| exchange_rate(fs, id, at).map(InputEvent::ExchangeRateSet)
+        }
+        _ => return refuse(F::EventType, "unknown"),
+    };
     let event_id = fs.id(F::EventId)?;
     let occurred_at = fs.instant(F::OccurredAt)?;
-    let (id, at) = (event_id, occurred_at);
-    Ok(match event_type {
-        "order_created" => InputEvent::OrderCreated(order_created(&fs, id, at)?),
-        "invoice_posted" => InputEvent::InvoicePosted(invoice_posted(&fs, id, at)?),
-        "payment_posted" => InputEvent::PaymentPosted(payment_posted(&fs, id, at)?),
-        "order_cancelled" => InputEvent::OrderCancelled(order_cancelled(&fs, id, at)?),
-        "hold_released" => InputEvent::HoldReleased(hold_decision(&fs, id, at)?),
-        "hold_rejected" => InputEvent::HoldRejected(hold_decision(&fs, id, at)?),
-        "company_upserted" => InputEvent::CompanyUpserted(company(&fs, id, at)?),
-        "warehouse_upserted" => InputEvent::WarehouseUpserted(warehouse(&fs, id, at)?),
-        "customer_upserted" => InputEvent::CustomerUpserted(customer(&fs, id, at)?),
-        "group_upserted" => InputEvent::GroupUpserted(group(&fs, id, at)?),
-        _ => InputEvent::ExchangeRateSet(exchange_rate(&fs, id, at)?),
-    })
+    read(&fs, event_id, occurred_at)
 }
 
 #[cfg(test)]
