@@ -302,23 +302,38 @@ impl AccountBook {
 
     /// Close an open order: its amount, or `NotOpen` if it is not open.
     pub fn remove_order(&mut self, order_id: &str) -> Result<Minor, NotOpen> {
-        self.take(order_id, None)
+        self.take(order_id, None, None)
             .ok_or_else(|| NotOpen(order_id.to_owned()))
     }
 
     /// Close an open order: its amount, or `None` if it is not open.
     pub fn take_order(&mut self, order_id: &str) -> Option<Minor> {
-        self.take(order_id, None)
+        self.take(order_id, None, None)
     }
 
     /// Move up to `by` of an open order's amount out of open orders (an invoice for it);
     /// returns how much moved (0 if the order is not open). An order left at 0 is closed.
     pub fn reduce_order(&mut self, order_id: &str, by: Minor) -> Minor {
-        self.take(order_id, Some(by)).unwrap_or(0)
+        self.take(order_id, Some(by), None).unwrap_or(0)
     }
 
-    /// Take `by` (everything: `None`) of an open order; `None` if it is not open.
-    fn take(&mut self, order_id: &str, by: Option<Minor>) -> Option<Minor> {
+    /// `mark_seen(digest)` then `reduce_order(order_id, by)` (an invoice of an order), the
+    /// book repacked once when the log takes the digest as it is and the order is open.
+    pub fn reduce_order_seen(&mut self, order_id: &str, by: Minor, digest: u64) -> Minor {
+        let log = self.seen();
+        if matches!(log, Seen::Table(_)) || log.full() {
+            self.mark_seen(digest);
+            return self.reduce_order(order_id, by);
+        }
+        self.take(order_id, Some(by), Some(digest)).unwrap_or_else(|| {
+            self.mark_seen(digest);
+            0
+        })
+    }
+
+    /// Take `by` (everything: `None`) of an open order; `None` if it is not open (nothing
+    /// changed). `digest`: logged in the same repack (the log takes it as it is).
+    fn take(&mut self, order_id: &str, by: Option<Minor>, digest: Option<u64>) -> Option<Minor> {
         let view = self.view();
         let (record, amount) = sections::find_order(view.orders, order_id)?;
         let moved = match by {
@@ -334,7 +349,7 @@ impl AccountBook {
         orders.extend_from_slice(&view.orders[record.end..]);
         let mut head = view.head;
         head.open_order_total -= moved;
-        self.packed = packed::pack(head, view.seen, None, &orders, view.invoices, view.holds);
+        self.packed = packed::pack(head, view.seen, digest, &orders, view.invoices, view.holds);
         Some(moved)
     }
 
@@ -710,6 +725,26 @@ mod tests {
             one.mark_seen(digest);
             one.add_order(&order, n as Minor);
             two.add_order_seen(&order, n as Minor, digest);
+            assert_eq!(&one.packed[..], &two.packed[..], "after {n}");
+        }
+    }
+
+    /// `reduce_order_seen` gives the bytes `mark_seen` then `reduce_order` give: an order
+    /// reduced, closed, not open, and a log that turns into a table.
+    #[test]
+    fn an_invoiced_order_and_its_id_in_one_repack() {
+        let ccy = Ccy::parse("EUR").expect("EUR");
+        let (mut one, mut two) = (AccountBook::new(ccy), AccountBook::new(ccy));
+        for n in 0..150u64 {
+            let order = format!("SO-{}", n % 5);
+            for book in [&mut one, &mut two] {
+                book.add_order(&order, 7);
+            }
+            let digest = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let by = (n % 11) as Minor;
+            one.mark_seen(digest);
+            let moved = one.reduce_order(&format!("SO-{}", n % 6), by);
+            assert_eq!(two.reduce_order_seen(&format!("SO-{}", n % 6), by, digest), moved);
             assert_eq!(&one.packed[..], &two.packed[..], "after {n}");
         }
     }

@@ -386,9 +386,13 @@ impl Engine {
             event_id: &event.event_id, occurred_at: event.occurred_at, amount: &event.amount,
             currency: event.currency, kind: "invoice", business_id: &event.invoice_id,
         };
-        self.post_receivable(receivable, |book, amount| {
-            if let Some(order_id) = &event.order_id {
-                book.reduce_order(order_id, amount); // the order becomes a receivable
+        self.post_receivable(receivable, |book, amount, digest| {
+            match &event.order_id {
+                // the order becomes a receivable
+                Some(order_id) => {
+                    book.reduce_order_seen(order_id, amount, digest);
+                }
+                None => book.mark_seen(digest),
             }
             book.post_invoice(&event.invoice_id, amount, event.invoice_date, event.due_date)
         })
@@ -401,13 +405,17 @@ impl Engine {
             currency: event.currency, kind: "payment", business_id: &event.payment_id,
         };
         let named: &[Id] = event.invoice_ids.as_deref().unwrap_or(&[]);
-        self.post_receivable(receivable, |book, amount| book.post_payment(amount, named))
+        self.post_receivable(receivable, |book, amount, digest| {
+            book.mark_seen(digest);
+            book.post_payment(amount, named)
+        })
     }
 
-    /// Once per business id: the amount in the book's currency, posted, group updated.
+    /// Once per business id: the amount in the book's currency, posted (`post` logs the id's
+    /// digest too), group updated.
     fn post_receivable(
         &mut self, event: Receivable<'_>,
-        post: impl FnOnce(&mut AccountBook, Minor) -> Vec<(Day, Minor)>,
+        post: impl FnOnce(&mut AccountBook, Minor, u64) -> Vec<(Day, Minor)>,
     ) -> Result<Outcome, String> {
         let account = account_of(event.company_id, event.customer_id);
         let Engine { reference, books, group_totals } = self;
@@ -419,12 +427,11 @@ impl Engine {
         }
         let amount = ledger_amount(reference, event.amount, event.currency, book.currency(),
                                    event.occurred_at)?;
-        book.mark_seen(digest);
         let stored = reference.stored_at(number);
         let group = reference.stored_group(stored);
         let group_id = group.map(|group| group.group_id.as_str());
         let balances = book.balances();
-        let dues = post(book, amount);
+        let dues = post(book, amount, digest);
         track_in(group_totals, group_id, event.company_id, book, balances, &dues);
         let mut outcome = Outcome::default();
         let day = event.occurred_at.utc_day();
