@@ -328,6 +328,20 @@ class NativeLedger:
     def root_of(self, account: AccountKey) -> str:
         return self.engine.root_of(*account)
 
+    def reference_snapshot(self) -> bytes:
+        """The engine's reference table as bytes (``ValueError`` once it holds a book)."""
+        try:
+            return self.engine.reference_snapshot()
+        except self.native.UnreadableSnapshot as exc:
+            raise ValueError(str(exc)) from exc
+
+    def load_reference_snapshot(self, payload: bytes) -> None:
+        """The reference table replaced by a snapshot's (``ValueError``: nothing changed)."""
+        try:
+            self.engine.load_reference_snapshot(payload)
+        except self.native.UnreadableSnapshot as exc:
+            raise ValueError(str(exc)) from exc
+
     def members(self, group_id: str) -> list[AccountKey]:
         return self.engine.members(group_id)
 

@@ -12,6 +12,9 @@ class UnencodableOutput(Exception):
 class UnreadableBook(Exception):
     """Bytes that are no account book of the changelog format."""
 
+class UnreadableSnapshot(Exception):
+    """Bytes that are no reference snapshot of this engine (``load_reference_snapshot``)."""
+
 ServiceOutput = tuple[str, bytes, str | None, str | None, str | None, list[str], int]
 
 class NativeEvent:
@@ -121,6 +124,11 @@ class NativeEngine:
     @staticmethod
     def not_canonical(line: bytes) -> str | None:
         """Why a line is not canonical, or ``None`` if it is."""
+    def reference_snapshot(self) -> bytes:
+        """The reference table as bytes; ``UnreadableSnapshot`` once the engine holds a book."""
+    def load_reference_snapshot(self, payload: bytes) -> None:
+        """The reference table replaced by a snapshot's; on ``UnreadableSnapshot`` nothing
+        changed."""
     def account_count(self) -> int:
         """How many account books the engine holds."""
     def memory_breakdown(self) -> list[tuple[str, int]]:

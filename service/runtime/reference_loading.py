@@ -73,8 +73,8 @@ class ReferenceLoading(ABC):
 
     def _reference_topic_id(self) -> str | None:
         """The reference topic's id when snapshots are on (a snapshot is for one topic)."""
-        if not self.settings.reference_snapshots or self.settings.engine == "native":
-            return None  # (the snapshot holds the Python engine's reference table)
+        if not self.settings.reference_snapshots:
+            return None
         try:
             return topic_id(self.settings, self.reference.topic)
         except KafkaException as exc:  # no id, no snapshot: the table is read in full
@@ -98,8 +98,9 @@ class ReferenceLoading(ABC):
             payload = read()
             self._tick()
             header = snapshot.read_header(payload) if payload else None
-            if payload is None or not snapshot.usable(header, self.reference.topic, topic_id,
-                                                      self.reference.end):  # fmt: skip
+            if payload is None or not snapshot.usable(
+                    header, self.reference.topic, topic_id, self.reference.end,
+                    snapshot.engine_of(self.processor)):  # fmt: skip
                 log.info("reference_snapshot_unusable", source=source,
                          position=header and header.position)  # fmt: skip
                 continue

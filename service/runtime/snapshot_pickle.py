@@ -36,6 +36,7 @@ STATE_CLASSES = {
     "service.domain.group_totals": {"GroupTotals"},
     "service.domain.outputs": {"CreditNotification", "Recipient"},
     "service.handover": {"Handover"},
+    "service.ledgers": {"NativeOutput"},
 }  # fmt: skip
 _STDLIB = {
     "array": {"array", "_array_reconstructor"}, "collections": {"deque"},

@@ -1,12 +1,15 @@
 """Restarts from the local reference snapshot, on the broker: the service reads the snapshot,
 then only the reference records published since (group moves among them), and its outputs and
 balances still equal a replay of everything. A new instance with no local state starts from
-the snapshot published on Kafka."""
+the snapshot published on Kafka. Both engines: the native engine's table is in the snapshot as
+the bytes it writes and reads itself."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from service.loadgen import LoadConfig, reference_events, transaction_events
 from service.runtime.clients import ensure_topics
@@ -19,15 +22,17 @@ from tests.integration.service_process import (
     publish_settled,
     settle,
 )
-from tests.integration.test_failures import check_exactly_once
+from tests.integration.test_failures import ENGINES, check_exactly_once
 
 CONFIG = LoadConfig(seed=7, accounts=120, groups=8, companies=2, events=600, days=20,
                     profile_change_rate=0.05)  # fmt: skip
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_restarts_read_the_snapshot_then_the_records_after_it(bootstrap_servers: str,
-                                                              tmp_path: Path) -> None:  # fmt: skip
-    settings = isolated_settings(bootstrap_servers, tmp_path / "unused")
+                                                              tmp_path: Path, engine: str,
+                                                              ) -> None:  # fmt: skip
+    settings = isolated_settings(bootstrap_servers, tmp_path / "unused", engine=engine)
     ensure_topics(settings)
     phases = [list(reference_events(CONFIG)), *phased(list(transaction_events(CONFIG)), 200)]
     moves = sum(e.get("event_type") == "customer_upserted" for p in phases[2:] for e in p)

@@ -35,9 +35,12 @@ def streams() -> tuple[list[Any], list[Any]]:
 REFERENCE, TRANSACTIONS = streams()
 
 
+ENGINES = ["python", "native"]
+
+
 def loaded(records: Iterable[tuple[int, Any]], processor: CreditProcessor | None = None,
-           ) -> CreditProcessor:  # fmt: skip
-    processor = processor or processor_for(Settings())
+           engine: str = "python") -> CreditProcessor:  # fmt: skip
+    processor = processor or processor_for(Settings(engine=engine))
     for offset, event in records:
         processor.apply_reference(event, offset)
     return processor
@@ -85,15 +88,18 @@ def decisions(processor: CreditProcessor) -> list[Any]:
     return outputs
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("cut", [0, 1, len(REFERENCE) // 2, len(REFERENCE) - 1, len(REFERENCE)])
-def test_snapshot_and_tail_equal_a_load_from_the_beginning(cut: int) -> None:
+def test_snapshot_and_tail_equal_a_load_from_the_beginning(cut: int, engine: str) -> None:
     records = list(enumerate(REFERENCE))
-    whole = loaded(records)
-    payload = snapshot.encode(loaded(records[:cut]), TOPIC, TOPIC_ID)
+    whole = loaded(records, engine=engine)
+    payload = snapshot.encode(loaded(records[:cut], engine=engine), TOPIC, TOPIC_ID)
     header = snapshot.read_header(payload)
-    assert header is not None and header.position == cut
-    assert snapshot.usable(header, TOPIC, TOPIC_ID, end=len(REFERENCE))
-    resumed = processor_for(Settings())
+    assert header is not None and (header.position, header.engine) == (cut, engine)
+    assert snapshot.usable(header, TOPIC, TOPIC_ID, end=len(REFERENCE), engine=engine)
+    other = ENGINES[1 - ENGINES.index(engine)]
+    assert not snapshot.usable(header, TOPIC, TOPIC_ID, end=len(REFERENCE), engine=other)
+    resumed = processor_for(Settings(engine=engine))
     assert snapshot.apply(payload, resumed) == cut
     loaded(records[cut:], resumed)
     assert state(resumed) == state(whole)
@@ -102,12 +108,13 @@ def test_snapshot_and_tail_equal_a_load_from_the_beginning(cut: int) -> None:
     assert decisions(resumed) == decided
 
 
-def test_the_comparison_sees_a_missing_record() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_comparison_sees_a_missing_record(engine: str) -> None:
     """The check above can fail: skipping one group move changes state and decisions."""
     records = list(enumerate(REFERENCE))
     moves = [i for i, e in records if e.event_type == "customer_upserted" and i > 450]
     skipped = [r for r in records if r[0] != moves[0]]
-    whole, short = loaded(records), loaded(skipped)
+    whole, short = loaded(records, engine=engine), loaded(skipped, engine=engine)
     assert state(short) != state(whole)
 
 
@@ -124,10 +131,19 @@ def test_a_snapshot_of_other_code_or_another_topic_is_not_used() -> None:
     assert snapshot.read_header(b"not a header\n...") is None
 
 
-def test_no_snapshot_once_partitions_are_assigned() -> None:
-    processor = loaded(list(enumerate(REFERENCE[:50])))
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_snapshot_once_partitions_are_assigned(engine: str) -> None:
+    processor = loaded(list(enumerate(REFERENCE[:50])), engine=engine)
     processor.assign(0, iter(()))
     with pytest.raises(snapshot.SnapshotError):
+        snapshot.encode(processor, TOPIC, TOPIC_ID)
+
+
+def test_the_native_engine_holding_a_book_takes_no_snapshot() -> None:
+    processor = loaded(list(enumerate(REFERENCE)), engine="native")
+    for event in TRANSACTIONS[:20]:
+        processor.ledger.decide(event)
+    with pytest.raises(snapshot.SnapshotError, match="before any book"):
         snapshot.encode(processor, TOPIC, TOPIC_ID)
 
 
@@ -140,13 +156,32 @@ def test_the_file_is_replaced_whole(tmp_path: Any) -> None:
     assert [p.name for p in (tmp_path / "state").iterdir()] == [snapshot.FILE_NAME]
 
 
-def test_a_damaged_snapshot_changes_nothing() -> None:
-    payload = snapshot.encode(loaded(list(enumerate(REFERENCE[:50]))), TOPIC, TOPIC_ID)
-    fresh = processor_for(Settings())
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_damaged_snapshot_changes_nothing(engine: str) -> None:
+    payload = snapshot.encode(loaded(list(enumerate(REFERENCE[:50])), engine=engine), TOPIC,
+                              TOPIC_ID)  # fmt: skip
+    fresh = loaded(list(enumerate(REFERENCE[:10])), engine=engine)
     before = state(fresh)
     with pytest.raises(snapshot.SnapshotError):
         snapshot.apply(payload[: len(payload) // 2], fresh)
     assert state(fresh) == before
+
+
+def test_a_native_table_the_engine_cannot_read_changes_nothing() -> None:
+    """The table's bytes sit in a well-formed pickle: the engine checks them, and keeps the
+    table it holds when they are not a table it wrote."""
+    from service.runtime import snapshot_pickle
+
+    source = loaded(list(enumerate(REFERENCE[:50])), engine="native")
+    table, handover, notices = snapshot._state(source)
+    header = snapshot.encode(source, TOPIC, TOPIC_ID).partition(b"\n")[0]
+    for damaged in (table[:-1], table + b"\0", b"x" + table[1:], table[:12] + b"\xff" * 4):
+        fresh = loaded(list(enumerate(REFERENCE[:10])), engine="native")
+        before = state(fresh)
+        body = snapshot_pickle.dump((damaged, handover, notices))
+        with pytest.raises(snapshot.SnapshotError, match="unreadable"):
+            snapshot.apply(header + b"\n" + body, fresh)
+        assert state(fresh) == before
 
 
 class _Shell:

@@ -129,7 +129,8 @@ impl Accounts {
         self.hasher.hash_one((company_id.as_bytes(), customer_id.as_bytes()))
     }
 
-    fn stored(&self, number: u32) -> (u32, &str) {
+    /// An account's company number and customer id.
+    pub fn stored(&self, number: u32) -> (u32, &str) {
         let (company, customer) = stored_key(&self.keys[number as usize], &self.long_keys);
         (company, customer_text(customer))
     }

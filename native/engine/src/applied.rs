@@ -49,6 +49,21 @@ impl AppliedIds {
         self.sorted = merged;
     }
 
+    /// Every digest, in ascending order (what `from_sorted` takes back).
+    pub fn digests(&self) -> Vec<u64> {
+        let mut digests: Vec<u64> = self.sorted.iter().chain(&self.recent).copied().collect();
+        digests.sort_unstable();
+        digests
+    }
+
+    /// The digests `digests` gave; `Err` unless they ascend strictly.
+    pub fn from_sorted(digests: Vec<u64>) -> Result<AppliedIds, &'static str> {
+        if !digests.windows(2).all(|pair| pair[0] < pair[1]) {
+            return Err("the digests of the events applied are not in order");
+        }
+        Ok(AppliedIds { sorted: digests, recent: HashSet::new() })
+    }
+
     pub fn len(&self) -> usize {
         self.sorted.len() + self.recent.len()
     }

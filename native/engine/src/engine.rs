@@ -98,10 +98,10 @@ fn figures(
             let ccy = binding.currency;
             DecisionFigures {
                 exposure_before: to_decimal(binding.exposure, ccy),
-                exposure_after: to_decimal(binding.exposure + binding.order, ccy),
+                exposure_after: to_decimal(binding.exposure.saturating_add(binding.order), ccy),
                 currency: ccy,
                 limit: Some(to_decimal(binding.limit, ccy)),
-                available: Some(to_decimal(binding.limit - binding.exposure, ccy)),
+                available: Some(to_decimal(binding.limit.saturating_sub(binding.exposure), ccy)),
             }
         }
     }

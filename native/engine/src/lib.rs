@@ -18,6 +18,7 @@ pub mod merge_release;
 pub mod py_event;
 pub mod reference;
 pub mod service_outputs;
+pub mod wire;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -32,6 +33,8 @@ use crate::service_outputs::ServiceOutput;
 create_exception!(credit_native, InvalidEvent, PyException, "An event the engine refused.");
 create_exception!(credit_native, UnencodableOutput, PyException, "An output its schema cannot hold.");
 create_exception!(credit_native, UnreadableBook, PyException, "Bytes that are no account book.");
+create_exception!(credit_native, UnreadableSnapshot, PyException,
+                  "Bytes that are no reference snapshot of this engine.");
 
 /// One output for the service (`decide_avro`).
 type ServiceTuple<'py> = (&'static str, Bound<'py, PyBytes>, Option<String>, Option<String>,
@@ -254,6 +257,21 @@ impl NativeEngine {
     }
 
     /// How many account books the engine holds.
+    fn reference_snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = self.engine.reference_snapshot().map_err(UnreadableSnapshot::new_err)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The reference table replaced by the snapshot's (`reference_snapshot`); on
+    /// `UnreadableSnapshot` nothing changed. A panic while reading is that error too: the
+    /// table being read is dropped, the one held is kept.
+    fn load_reference_snapshot(&mut self, payload: &[u8]) -> PyResult<()> {
+        let read = std::panic::catch_unwind(|| reference::Reference::from_snapshot(payload))
+            .unwrap_or_else(|_| Err("the snapshot could not be read".into()));
+        let restored = read.and_then(|table| self.engine.restore_reference(table));
+        restored.map_err(UnreadableSnapshot::new_err)
+    }
+
     fn account_count(&self) -> usize {
         self.engine.books.iter().flatten().count()
     }
@@ -308,5 +326,6 @@ fn credit_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InvalidEvent", m.py().get_type::<InvalidEvent>())?;
     m.add("UnencodableOutput", m.py().get_type::<UnencodableOutput>())?;
     m.add("UnreadableBook", m.py().get_type::<UnreadableBook>())?;
+    m.add("UnreadableSnapshot", m.py().get_type::<UnreadableSnapshot>())?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 //! Each record is versioned by `occurred_at`: an older upsert than the one held is ignored, an
 //! equal or newer one replaces the whole record.
 
+mod snapshot;
+
 use hashbrown::{HashMap, HashSet};
 use std::hash::BuildHasher;
 

@@ -154,6 +154,20 @@ impl ExchangeRates {
         rows.into_iter().map(|(from, to, _, when, rate)| (from, to, when, rate)).collect()
     }
 
+    /// Every rate as recorded, `(from, to, valid_from, rate, set_at)`, sorted by pair and
+    /// `valid_from`: `set_rate` of each in turn on no rates records the same rates again.
+    pub fn records(&self) -> Vec<(Ccy, Ccy, Instant, Dec, Instant)> {
+        let mut rows: Vec<_> = self
+            .pairs
+            .iter()
+            .flat_map(|(&(from, to), history)| {
+                history.entries.iter().map(move |e| (from, to, e.valid_from, e.rate, e.set_at))
+            })
+            .collect();
+        rows.sort_by_key(|row| (row.0, row.1, row.2));
+        rows
+    }
+
     fn direct(&self, from: Ccy, to: Ccy, at: Instant) -> Option<&RateEntry> {
         self.pairs.get(&(from, to))?.at(at)
     }
