@@ -43,26 +43,44 @@ impl Engine {
     }
 
     /// Keep `book` as the account's (replacing any it had), counted in its group; returns
-    /// the account's credit root.
+    /// the account's credit root. (The account is looked up once: at a restore of a million
+    /// books each first look-up misses the cache.)
     pub fn put_book(&mut self, company_id: &str, customer_id: &str, book: AccountBook) -> String {
-        self.take_book(company_id, customer_id);
-        if let Some(group_id) = self.reference.group_id(company_id, customer_id) {
-            self.group_totals.entry(group_id).or_default().add_book(&book, company_id, 1);
+        let number = self.reference.accounts.number(company_id, customer_id);
+        self.take_book_at(number, company_id);
+        let Engine { reference, books, group_totals } = self;
+        let group = reference.stored_group(reference.stored_at(number));
+        if let Some(group) = group {
+            let totals = match group_totals.get_mut(group.group_id.as_str()) {
+                Some(totals) => totals,
+                None => group_totals.entry(group.group_id.clone()).or_default(),
+            };
+            totals.add_book(&book, company_id, 1);
         }
-        let number = self.reference.accounts.number(company_id, customer_id) as usize;
-        if self.books.len() <= number {
-            self.books.resize_with(number + 1, || None);
+        let root = match group {
+            Some(group) => ["G:", group.group_id.as_str()].concat(),
+            None => ["A:", company_id, ":", customer_id].concat(),
+        };
+        let number = number as usize;
+        if books.len() <= number {
+            books.resize_with(number + 1, || None);
         }
-        self.books[number] = Some(book);
-        self.root_of(company_id, customer_id)
+        books[number] = Some(book);
+        root
     }
 
     /// Remove the account's book and its share of its group's totals; returns it.
     pub fn take_book(&mut self, company_id: &str, customer_id: &str) -> Option<AccountBook> {
-        let number = self.reference.accounts.find(company_id, customer_id)? as usize;
-        let book = self.books.get_mut(number).and_then(Option::take)?;
-        if let Some(group_id) = self.reference.group_id(company_id, customer_id) {
-            self.group_totals.entry(group_id).or_default().add_book(&book, company_id, -1);
+        let number = self.reference.accounts.find(company_id, customer_id)?;
+        self.take_book_at(number, company_id)
+    }
+
+    fn take_book_at(&mut self, number: u32, company_id: &str) -> Option<AccountBook> {
+        let book = self.books.get_mut(number as usize).and_then(Option::take)?;
+        let reference = &self.reference;
+        if let Some(group) = reference.stored_group(reference.stored_at(number)) {
+            let totals = self.group_totals.entry(group.group_id.clone()).or_default();
+            totals.add_book(&book, company_id, -1);
         }
         Some(book)
     }
