@@ -58,7 +58,8 @@ from service.runtime.snapshot_pickle import StatePickleError
 FORMAT = 2  # 2: state classes through snapshot_pickle's stand-ins, never NEWOBJ
 FILE_NAME = "reference.snapshot"
 RESAVE_AFTER = 10_000  # reference records applied by a load before a new snapshot is written
-_CODE = ("domain", "handover.py", "processor.py")  # what the pickled state's classes come from
+# what the pickled state's classes come from
+_CODE = ("domain", "handover.py", "processor.py", "ledgers.py")
 
 
 class SnapshotError(CreditServiceError):
@@ -194,7 +195,18 @@ def _checked_native(state: Any, processor: CreditProcessor) -> tuple[Any, ...]:
     if type(table) is not bytes:
         raise ValueError("the native engine's reference table is not bytes")
     _check_handover_and_notices(handover, notices, processor, NativeOutput)
+    if not all(_native_output(n[2]) for n in notices):
+        raise ValueError("a reference notice holds values of other kinds")
     return table, handover, notices
+
+
+def _native_output(output: NativeOutput) -> bool:
+    optional = (output.company_id, output.customer_id, output.group_id)
+    return (type(output.event_type) is str and type(output.body) is bytes
+            and all(v is None or type(v) is str for v in optional)
+            and type(output.reason_codes) is list
+            and all(type(code) is str for code in output.reason_codes)
+            and type(output.decided_at_micros) is int)  # fmt: skip
 
 
 def _check_handover_and_notices(handover: Any, notices: Any, processor: CreditProcessor,

@@ -256,7 +256,8 @@ impl NativeEngine {
         credit_text::parse_event(line).err().map(|why| why.0)
     }
 
-    /// How many account books the engine holds.
+    /// The reference table as bytes (`Reference::to_snapshot`); `UnreadableSnapshot` once
+    /// the engine holds a book.
     fn reference_snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let bytes = self.engine.reference_snapshot().map_err(UnreadableSnapshot::new_err)?;
         Ok(PyBytes::new(py, &bytes))
@@ -272,6 +273,7 @@ impl NativeEngine {
         restored.map_err(UnreadableSnapshot::new_err)
     }
 
+    /// How many account books the engine holds.
     fn account_count(&self) -> usize {
         self.engine.books.iter().flatten().count()
     }

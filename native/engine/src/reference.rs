@@ -243,9 +243,10 @@ pub struct Reference {
 impl Reference {
     pub fn new() -> Reference {
         let mut reference = Reference { rates: ExchangeRates::new(), ..Reference::default() };
-        // terms numbers start at 1 (a NonZeroU32): number 0 is a placeholder
+        // terms numbers start at 1 (a NonZeroU32): number 0 is a placeholder, of a currency
+        // no event can name (a customer in XXX, no currency, would otherwise be number 0)
         reference.terms.number(Terms {
-            currency: Ccy(*b"XXX"), credit_manager: None, credit_analyst: None, cod_terms: false,
+            currency: Ccy([0; 3]), credit_manager: None, credit_analyst: None, cod_terms: false,
         });
         reference
     }

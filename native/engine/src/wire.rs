@@ -17,6 +17,9 @@ const LAST_ORDINAL: i32 = 3_652_059;
 /// No amount is larger, in minor units (far beyond any an event carries: the schemas'
 /// decimals have 22 digits), so that no sum or difference of two overflows.
 const MAX_AMOUNT: u128 = 10u128.pow(36);
+/// `datetime.min` and `datetime.max` (UTC) in microseconds since the epoch.
+const FIRST_MICROS: i64 = -62_135_596_800_000_000;
+const LAST_MICROS: i64 = 253_402_300_799_999_999;
 /// An instant's UTC offset is under a day either way (as `datetime.timezone` requires).
 const MAX_OFFSET_SECONDS: i32 = 86_399;
 
@@ -207,6 +210,9 @@ impl<'a> Reader<'a> {
         let (utc_micros, offset_seconds) = (self.i64()?, self.i32()?);
         if offset_seconds.unsigned_abs() > MAX_OFFSET_SECONDS as u32 {
             return Err(self.error("a UTC offset of a day or more"));
+        }
+        if !(FIRST_MICROS..=LAST_MICROS).contains(&utc_micros) {
+            return Err(self.error("an instant outside the years 1 to 9999"));
         }
         Ok(Instant { utc_micros, offset_seconds })
     }

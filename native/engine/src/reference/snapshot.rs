@@ -12,11 +12,15 @@
 //!
 //! What is checked on reading (`wire` checks each value): every number a profile holds names
 //! an entry of its table, a profile with wide amounts has them, no name or account is listed
-//! twice, the digests are in order, and nothing follows the end.
+//! twice (every keyed table in the writer's order), the digests are in order, and nothing
+//! follows the end. The writer reads its bytes back before it hands them out, so a table
+//! the reader would refuse (an amount beyond its bound) is never saved.
 
 use std::num::NonZeroU32;
 
+use credit_model::Id;
 use credit_money::ExchangeRates;
+use hashbrown::HashMap;
 
 use super::{Controls, Reference, StoredProfile, Terms, NO_AMOUNT, NO_DAY, NO_GROUP, WIDE};
 use crate::accounts::{Accounts, Names};
@@ -34,28 +38,17 @@ impl Reference {
     pub fn to_snapshot(&self) -> Vec<u8> {
         let mut w = Writer::default();
         w.bytes.extend_from_slice(MAGIC);
-        let mut companies: Vec<_> = self.companies.iter().collect();
-        companies.sort_by(|a, b| a.0.cmp(b.0));
-        w.count(companies.len());
-        for (id, company) in companies {
-            w.str(id);
-            w.company(company);
-        }
-        let mut warehouses: Vec<_> = self.warehouses.iter().collect();
-        warehouses.sort_by(|a, b| a.0.cmp(b.0));
-        w.count(warehouses.len());
-        for (id, warehouse) in warehouses {
-            w.str(id);
-            w.warehouse(warehouse);
-        }
+        write_by_id(&mut w, &self.companies, Writer::company);
+        write_by_id(&mut w, &self.warehouses, Writer::warehouse);
         let mut groups: Vec<_> = self.groups.values().collect();
         groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
         w.count(groups.len());
         groups.into_iter().for_each(|group| w.group(group));
         write_names(&mut w, &self.group_names);
         write_accounts(&mut w, &self.accounts);
-        w.count(self.terms.values.len());
-        self.terms.values.iter().for_each(|terms| write_terms(&mut w, terms));
+        // the terms from number 1: number 0 is `Reference::new`'s placeholder
+        w.count(self.terms.values.len() - 1);
+        self.terms.values[1..].iter().for_each(|terms| write_terms(&mut w, terms));
         w.count(self.controls.values.len());
         self.controls.values.iter().for_each(|controls| write_controls(&mut w, controls));
         w.count(self.profiles.len());
@@ -92,26 +85,29 @@ impl Reference {
             return Err("not a reference snapshot of this version".into());
         }
         r.skip(MAGIC.len())?;
-        let mut reference = Reference::default();
+        let mut reference = Reference::new();
+        let mut ids = Ascending::default();
         for _ in 0..r.count(4)? {
-            let id = r.id()?;
+            let id = ids.next(r.id()?, &r)?;
             let company = r.company()?;
             if !company.include_open_orders {
                 reference.no_open_orders.insert(id.clone());
             }
             reference.companies.insert(id, company);
         }
+        let mut ids = Ascending::default();
         for _ in 0..r.count(4)? {
-            let id = r.id()?;
+            let id = ids.next(r.id()?, &r)?;
             reference.warehouses.insert(id, r.warehouse()?);
         }
+        let mut ids = Ascending::default();
         for _ in 0..r.count(4)? {
             let group = r.group()?;
-            reference.groups.insert(group.group_id.clone(), group);
+            reference.groups.insert(ids.next(group.group_id.clone(), &r)?, group);
         }
         read_names(&mut r, &mut reference.group_names)?;
         reference.accounts = read_accounts(&mut r)?;
-        for number in 0..r.count(4)? {
+        for number in 1..=r.count(4)? {
             let terms = read_terms(&mut r)?;
             numbered(&r, reference.terms.number(terms), number)?;
         }
@@ -132,12 +128,14 @@ impl Reference {
             }
             reference.profiles.push(profile);
         }
+        let mut accounts = Ascending::default();
         for _ in 0..r.count(4)? {
-            let account = r.u32()?;
-            let amounts = (r.option(Reader::amount)?, r.amount()?);
-            if reference.wide.insert(account, amounts).is_some() {
-                return Err(r.error("an account's wide amounts listed twice"));
+            let account = accounts.next(r.u32()?, &r)?;
+            let wide = reference.profiles.get(account as usize).copied().flatten();
+            if wide.is_none_or(|profile| profile.secured != WIDE) {
+                return Err(r.error("wide amounts of an account whose profile has none"));
             }
+            reference.wide.insert(account, (r.option(Reader::amount)?, r.amount()?));
         }
         let wide_missing = reference.profiles.iter().enumerate().any(|(account, profile)| {
             profile.is_some_and(|p| p.secured == WIDE && !reference.wide.contains_key(&(account as u32)))
@@ -159,7 +157,9 @@ impl Engine {
     /// service takes it, before any partition is assigned).
     pub fn reference_snapshot(&self) -> Result<Vec<u8>, String> {
         self.without_balances()?;
-        Ok(self.reference.to_snapshot())
+        let bytes = self.reference.to_snapshot();
+        Reference::from_snapshot(&bytes).map_err(|why| format!("the table cannot be kept: {why}"))?;
+        Ok(bytes)
     }
 
     /// The reference table replaced by one read from a snapshot, while the engine holds no
@@ -304,94 +304,44 @@ fn read_profile(r: &mut Reader<'_>, reference: &Reference) -> Read<StoredProfile
 
 fn read_rates(r: &mut Reader<'_>) -> Read<ExchangeRates> {
     let mut rates = ExchangeRates::new();
+    let mut rows = Ascending::default();
     for _ in 0..r.count(3 + 3 + 12 + 21 + 12)? {
-        let (from, to) = (r.ccy()?, r.ccy()?);
-        let (valid_from, rate, set_at) = (r.instant()?, r.dec()?, r.instant()?);
+        let (from, to, valid_from) = rows.next((r.ccy()?, r.ccy()?, r.instant()?), r)?;
+        let (rate, set_at) = (r.dec()?, r.instant()?);
         rates.set_rate(from, to, &rate, valid_from, set_at);
     }
     Ok(rates)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Rows of a table keyed as the writer sorts them: each key after the one before, so no key
+/// is listed twice.
+struct Ascending<K>(Option<K>);
 
-    const REFERENCE_TYPES: [&str; 5] = ["company_upserted", "warehouse_upserted", "group_upserted",
-                                        "customer_upserted", "exchange_rate_set"];
-
-    /// The example file's events, plus a customer of amounts too wide for 32 bits and one of
-    /// an id too long to be kept inline.
-    fn events() -> (Vec<String>, Vec<String>) {
-        let examples = include_str!("../../../../examples/events.jsonl");
-        let mut reference: Vec<String> = Vec::new();
-        let mut transactions = Vec::new();
-        for line in examples.lines() {
-            let kind = REFERENCE_TYPES.iter().any(|t| line.contains(&format!("\"event_type\":\"{t}\"")));
-            if kind { reference.push(line.into()) } else { transactions.push(line.into()) }
-        }
-        let wide = r#"{"event_id":"e-wide","event_type":"customer_upserted","occurred_at":"2026-03-02T07:00:00Z","company_id":"US01","customer_id":"C-WIDE-AND-LONG-ID","currency":"USD","credit_limit":"90000000.00","insurance_amount":"50000000.00","credit_group_id":"G-ALPINE","temporary_credit_limit":"1000.00","temporary_limit_from":"2026-03-01","temporary_limit_to":"2026-04-01","hold_period":2}"#;
-        reference.push(wide.into());
-        (reference, transactions)
-    }
-
-    fn engine_of(lines: &[String]) -> Engine {
-        let mut engine = Engine::new();
-        for line in lines {
-            let event = credit_text::parse_event(line.as_bytes()).expect("a canonical event");
-            engine.handle(&event).expect("a valid event");
-        }
-        engine
-    }
-
-    fn outputs(engine: &mut Engine, lines: &[String]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for line in lines {
-            let event = credit_text::parse_event(line.as_bytes()).expect("a canonical event");
-            for output in engine.handle(&event).map(|o| o.outputs).unwrap_or_default() {
-                credit_text::write_output(&output, &mut out);
-                out.push(b'\n');
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn a_table_read_back_decides_as_the_one_written() {
-        let (reference, transactions) = events();
-        let mut written = engine_of(&reference);
-        assert_eq!((written.reference.wide.len(), written.reference.accounts.len()), (1, 8));
-        let bytes = written.reference_snapshot().expect("no balances yet");
-        let mut read = Engine::new();
-        let table = Reference::from_snapshot(&bytes).unwrap_or_else(|why| panic!("{why}"));
-        read.restore_reference(table).unwrap();
-        assert_eq!(read.reference.to_snapshot(), bytes);
-        let decided = outputs(&mut written, &transactions);
-        assert!(decided.len() > 5_000);
-        assert_eq!(outputs(&mut read, &transactions), decided);
-        assert!(written.reference_snapshot().is_err()); // it holds books now
-    }
-
-    #[test]
-    fn bytes_that_are_no_snapshot_are_refused_without_a_panic() {
-        let (reference, transactions) = events();
-        let bytes = engine_of(&reference).reference_snapshot().unwrap();
-        for end in 0..bytes.len() {
-            assert!(Reference::from_snapshot(&bytes[..end]).is_err(), "cut at {end}");
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert!(matches!(Reference::from_snapshot(&longer), Err(why) if why.contains("after the end")));
-        for at in MAGIC.len()..bytes.len() {
-            for flip in [0x01u8, 0x80, 0xff] {
-                let mut changed = bytes.clone();
-                changed[at] ^= flip;
-                // Err, or a table that decides (other figures, never a panic)
-                if let Ok(table) = Reference::from_snapshot(&changed) {
-                    let mut engine = Engine::new();
-                    engine.restore_reference(table).unwrap();
-                    outputs(&mut engine, &transactions);
-                }
-            }
-        }
+impl<K> Default for Ascending<K> {
+    fn default() -> Self {
+        Ascending(None)
     }
 }
+
+impl<K: Ord + Clone> Ascending<K> {
+    fn next(&mut self, key: K, r: &Reader<'_>) -> Read<K> {
+        if self.0.as_ref().is_some_and(|before| *before >= key) {
+            return Err(r.error("rows of a table out of order, or listed twice"));
+        }
+        self.0 = Some(key.clone());
+        Ok(key)
+    }
+}
+
+fn write_by_id<T>(w: &mut Writer, table: &HashMap<Id, T>, put: impl Fn(&mut Writer, &T)) {
+    let mut rows: Vec<_> = table.iter().collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    w.count(rows.len());
+    for (id, row) in rows {
+        w.str(id);
+        put(w, row);
+    }
+}
+
+#[cfg(test)]
+mod tests;
