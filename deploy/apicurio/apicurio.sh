@@ -114,11 +114,27 @@ print_log_tail() {
   fi
 }
 
+# process_alive PID: the process exists and is not a zombie. Right after the fork the child is
+# still this shell (cd, redirections) and only then execs the JVM, so during start-up its command
+# line proves nothing yet: judging it by running_pid raced with that exec and reported a start
+# that was under way as "exited during start-up".
+process_alive() {
+  local stat state
+  if [[ -r "/proc/$1/stat" ]]; then
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    state="${stat##*) }"
+  else
+    state="$(ps -p "$1" -o stat= 2>/dev/null)" || return 1
+    state="${state#"${state%%[![:space:]]*}"}"
+  fi
+  [[ -n "$state" && "$state" != Z* ]]
+}
+
 wait_ready() {
   local timeout="$1" pid="${2:-}"
   local deadline=$((SECONDS + timeout))
   while ((SECONDS < deadline)); do
-    if [[ -n "$pid" ]] && ! running_pid >/dev/null; then
+    if [[ -n "$pid" ]] && ! process_alive "$pid"; then
       log "the registry exited during start-up"
       return 1
     fi
