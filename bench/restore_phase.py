@@ -148,13 +148,16 @@ def _decode_all(args: argparse.Namespace, profiles: dict[str, str],
                 processor: CreditProcessor) -> tuple[float, int]:  # fmt: skip
     """Decode every restored book and sum its group, as first use does over time; returns the
     seconds and the memory it added. Nothing to do for code that decodes at assign."""
-    stored = getattr(getattr(processor.ledger, "engine", None), "stored", None)
-    if stored is None:
+    load_all = getattr(processor.ledger, "load_all_books", None)
+    if load_all is None:  # service code before either engine had it
+        stored = getattr(getattr(processor.ledger, "engine", None), "stored", None)
+        load_all = None if stored is None else stored.load_all
+    if load_all is None or not processor.ledger.undecoded_count():
         return 0.0, 0
     before = _rss_bytes()
     started = time.perf_counter()
     with restore_module.bulk_load():
-        _profiled(args.profile_restore, profiles, "first use of every book", stored.load_all)
+        _profiled(args.profile_restore, profiles, "first use of every book", load_all)
     seconds = time.perf_counter() - started
     gc.collect()
     return seconds, _rss_bytes() - before

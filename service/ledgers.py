@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -162,6 +163,10 @@ class Ledger(Protocol):
         """The accounts whose books are held decoded."""
         ...
 
+    def load_all_books(self) -> None:
+        """Decode every book still held as its stored bytes (as first use would, over time)."""
+        ...
+
     def undecoded_count(self) -> int: ...
 
     def customer_count(self) -> int: ...
@@ -245,6 +250,9 @@ class PythonLedger:
     def held_accounts(self) -> list[AccountKey]:
         return list(self.engine.books)
 
+    def load_all_books(self) -> None:
+        self.engine.stored.load_all()
+
     def undecoded_count(self) -> int:
         return len(self.engine.stored)
 
@@ -301,6 +309,8 @@ class NativeLedger:
                 outputs, ignored = self._decide_model(event)
         except self.native.InvalidEvent as exc:
             raise InvalidEventError(str(exc)) from exc
+        except self.native.UnreadableBook as exc:
+            raise StoredBookError(str(exc)) from exc
         return Decided(list(map(NativeOutput._make, outputs)), ignored)
 
     def buffer_inputs(self, messages: list[Any], start: int, ranks: dict[str, int],
@@ -314,7 +324,8 @@ class NativeLedger:
         if not self.engine.outputs_framed():
             for event_type, (topic, header) in framing().items():
                 self.engine.frame_output(event_type, topic, header)
-        return self.engine.decide_direct(released, start, fast)
+        with self._stored_books_read():
+            return self.engine.decide_direct(released, start, fast)
 
     def _decide_model(self, event: Any) -> tuple[list[credit_native.ServiceOutput], str | None]:
         """A pydantic event, by its canonical JSON."""
@@ -348,14 +359,25 @@ class NativeLedger:
     def account_key(self, account: AccountKey) -> AccountKey:
         return account
 
+    @contextmanager
+    def _stored_books_read(self) -> Iterator[None]:
+        """A book restored from the store is decoded when first used: bytes that are no book
+        surface here, as the store's damage."""
+        try:
+            yield
+        except self.native.UnreadableBook as exc:
+            raise StoredBookError(str(exc)) from exc
+
     def book_bytes(self, account: AccountKey) -> bytes | None:
-        return self.engine.book_bytes(*account)
+        with self._stored_books_read():
+            return self.engine.book_bytes(*account)
 
     def has_book(self, account: AccountKey) -> bool:
         return self.engine.has_book(*account)
 
     def flush_books(self, accounts: list[AccountKey], partitions: int) -> list[FlushedBook]:
-        return self.engine.flush_books(accounts, partitions)
+        with self._stored_books_read():
+            return self.engine.flush_books(accounts, partitions)
 
     def sorted_accounts(self, accounts: Iterable[AccountKey]) -> list[AccountKey]:
         """In Rust (a tenth of ``sorted``'s time for the books of a commit), unless an
@@ -365,8 +387,9 @@ class NativeLedger:
 
     def flush_home_books(self, accounts: list[AccountKey], start: int, owned: list[bool],
                          book_home: dict[AccountKey, int], flush: Any) -> int:  # fmt: skip
-        return self.engine.flush_home_books(accounts, start, owned, book_home,
-                                            flush.store_changes, flush.changelog)  # fmt: skip
+        with self._stored_books_read():
+            return self.engine.flush_home_books(accounts, start, owned, book_home,
+                                                flush.store_changes, flush.changelog)  # fmt: skip
 
     def drop_book(self, account: AccountKey) -> None:
         self.engine.drop_book(*account)
@@ -388,12 +411,17 @@ class NativeLedger:
         return self.engine.book_accounts()
 
     def undecoded_count(self) -> int:
-        return 0
+        return self.engine.stored_count()
+
+    def load_all_books(self) -> None:
+        with self._stored_books_read():
+            self.engine.load_all_books()
 
     def customer_count(self) -> int:
         return self.engine.customer_count()
 
     def group_balances(self, group_id: str) -> GroupBalances:
-        buckets, dues = self.engine.group_totals(group_id)
+        with self._stored_books_read():
+            buckets, dues = self.engine.group_totals(group_id)
         return ({(ccy, company): (r, o) for ccy, company, r, o in buckets},
                 {(ccy, day): amount for ccy, day, amount in dues})  # fmt: skip

@@ -97,7 +97,8 @@ class NativeEngine:
     def root_of(self, company_id: str, customer_id: str) -> str:
         """``G:<group>`` or ``A:<company>:<customer>``."""
     def book_bytes(self, company_id: str, customer_id: str) -> bytes | None:
-        """The account's book in the changelog format, if held."""
+        """The account's book in the changelog format, if held (a stored one decoded first;
+        ``UnreadableBook`` if it cannot be)."""
     def has_book(self, company_id: str, customer_id: str) -> bool: ...
     def flush_books(
         self, accounts: list[tuple[str, str]], partitions: int
@@ -106,19 +107,26 @@ class NativeEngine:
     def adopt_books(
         self, books: list[tuple[bytes, bytes]], partitions: int
     ) -> list[tuple[tuple[str, str], int]]:
-        """Books restored from a store: each account and its credit root's partition."""
+        """Books restored from a store, kept as their bytes until first used: each account
+        and its credit root's partition."""
     def merge_book(self, company_id: str, customer_id: str, payload: bytes) -> str:
         """A handed-over book absorbs the one held; the account's credit root."""
     def drop_book(self, company_id: str, customer_id: str) -> bool:
-        """Remove the account's book; false if none was held."""
+        """Remove the account's book (decoded or stored); false if none was held."""
+    def stored_count(self) -> int:
+        """How many books are held as their stored bytes, not decoded yet."""
+    def load_all_books(self) -> None:
+        """Decode every stored book and count it in its group; ``UnreadableBook`` names an
+        account whose book cannot be read."""
     def book_accounts(self) -> list[tuple[str, str]]:
-        """Every account with a book, sorted."""
+        """Every account with a decoded book, sorted (not those still held as stored bytes)."""
     def members(self, group_id: str) -> list[tuple[str, str]]:
         """The accounts naming the group, sorted."""
     def group_totals(
         self, group_id: str
     ) -> tuple[list[tuple[str, str, int, int]], list[tuple[str, int, int]]]:
-        """``(currency, company, receivable, open orders)`` and ``(currency, due day, amount)``."""
+        """``(currency, company, receivable, open orders)`` and ``(currency, due day, amount)``,
+        the group's stored members decoded first."""
     def customer_count(self) -> int:
         """How many customer profiles the reference table holds."""
     @staticmethod
@@ -130,8 +138,8 @@ class NativeEngine:
         """The reference table replaced by a snapshot's; on ``UnreadableSnapshot`` nothing
         changed."""
     def account_count(self) -> int:
-        """How many account books the engine holds."""
+        """How many account books the engine holds (decoded or stored)."""
     def memory_breakdown(self) -> list[tuple[str, int]]:
         """Bytes the engine holds, by part (capacities as allocated: an estimate)."""
     def held_count(self) -> int:
-        """How many orders are held for a credit analyst."""
+        """How many orders are held for a credit analyst (every stored book decoded first)."""

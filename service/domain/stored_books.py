@@ -69,13 +69,14 @@ class StoredBooks:
 
     def load(self, account: AccountKey) -> AccountBook | None:
         """Decode ``account``'s stored book and count it in its group; None if none is stored."""
-        payload = self.payloads.pop(account, None)
+        payload = self.payloads.get(account)
         if payload is None:
             return None
         try:
             book = book_from_bytes(payload)
-        except UNREADABLE_BOOK as exc:
+        except UNREADABLE_BOOK as exc:  # kept: each use fails alike, nothing is dropped
             raise StoredBookError(f"stored book of {account} cannot be read: {exc}") from exc
+        del self.payloads[account]
         self.put_book(account, book)
         return book
 

@@ -47,35 +47,51 @@ impl Engine {
     /// books each first look-up misses the cache.)
     pub fn put_book(&mut self, company_id: &str, customer_id: &str, book: AccountBook) -> String {
         let number = self.reference.accounts.number(company_id, customer_id);
-        self.take_book_at(number, company_id);
-        let Engine { reference, books, group_totals } = self;
-        let group = reference.stored_group(reference.stored_at(number));
-        if let Some(group) = group {
+        self.put_book_at(number, book);
+        let reference = &self.reference;
+        match reference.stored_group(reference.stored_at(number)) {
+            Some(group) => ["G:", group.group_id.as_str()].concat(),
+            None => ["A:", company_id, ":", customer_id].concat(),
+        }
+    }
+
+    /// `put_book` of an account by its number.
+    pub(crate) fn put_book_at(&mut self, number: u32, book: AccountBook) {
+        let company_id = self.reference.accounts.company_of(number).clone();
+        self.take_book_at(number, &company_id);
+        let Engine { reference, books, group_totals, .. } = self;
+        if let Some(group) = reference.stored_group(reference.stored_at(number)) {
             let totals = match group_totals.get_mut(group.group_id.as_str()) {
                 Some(totals) => totals,
                 None => group_totals.entry(group.group_id.clone()).or_default(),
             };
-            totals.add_book(&book, company_id, 1);
+            totals.add_book(&book, &company_id, 1);
         }
-        let root = match group {
-            Some(group) => ["G:", group.group_id.as_str()].concat(),
-            None => ["A:", company_id, ":", customer_id].concat(),
-        };
         let number = number as usize;
         if books.len() <= number {
             books.resize_with(number + 1, || None);
         }
         books[number] = Some(book);
-        root
     }
 
-    /// Remove the account's book and its share of its group's totals; returns it.
+    /// Remove the account's book and its share of its group's totals; returns it (`None`
+    /// for none, or for a stored book, dropped undecoded: it was counted nowhere).
     pub fn take_book(&mut self, company_id: &str, customer_id: &str) -> Option<AccountBook> {
         let number = self.reference.accounts.find(company_id, customer_id)?;
         self.take_book_at(number, company_id)
     }
 
-    fn take_book_at(&mut self, number: u32, company_id: &str) -> Option<AccountBook> {
+    /// Whether the account had a book, decoded or stored; it has none now.
+    pub fn drop_book(&mut self, company_id: &str, customer_id: &str) -> bool {
+        let Some(number) = self.reference.accounts.find(company_id, customer_id) else {
+            return false;
+        };
+        let stored = self.stored.drop_book(number);
+        self.take_book_at(number, company_id).is_some() || stored
+    }
+
+    pub(crate) fn take_book_at(&mut self, number: u32, company_id: &str) -> Option<AccountBook> {
+        self.stored.drop_book(number);
         let book = self.books.get_mut(number as usize).and_then(Option::take)?;
         let reference = &self.reference;
         if let Some(group) = reference.stored_group(reference.stored_at(number)) {
@@ -88,14 +104,16 @@ impl Engine {
     /// A book handed over while the engine had already opened one for the account: the
     /// arriving book absorbs the present one (`service.processor.merge_books`).
     pub fn merge_book(&mut self, company_id: &str, customer_id: &str, mut arriving: AccountBook)
-        -> String {
+        -> Result<String, String> {
+        self.load(company_id, customer_id)?;
         if let Some(present) = self.take_book(company_id, customer_id) {
             arriving.absorb(present);
         }
-        self.put_book(company_id, customer_id, arriving)
+        Ok(self.put_book(company_id, customer_id, arriving))
     }
 
-    /// Every account the engine holds a book of, sorted.
+    /// Every account the engine holds a decoded book of, sorted (`stored.rs`: not the
+    /// books still held as their stored bytes).
     pub fn book_accounts(&self) -> Vec<AccountKey> {
         let accounts = &self.reference.accounts;
         let mut held: Vec<AccountKey> = (0..self.books.len())

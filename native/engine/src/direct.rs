@@ -37,7 +37,7 @@ use crate::custody::write_book_key;
 use crate::engine::Engine;
 use crate::py_event::{read_event, NativeEvent};
 use crate::service_outputs::ServiceOutput;
-use crate::UnencodableOutput;
+use crate::{UnencodableOutput, UnreadableBook};
 
 /// Where a released item keeps what the run reads: `(record, event, error, topic rank,
 /// partition, offset)` (`service.runtime.merge.Released`).
@@ -162,6 +162,7 @@ pub fn decide_run(engine: &mut Engine, framings: &Framings, out: &mut Vec<u8>,
             || !fast[engine.root_partition(company_id, customer_id, partitions) as usize] {
             break;
         }
+        engine.settle(&read.event).map_err(UnreadableBook::new_err)?;
         let Ok(outcome) = engine.handle(&read.event) else { break };
         let event_type = event_type.name();
         for output in &outcome.outputs {
@@ -272,7 +273,7 @@ pub fn buffer_run(schemas: &Schemas, messages: &Bound<'_, PyList>, start: usize,
 /// processor deletes it from its old home, hands it over, or writes its deletion); returns
 /// how many it flushed.
 #[allow(clippy::too_many_arguments)]
-pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, owned: &[bool],
+pub fn flush_run(engine: &mut Engine, accounts: &Bound<'_, PyList>, start: usize, owned: &[bool],
                  book_homes: &Bound<'_, PyDict>, changes: &Bound<'_, PyDict>,
                  changelog: &Bound<'_, PyList>, key: &mut Vec<u8>) -> PyResult<usize> {
     let py = accounts.py();
@@ -285,6 +286,7 @@ pub fn flush_run(engine: &Engine, accounts: &Bound<'_, PyList>, start: usize, ow
         let (company, customer) = (pair.get_borrowed_item(0)?, pair.get_borrowed_item(1)?);
         let company_id = company.downcast::<PyString>()?.to_str()?;
         let customer_id = customer.downcast::<PyString>()?.to_str()?;
+        engine.load(company_id, customer_id).map_err(UnreadableBook::new_err)?;
         let Some(book) = engine.book(company_id, customer_id) else { break };
         if partitions == 0 {
             break;

@@ -20,6 +20,7 @@ use credit_policy::{decide_order, hold_notifications, managers, review_due, Deci
 
 use crate::digest::id_digest;
 use crate::reference::{AccountKey, Reference};
+use crate::stored::StoredBooks;
 
 /// What one input caused: outputs to publish and, when nothing was done, why not.
 #[derive(Debug, Default)]
@@ -47,6 +48,8 @@ pub struct Engine {
     /// by account number (`Reference::accounts`)
     pub books: Vec<Option<AccountBook>>,
     pub group_totals: HashMap<Id, GroupTotals>,
+    /// books restored from a store, not decoded yet (`stored.rs`)
+    pub stored: StoredBooks,
 }
 
 /// The id of the decision on an input event: `"{event_id}:decision"`.
@@ -157,8 +160,10 @@ impl Engine {
         Engine { reference: Reference::new(), ..Engine::default() }
     }
 
-    /// Apply one input event exactly once; a repeat changes nothing.
+    /// Apply one input event exactly once; a repeat changes nothing. Callers that tell a
+    /// damaged store from a bad event call `settle` first: here its error reads as the event's.
     pub fn handle(&mut self, event: &InputEvent) -> Result<Outcome, String> {
+        self.settle(event)?;
         match event {
             InputEvent::OrderCreated(e) => self.order_created(e),
             InputEvent::InvoicePosted(e) => self.invoice_posted(e),
@@ -178,7 +183,7 @@ impl Engine {
     fn order_created(&mut self, event: &OrderCreated) -> Result<Outcome, String> {
         let account = account_of(&event.company_id, &event.customer_id);
         let digest = id_digest("order", &event.order_id);
-        let Engine { reference, books, group_totals } = self;
+        let Engine { reference, books, group_totals, .. } = self;
         let (number, book) = open_book(reference, books, &account, event.currency);
         if book.has_seen(digest) {
             return Ok(Outcome::ignored(format!("order {} already decided", event.order_id)));
@@ -288,7 +293,7 @@ impl Engine {
         let account = account_of(&event.company_id, &event.customer_id);
         let ignored = || Outcome::ignored(format!("cancel of unknown or closed order {}",
                                                   event.order_id));
-        let Engine { reference, books, group_totals } = self;
+        let Engine { reference, books, group_totals, .. } = self;
         let Some(book) = book_of(reference, books, &event.company_id, &event.customer_id) else {
             return ignored();
         };
@@ -309,7 +314,7 @@ impl Engine {
 
     fn hold_released(&mut self, event: &HoldDecision) -> Result<Outcome, String> {
         let account = account_of(&event.company_id, &event.customer_id);
-        let Engine { reference, books, group_totals } = self;
+        let Engine { reference, books, group_totals, .. } = self;
         let book = book_of(reference, books, &event.company_id, &event.customer_id);
         let held = book.as_ref().and_then(|book| book.held(&event.order_id));
         let (Some(book), Some(held)) = (book, held) else {
@@ -418,7 +423,7 @@ impl Engine {
         post: impl FnOnce(&mut AccountBook, Minor, u64) -> Vec<(Day, Minor)>,
     ) -> Result<Outcome, String> {
         let account = account_of(event.company_id, event.customer_id);
-        let Engine { reference, books, group_totals } = self;
+        let Engine { reference, books, group_totals, .. } = self;
         let (number, book) = open_book(reference, books, &account, event.currency);
         let digest = id_digest(event.kind, event.business_id);
         if book.has_seen(digest) {

@@ -18,6 +18,7 @@ pub mod merge_release;
 pub mod py_event;
 pub mod reference;
 pub mod service_outputs;
+pub mod stored;
 pub mod wire;
 
 use pyo3::create_exception;
@@ -70,6 +71,7 @@ impl NativeEngine {
     fn handle_json<'py>(&mut self, py: Python<'py>, line: &[u8])
         -> PyResult<Option<Bound<'py, PyBytes>>> {
         let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
+        self.engine.settle(&event).map_err(UnreadableBook::new_err)?;
         let outcome = self.engine.handle(&event).map_err(InvalidEvent::new_err)?;
         self.out.clear();
         for output in &outcome.outputs {
@@ -148,24 +150,26 @@ impl NativeEngine {
     }
 
     /// The account's book in the changelog format (`service/domain/snapshot.py`), if held.
-    fn book_bytes<'py>(&self, py: Python<'py>, company_id: &str, customer_id: &str)
-        -> Option<Bound<'py, PyBytes>> {
-        let book = self.engine.book(company_id, customer_id)?;
-        Some(PyBytes::new(py, &credit_books::book_to_bytes(book)))
+    fn book_bytes<'py>(&mut self, py: Python<'py>, company_id: &str, customer_id: &str)
+        -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let book = self.engine.loaded_book(company_id, customer_id).map_err(UnreadableBook::new_err)?;
+        Ok(book.map(|book| PyBytes::new(py, &credit_books::book_to_bytes(book))))
     }
 
     /// For each account: its changelog key (`b"b\x1f<company>\x1f<customer>"`), its book's
     /// bytes (`None`: it has none) and the partition of its credit root.
     #[allow(clippy::type_complexity)]
-    fn flush_books<'py>(&self, py: Python<'py>, accounts: Vec<(String, String)>, partitions: u32)
-        -> Vec<(Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, u32)> {
+    fn flush_books<'py>(&mut self, py: Python<'py>, accounts: Vec<(String, String)>,
+                        partitions: u32)
+        -> PyResult<Vec<(Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, u32)>> {
         let mut key = Vec::with_capacity(64);
         accounts.iter().map(|(company_id, customer_id)| {
             custody::write_book_key(company_id, customer_id, &mut key);
-            let book = self.engine.book(company_id, customer_id);
+            let book = self.engine.loaded_book(company_id, customer_id)
+                .map_err(UnreadableBook::new_err)?;
             let payload = book.map(|book| PyBytes::new(py, &credit_books::book_to_bytes(book)));
             let root = self.engine.root_of(company_id, customer_id);
-            (PyBytes::new(py, &key), payload, custody::partition_of(&root, partitions))
+            Ok((PyBytes::new(py, &key), payload, custody::partition_of(&root, partitions)))
         }).collect()
     }
 
@@ -175,7 +179,7 @@ impl NativeEngine {
     fn flush_home_books(&mut self, accounts: &Bound<'_, PyList>, start: usize, owned: Vec<bool>,
                         book_homes: &Bound<'_, PyDict>, changes: &Bound<'_, PyDict>,
                         changelog: &Bound<'_, PyList>) -> PyResult<usize> {
-        direct::flush_run(&self.engine, accounts, start, &owned, book_homes, changes, changelog,
+        direct::flush_run(&mut self.engine, accounts, start, &owned, book_homes, changes, changelog,
                           &mut self.key)
     }
 
@@ -186,7 +190,7 @@ impl NativeEngine {
     }
 
     fn has_book(&self, company_id: &str, customer_id: &str) -> bool {
-        self.engine.book(company_id, customer_id).is_some()
+        self.engine.holds_book(company_id, customer_id)
     }
 
     /// Books restored from a store: each `(changelog key, book bytes)` kept as its account's
@@ -201,10 +205,7 @@ impl NativeEngine {
                 let key = String::from_utf8_lossy(key.as_bytes());
                 return Err(UnreadableBook::new_err(format!("no account book key: {key:?}")));
             };
-            let book = read_book(payload.as_bytes()).map_err(|why| {
-                UnreadableBook::new_err(format!("book of ({company_id}, {customer_id}): {why}"))
-            })?;
-            let root = self.engine.put_book(company_id, customer_id, book);
+            let root = self.engine.adopt_stored(company_id, customer_id, payload.as_bytes());
             homes.push(((company_id.to_owned(), customer_id.to_owned()),
                         custody::partition_of(&root, partitions)));
         }
@@ -215,12 +216,22 @@ impl NativeEngine {
     fn merge_book(&mut self, company_id: &str, customer_id: &str, payload: &[u8])
         -> PyResult<String> {
         let book = read_book(payload)?;
-        Ok(self.engine.merge_book(company_id, customer_id, book))
+        self.engine.merge_book(company_id, customer_id, book).map_err(UnreadableBook::new_err)
     }
 
     /// Remove the account's book and its share of its group's totals; false if none was held.
     fn drop_book(&mut self, company_id: &str, customer_id: &str) -> bool {
-        self.engine.take_book(company_id, customer_id).is_some()
+        self.engine.drop_book(company_id, customer_id)
+    }
+
+    /// How many books are held as their stored bytes, not decoded yet (`stored.rs`).
+    fn stored_count(&self) -> usize {
+        self.engine.stored.len()
+    }
+
+    /// Decode every stored book and count it in its group (as first use would, over time).
+    fn load_all_books(&mut self) -> PyResult<()> {
+        self.engine.load_all().map_err(UnreadableBook::new_err)
     }
 
     /// Every account the engine holds a book of, sorted.
@@ -238,16 +249,17 @@ impl NativeEngine {
     /// A group's totals: `(currency, company, receivable, open orders)` in minor units, and
     /// `(currency, due day, amount)` of open invoices (a day as `date.toordinal()`).
     #[allow(clippy::type_complexity)]
-    fn group_totals(&self, group_id: &str)
-        -> (Vec<(String, String, Minor, Minor)>, Vec<(String, i64, Minor)>) {
-        let Some(totals) = self.engine.group_totals.get(group_id) else { return (vec![], vec![]) };
+    fn group_totals(&mut self, group_id: &str)
+        -> PyResult<(Vec<(String, String, Minor, Minor)>, Vec<(String, i64, Minor)>)> {
+        let totals = self.engine.loaded_totals(group_id).map_err(UnreadableBook::new_err)?;
+        let Some(totals) = totals else { return Ok((vec![], vec![])) };
         let buckets = totals.buckets().into_iter().filter(|b| b.2 != 0 || b.3 != 0);
         let buckets = buckets.map(|(ccy, company, receivable, open)| {
             (ccy.to_string(), company.to_owned(), receivable, open)
         });
         let dues = totals.dues().into_iter().filter(|d| d.2 != 0);
         let dues = dues.map(|(ccy, day, amount)| (ccy.to_string(), i64::from(day.0), amount));
-        (buckets.collect(), dues.collect())
+        Ok((buckets.collect(), dues.collect()))
     }
 
     /// Why a line is not canonical (for diagnostics), or `None` if it is.
@@ -275,7 +287,7 @@ impl NativeEngine {
 
     /// How many account books the engine holds.
     fn account_count(&self) -> usize {
-        self.engine.books.iter().flatten().count()
+        self.engine.books.iter().flatten().count() + self.engine.stored.len()
     }
 
     /// Bytes the engine holds, by part (capacities, as allocated: an estimate of its memory).
@@ -287,6 +299,7 @@ impl NativeEngine {
                     engine.books.capacity() * std::mem::size_of::<Option<credit_books::AccountBook>>()));
         parts.push(("books (buffers)", books.map(|book| book.heap_bytes()).sum()));
         parts.push(("group totals", engine.group_totals.values().map(|t| t.heap_bytes() + 64).sum()));
+        parts.push(("stored books", engine.stored.heap_bytes()));
         parts
     }
 
@@ -296,14 +309,16 @@ impl NativeEngine {
     }
 
     /// How many orders are held for a credit analyst.
-    fn held_count(&self) -> usize {
-        self.engine.books.iter().flatten().map(|book| book.hold_items().len()).sum()
+    fn held_count(&mut self) -> PyResult<usize> {
+        self.engine.load_all().map_err(UnreadableBook::new_err)?;
+        Ok(self.engine.books.iter().flatten().map(|book| book.hold_items().len()).sum())
     }
 }
 
 impl NativeEngine {
     fn decide_for_service<'py>(&mut self, py: Python<'py>, event: &credit_model::InputEvent)
         -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
+        self.engine.settle(event).map_err(UnreadableBook::new_err)?;
         let outcome = self.engine.handle(event).map_err(InvalidEvent::new_err)?;
         let mut outputs = Vec::with_capacity(outcome.outputs.len());
         for output in &outcome.outputs {

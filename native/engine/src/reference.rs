@@ -477,6 +477,13 @@ impl Reference {
         ]
     }
 
+    /// The numbers of the accounts naming `group_id`, in no particular order.
+    pub fn member_numbers(&self, group_id: &str) -> &[u32] {
+        let group = self.group_names.find(group_id);
+        let members = group.and_then(|group| self.members_by_group.get(&group));
+        members.map_or(&[], Vec::as_slice)
+    }
+
     /// The accounts naming `group_id`, sorted.
     pub fn members(&self, group_id: &str) -> Vec<AccountKey> {
         let Some(group) = self.group_names.find(group_id) else { return Vec::new() };

@@ -171,7 +171,9 @@ impl Engine {
     }
 
     fn without_balances(&self) -> Result<(), String> {
-        if self.books.iter().any(Option::is_some) || !self.group_totals.is_empty() {
+        if self.books.iter().any(Option::is_some) || !self.group_totals.is_empty()
+            || !self.stored.is_empty()
+        {
             return Err("a reference snapshot is taken and read before any book is held".into());
         }
         Ok(())
