@@ -27,7 +27,12 @@ from service.domain.outputs import OutputEvent
 from service.domain.reference import AccountKey
 from service.domain.snapshot import UNREADABLE_BOOK, book_from_bytes, book_to_bytes
 from service.domain.stored_books import StoredBookError
-from service.errors import ConfigurationError, CreditServiceError, InvalidEventError
+from service.errors import (
+    ConfigurationError,
+    CreditServiceError,
+    InvalidEventError,
+    PoisonMessageError,
+)
 
 if TYPE_CHECKING:  # the native module is imported when the native engine is chosen
     import credit_native
@@ -150,7 +155,9 @@ class Ledger(Protocol):
         ...
 
     def merge_book(self, account: AccountKey, payload: bytes) -> None:
-        """A book handed over: it absorbs the one held for the account, if any."""
+        """A book handed over: it absorbs the one held for the account, if any.
+        ``PoisonMessageError`` when ``payload`` is no book (the record is at fault);
+        ``StoredBookError`` when the book held here is (the store is damaged)."""
         ...
 
     def adopt_books(self, books: list[tuple[bytes, bytes]],
@@ -231,7 +238,7 @@ class PythonLedger:
         self.engine.take_book(account)  # a stored one is dropped undecoded: counted nowhere
 
     def merge_book(self, account: AccountKey, payload: bytes) -> None:
-        arriving = _python_book(account, payload)
+        arriving = _handed_over_book(account, payload)
         present = self.engine.present_book(account)
         self.engine.put_book(account, arriving.absorb(present) if present else arriving)
 
@@ -267,11 +274,15 @@ class PythonLedger:
         return buckets, {key: amount for key, amount in totals.dues.items() if amount}
 
 
-def _python_book(account: AccountKey, payload: bytes) -> Any:
+def _handed_over_book(account: AccountKey, payload: bytes) -> Any:
     try:
         return book_from_bytes(payload)
     except UNREADABLE_BOOK as exc:
-        raise StoredBookError(f"book of {account} cannot be read: {exc}") from exc
+        raise _unreadable_handoff(account, exc) from exc
+
+
+def _unreadable_handoff(account: AccountKey, exc: Exception) -> PoisonMessageError:
+    return PoisonMessageError(f"unreadable handoff: book of {account} cannot be read: {exc}")
 
 
 class NativeLedger:
@@ -397,6 +408,8 @@ class NativeLedger:
     def merge_book(self, account: AccountKey, payload: bytes) -> None:
         try:
             self.engine.merge_book(*account, payload)
+        except ValueError as exc:  # the arriving bytes; a damaged book held here is below
+            raise _unreadable_handoff(account, exc) from exc
         except self.native.UnreadableBook as exc:
             raise StoredBookError(f"book of {account} cannot be read: {exc}") from exc
 

@@ -32,7 +32,6 @@ from service.direct_runs import DirectRuns
 from service.domain.engine import CreditEngine
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES, TransactionEvent
 from service.domain.reference import AccountKey, credit_root
-from service.domain.stored_books import StoredBookError
 from service.errors import ConfigurationError, PoisonMessageError
 from service.handover import BOOKKEEPING_KEYS, REFERENCE_HEADER, Barrier, Handover, Parked
 from service.ledgers import FlushedBook, Ledger, NativeOutput, PythonLedger
@@ -259,9 +258,9 @@ class CreditProcessor(DirectRuns):
             raise PoisonMessageError("handoff without account or book")
         try:
             account = account_of(key)
-            self.ledger.merge_book(account, value)
-        except (ValueError, StoredBookError) as exc:
+        except ValueError as exc:
             raise PoisonMessageError(f"unreadable handoff: {exc}") from exc
+        self.ledger.merge_book(account, value)  # a damaged book held here: StoredBookError
         self.dirty.add(account)
 
     def encode_outputs(self, outputs: list[Any]) -> list[Record]:

@@ -15,8 +15,10 @@ import pytest
 from confluent_kafka import KafkaError, Message
 from hypothesis import HealthCheck, given, settings
 
+from service.book_keys import book_key
 from service.bootstrap import processor_for
 from service.domain.events import INPUT_EVENT, TRANSACTION_TYPES
+from service.domain.stored_books import StoredBookError
 from service.errors import PoisonMessageError
 from service.ledgers import PythonLedger
 from service.loadgen import LoadConfig, generate, reference_events, transaction_events
@@ -167,6 +169,29 @@ def test_a_run_stops_before_each_record_it_may_not_decide() -> None:
     assert run.offsets == [(0, 0, 1), (1, 0, 2)] and run.accounts == []
     assert run.events_in == [(0, "order_created", 1), (1, "invoice_posted", 1)]
     assert run.ignored == [("invoice_posted", 1), ("order_created", 1)]
+
+
+def test_a_run_stops_before_a_record_whose_stored_book_is_damaged() -> None:
+    """A book restored from the store with damaged bytes: the run decides the records before
+    it and stops there; the record-by-record path then fails with the store's error (not the
+    record's: no dead letter), and the bytes stay for the next try."""
+    load = LoadConfig(seed=3, accounts=60, groups=3, events=400)
+    orders = [e for e in transaction_events(load) if e["event_type"] == "order_created"]
+    deciding = Deciding(load)
+    processor = deciding.processor
+    fast = processor.direct_partitions(set(range(NATIVE.by_root_partitions)))
+    root_of = processor.ledger.root_of
+    first = (orders[0]["company_id"], orders[0]["customer_id"])
+    damaged = next(o for o in orders  # a root of its own: the first order does not load it
+                   if root_of((o["company_id"], o["customer_id"])) != root_of(first))  # fmt: skip
+    account = (damaged["company_id"], damaged["customer_id"])
+    list(processor.ledger.adopt_books([(book_key(account), b"\x03 damaged")], 4))
+    items = [deciding.released(orders[0], 0), deciding.released(damaged, 1)]
+    for _ in range(2):
+        assert processor.take_direct(items, 1, fast).count == 0
+        with pytest.raises(StoredBookError, match=account[1]):
+            deciding.one(items[1])
+    assert processor.take_direct(items, 0, fast).count == 1
 
 
 def test_runs_count_and_publish_what_record_by_record_does() -> None:

@@ -17,6 +17,7 @@ import pytest
 from service.bootstrap import codec_for, ledger_for
 from service.domain.events import INPUT_EVENT
 from service.domain.snapshot import book_from_bytes
+from service.domain.stored_books import StoredBookError
 from service.errors import PoisonMessageError
 from service.handover import reference_position
 from service.ledgers import NativeOutput
@@ -424,6 +425,24 @@ def test_records_read_again_after_a_restart_are_skipped_unless_they_were_parked(
     assert reborn.processor.parked_floor(2) is None
     with pytest.raises(PoisonMessageError):  # offset 11 is new: read, and found unreadable
         reborn.processor.process(2, 11, book.key, b"not a book", book.headers)
+
+
+def test_a_damaged_book_held_here_stops_a_handoff_and_is_no_poison() -> None:
+    """The store of partition 2 holds damaged bytes for Y. A valid hand-over of Y's book is
+    not the record at fault: it must not go to the dead letters (its old home has already
+    let the book go); the damage stops the processor, and the bytes stay for the next use."""
+    _s, cluster, a, b, _old, _new = two_groups_on_two_instances()
+    handed = a.processor.ledger.book_bytes(("C1", "X"))
+    assert handed is not None and b.processor.ledger.book_bytes(("C1", "X")) is None
+    cluster.stores[2].write({b"b\x1fC1\x1fX": b"\x03 damaged"}, 0)
+    reborn = Instance(cluster, [2, 3])
+    book = Record(TOPICS.by_root, b"b\x1fC1\x1fX", handed, 2, [("credit.kind", b"handoff")])
+    offset = len(cluster.by_root[2]) + 1
+    for again in range(2):  # the bytes stay held: every use fails alike
+        with pytest.raises(StoredBookError, match="C1"):
+            reborn.processor.process(2, offset + again, book.key, book.value, book.headers)
+    with pytest.raises(PoisonMessageError, match="unreadable handoff"):  # the record at fault
+        b.processor.process(2, offset, book.key, b"\x03 no book", book.headers)
 
 
 def test_after_reading_its_partitions_an_instance_drops_waits_between_them() -> None:

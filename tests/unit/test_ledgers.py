@@ -20,7 +20,7 @@ from service.bootstrap import codec_for
 from service.codec import AvroCodec, load_schemas, schema_json
 from service.domain.events import INPUT_EVENT
 from service.domain.stored_books import StoredBookError
-from service.errors import ConfigurationError, InvalidEventError
+from service.errors import ConfigurationError, InvalidEventError, PoisonMessageError
 from service.ledgers import Ledger, NativeLedger, NativeOutput, PythonLedger, hold_codes
 from service.loadgen import LoadConfig, generate
 from service.metrics import NullMetrics
@@ -153,13 +153,32 @@ def test_books_handed_in_and_out_land_the_same_way() -> None:
 @pytest.mark.parametrize("engine", ["python", "native"])
 def test_bytes_that_are_no_book_are_refused_with_the_account(engine: str) -> None:
     ledger = PythonLedger() if engine == "python" else NativeLedger(CODEC)
-    with pytest.raises(StoredBookError, match="C1"):
+    with pytest.raises(PoisonMessageError, match="C1"):  # arriving: the record is at fault
         ledger.merge_book(("C1", "X"), b"\x03 no book")
     with pytest.raises(StoredBookError, match="C1"):
         list(ledger.adopt_books([(book_key(("C1", "X")), b'["not", "a book"]')], 4))
         ledger.book_bytes(("C1", "X"))  # the Python engine decodes a stored book when used
     with pytest.raises((StoredBookError, ValueError)):
         list(ledger.adopt_books([(b"b\x1fC1", b"")], 4))  # a key that names no account
+
+
+@pytest.mark.parametrize("engine", ["python", "native"])
+def test_a_handoff_onto_a_damaged_stored_book_is_the_stores_error(engine: str) -> None:
+    """A valid book handed over onto damaged bytes held here: ``StoredBookError`` (the store
+    is damaged), not the arriving record's ``PoisonMessageError``; nothing is merged."""
+    events = list(generate(LoadConfig(seed=3, accounts=20, groups=2, companies=2,
+                                      events=200, days=5)))  # fmt: skip
+    python, _ = run_both(events)
+    account = next(a for a in sorted(accounts_of(events)) if python.has_book(a))
+    payload = python.book_bytes(account)
+    assert payload is not None
+    ledger = PythonLedger() if engine == "python" else NativeLedger(CODEC)
+    list(ledger.adopt_books([(book_key(account), b"\x03 damaged")], 4))
+    for _ in range(2):
+        with pytest.raises(StoredBookError, match=account[1]) as raised:
+            ledger.merge_book(account, payload)
+        assert not isinstance(raised.value, PoisonMessageError)
+    assert ledger.has_book(account)  # the damaged bytes are still held, not replaced
 
 
 def _codec_with(event_type: str) -> AvroCodec:

@@ -162,8 +162,12 @@ pub fn decide_run(engine: &mut Engine, framings: &Framings, out: &mut Vec<u8>,
             || !fast[engine.root_partition(company_id, customer_id, partitions) as usize] {
             break;
         }
-        engine.settle(&read.event).map_err(UnreadableBook::new_err)?;
-        let Ok(outcome) = engine.handle(&read.event) else { break };
+        // a damaged stored book, or an event the engine refuses: record by record from here,
+        // where each raises its own error
+        if engine.settle(&read.event).is_err() {
+            break;
+        }
+        let Ok(outcome) = engine.apply(&read.event) else { break };
         let event_type = event_type.name();
         for output in &outcome.outputs {
             let described = ServiceOutput::of(output);

@@ -161,9 +161,16 @@ impl Engine {
     }
 
     /// Apply one input event exactly once; a repeat changes nothing. Callers that tell a
-    /// damaged store from a bad event call `settle` first: here its error reads as the event's.
+    /// damaged store from a bad event call `settle` and then `apply`: here a damaged store's
+    /// error reads as the event's.
     pub fn handle(&mut self, event: &InputEvent) -> Result<Outcome, String> {
         self.settle(event)?;
+        self.apply(event)
+    }
+
+    /// `handle` of an event `settle` has passed (each event once per call, on the hot path).
+    pub fn apply(&mut self, event: &InputEvent) -> Result<Outcome, String> {
+        debug_assert!(self.is_settled(event), "apply of an event not settled");
         match event {
             InputEvent::OrderCreated(e) => self.order_created(e),
             InputEvent::InvoicePosted(e) => self.invoice_posted(e),

@@ -22,7 +22,7 @@ pub mod stored;
 pub mod wire;
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
@@ -41,8 +41,10 @@ create_exception!(credit_native, UnreadableSnapshot, PyException,
 type ServiceTuple<'py> = (&'static str, Bound<'py, PyBytes>, Option<String>, Option<String>,
                           Option<String>, Vec<&'static str>, i64);
 
-fn read_book(payload: &[u8]) -> PyResult<credit_books::AccountBook> {
-    credit_books::book_from_bytes(payload).map_err(|why| UnreadableBook::new_err(why.to_string()))
+/// A book handed over from another partition: `ValueError` when the bytes are none, so the
+/// record is poison; a damaged book held here stays `UnreadableBook` (the store, not the record).
+fn read_handed_over(payload: &[u8]) -> PyResult<credit_books::AccountBook> {
+    credit_books::book_from_bytes(payload).map_err(|why| PyValueError::new_err(why.to_string()))
 }
 
 /// The native engine: every balance and rule of the Python `CreditEngine`.
@@ -72,7 +74,7 @@ impl NativeEngine {
         -> PyResult<Option<Bound<'py, PyBytes>>> {
         let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
         self.engine.settle(&event).map_err(UnreadableBook::new_err)?;
-        let outcome = self.engine.handle(&event).map_err(InvalidEvent::new_err)?;
+        let outcome = self.engine.apply(&event).map_err(InvalidEvent::new_err)?;
         self.out.clear();
         for output in &outcome.outputs {
             credit_text::write_output(output, &mut self.out);
@@ -215,7 +217,7 @@ impl NativeEngine {
     /// A book handed over: it absorbs the book the engine holds for the account, if any.
     fn merge_book(&mut self, company_id: &str, customer_id: &str, payload: &[u8])
         -> PyResult<String> {
-        let book = read_book(payload)?;
+        let book = read_handed_over(payload)?;
         self.engine.merge_book(company_id, customer_id, book).map_err(UnreadableBook::new_err)
     }
 
@@ -319,7 +321,7 @@ impl NativeEngine {
     fn decide_for_service<'py>(&mut self, py: Python<'py>, event: &credit_model::InputEvent)
         -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
         self.engine.settle(event).map_err(UnreadableBook::new_err)?;
-        let outcome = self.engine.handle(event).map_err(InvalidEvent::new_err)?;
+        let outcome = self.engine.apply(event).map_err(InvalidEvent::new_err)?;
         let mut outputs = Vec::with_capacity(outcome.outputs.len());
         for output in &outcome.outputs {
             self.out.clear();

@@ -112,6 +112,34 @@ impl Engine {
         }
     }
 
+    /// Whether `settle` has nothing left to load for `event` (`Engine::apply` asserts it).
+    pub fn is_settled(&self, event: &InputEvent) -> bool {
+        let stored_book = |company_id: &str, customer_id: &str| {
+            let number = self.reference.accounts.find(company_id, customer_id);
+            number.is_some_and(|number| self.stored.holds(number))
+        };
+        let Some((company_id, customer_id)) = (match event {
+            InputEvent::OrderCreated(e) => Some((&e.company_id, &e.customer_id)),
+            InputEvent::InvoicePosted(e) => Some((&e.company_id, &e.customer_id)),
+            InputEvent::PaymentPosted(e) => Some((&e.company_id, &e.customer_id)),
+            InputEvent::OrderCancelled(e) => Some((&e.company_id, &e.customer_id)),
+            InputEvent::HoldReleased(e) | InputEvent::HoldRejected(e) => {
+                Some((&e.company_id, &e.customer_id))
+            }
+            InputEvent::CustomerUpserted(e) => return !stored_book(&e.company_id, &e.customer_id),
+            InputEvent::GroupUpserted(e) if !self.reference.groups.contains_key(&e.group_id) => {
+                let members = self.reference.member_numbers(&e.group_id);
+                return !members.iter().any(|number| self.stored.holds(*number));
+            }
+            _ => None,
+        }) else {
+            return true;
+        };
+        let group = self.reference.group_id(company_id, customer_id);
+        !stored_book(company_id, customer_id)
+            && group.is_none_or(|group_id| !self.stored.groups.contains(&group_id))
+    }
+
     /// Decode the account's stored book, if it has one, and count it in its group.
     pub fn load(&mut self, company_id: &str, customer_id: &str) -> Result<(), String> {
         match self.reference.accounts.find(company_id, customer_id) {

@@ -140,3 +140,27 @@ fn dropping_a_stored_book_leaves_its_group_untouched() {
     assert!(!engine.holds_book(company, customer) && !engine.drop_book(company, customer));
     assert_eq!(engine.stored.len(), count - 1);
 }
+
+#[test]
+fn settle_leaves_nothing_to_load_for_the_event() {
+    let events = examples();
+    let first_transaction = events.iter().position(|event| !is_reference(event)).expect("some");
+    let (mut engine, _) = restarted(&events, first_transaction + 20);
+    let unsettled = events[first_transaction + 20..].iter().filter(|e| !engine.is_settled(e));
+    assert!(unsettled.count() > 0, "some events read stored books");
+    for event in &events[first_transaction + 20..] {
+        engine.settle(event).expect("readable books");
+        assert!(engine.is_settled(event));
+        engine.apply(event).expect("a valid event");
+    }
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "apply of an event not settled")]
+fn applying_an_event_not_settled_is_refused_in_tests() {
+    let events = examples();
+    let (mut engine, _) = restarted(&events, events.len());
+    let order = events.iter().rev().find(|event| !engine.is_settled(event)).expect("one");
+    let _ = engine.apply(&order.clone());
+}
