@@ -32,30 +32,16 @@ PIDFILE="$APICURIO_DIR/apicurio.pid"
 HOST=localhost
 BASE_URL="http://$HOST:$APICURIO_PORT"
 
-log() { printf 'apicurio.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+SCRIPT=apicurio.sh
+WHAT="the registry"
+STATE_DIR="$APICURIO_DIR"
+ADDRESS="$BASE_URL"
+# shellcheck source=deploy/lib.sh
+source "$HERE/../lib.sh"
 
 apicurio_version() { sed -n 's:.*<apicurio.version>\(.*\)</apicurio.version>.*:\1:p' "$POM"; }
-
-lock() {
-  mkdir -p "$APICURIO_DIR"
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$APICURIO_DIR/.lock"
-    flock 9
-  fi
-}
-
-java_bin() {
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-    echo "$JAVA_HOME/bin/java"
-  elif command -v java >/dev/null 2>&1; then
-    command -v java
-  else
-    die "java not found: Apicurio Registry $(apicurio_version) needs Java 17 or newer"
-  fi
-}
-
-pom_hash() { cksum <"$POM" | cut -d' ' -f1; }
+product() { echo "Apicurio Registry $(apicurio_version)"; }
+ours() { [[ "$1" == *"$DIST/apicurio-registry-app-"*-runner.jar* ]]; }
 
 runner_jar() { compgen -G "$DIST/apicurio-registry-app-*-runner.jar" | head -n 1; }
 
@@ -79,22 +65,6 @@ fetch() {
   pom_hash >"$FETCH_STAMP"
 }
 
-running_pid() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid args
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    args="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
-  else
-    args="$(ps -p "$pid" -o args= 2>/dev/null || true)"
-  fi
-  [[ "$args" == *"$DIST/apicurio-registry-app-"*-runner.jar* ]] || return 1
-  echo "$pid"
-}
-
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
 http_ok() {
   if command -v curl >/dev/null 2>&1; then
     curl -sf -o /dev/null --max-time 3 "$1"
@@ -107,50 +77,12 @@ http_ok() {
 # Ready: the Confluent-compatible API lists subjects.
 probe() { port_open "$APICURIO_PORT" && http_ok "$BASE_URL/apis/ccompat/v7/subjects"; }
 
-print_log_tail() {
-  if [[ -s "$LOGS/registry.log" ]]; then
-    log "---- last lines of $LOGS/registry.log ----"
-    tail -n 40 "$LOGS/registry.log" >&2
-  fi
-}
-
-# process_alive PID: the process exists and is not a zombie. Right after the fork the child is
-# still this shell (cd, redirections) and only then execs the JVM, so during start-up its command
-# line proves nothing yet: judging it by running_pid raced with that exec and reported a start
-# that was under way as "exited during start-up".
-process_alive() {
-  local stat state
-  if [[ -r "/proc/$1/stat" ]]; then
-    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    state="${stat##*) }"
-  else
-    state="$(ps -p "$1" -o stat= 2>/dev/null)" || return 1
-    state="${state#"${state%%[![:space:]]*}"}"
-  fi
-  [[ -n "$state" && "$state" != Z* ]]
-}
-
-wait_ready() {
-  local timeout="$1" pid="${2:-}"
-  local deadline=$((SECONDS + timeout))
-  while ((SECONDS < deadline)); do
-    if [[ -n "$pid" ]] && ! process_alive "$pid"; then
-      log "the registry exited during start-up"
-      return 1
-    fi
-    if probe; then return 0; fi
-    sleep 0.5
-  done
-  log "the registry was not ready on $BASE_URL after ${timeout}s"
-  return 1
-}
-
 start() {
   lock
   fetch
   local pid
   if pid="$(running_pid)"; then
-    wait_ready "$APICURIO_START_TIMEOUT" "$pid" || { print_log_tail; exit 1; }
+    wait_ready "$APICURIO_START_TIMEOUT" "$pid" || { print_log_tail "$LOGS/registry.log"; exit 1; }
     log "already running on $BASE_URL (pid $pid)"
     return 0
   fi
@@ -177,56 +109,17 @@ start() {
   pid=$!
   echo "$pid" >"$PIDFILE"
   if ! wait_ready "$APICURIO_START_TIMEOUT" "$pid"; then
-    print_log_tail
+    print_log_tail "$LOGS/registry.log"
     stop_locked >/dev/null 2>&1 || true
     exit 1
   fi
   log "Apicurio Registry $(apicurio_version) ready: $BASE_URL/apis/ccompat/v7 (pid $pid, $((SECONDS - t0))s)"
 }
 
-stop_locked() {
-  local pid i
-  if ! pid="$(running_pid)"; then
-    rm -f "$PIDFILE"
-    log "not running"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 300; i++)); do
-    running_pid >/dev/null || break
-    sleep 0.1
-  done
-  if running_pid >/dev/null; then
-    log "still running after 30 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      running_pid >/dev/null || break
-      sleep 0.1
-    done
-  fi
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
-}
-
-status() {
-  local pid
-  if pid="$(running_pid)"; then
-    echo "running on $BASE_URL (pid $pid)"
-  else
-    echo "stopped"
-    return 3
-  fi
-}
-
-usage() {
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
-  exit 2
-}
-
 case "${1:-}" in
   fetch) lock; fetch ;;
   start) start ;;
-  wait) wait_ready "$APICURIO_START_TIMEOUT" || { print_log_tail; exit 1; } ;;
+  wait) wait_ready "$APICURIO_START_TIMEOUT" || { print_log_tail "$LOGS/registry.log"; exit 1; } ;;
   address) echo "$BASE_URL/apis/ccompat/v7" ;;
   status) status ;;
   stop) lock; stop_locked ;;

@@ -37,31 +37,17 @@ FORMAT_STAMP="$KAFKA_DIR/format.stamp"
 PIDFILE="$KAFKA_DIR/kafka.pid"
 HOST=localhost
 
-log() { printf 'kafka.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+SCRIPT=kafka.sh
+WHAT="the broker"
+STATE_DIR="$KAFKA_DIR"
+ADDRESS="$HOST:$KAFKA_PORT"
+# shellcheck source=deploy/lib.sh
+source "$HERE/../lib.sh"
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM"; }
-
-# Serialise start/stop/clean/fetch between concurrent callers (two test sessions, make -j).
-lock() {
-  mkdir -p "$KAFKA_DIR"
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$KAFKA_DIR/.lock"
-    flock 9
-  fi
-}
-
-java_bin() {
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-    echo "$JAVA_HOME/bin/java"
-  elif command -v java >/dev/null 2>&1; then
-    command -v java
-  else
-    die "java not found: Kafka $(kafka_version) needs Java 17 or newer"
-  fi
-}
-
-pom_hash() { cksum <"$POM" | cut -d' ' -f1; }
+product() { echo "Kafka $(kafka_version)"; }
+# Our broker: a kafka.Kafka JVM started with our config.
+ours() { [[ "$1" == *kafka.Kafka*"$CONF"* ]]; }
 
 fetch() {
   if [[ -f "$FETCH_STAMP" && "$(cat "$FETCH_STAMP")" == "$(pom_hash)" ]]; then
@@ -82,23 +68,6 @@ fetch() {
   pom_hash >"$FETCH_STAMP"
 }
 
-# The pid of our broker if it runs (a pid file whose process is a kafka.Kafka JVM), else nothing.
-running_pid() {
-  [[ -f "$PIDFILE" ]] || return 1
-  local pid args
-  pid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    args="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
-  else
-    args="$(ps -p "$pid" -o args= 2>/dev/null || true)"
-  fi
-  [[ "$args" == *kafka.Kafka*"$CONF"* ]] || return 1
-  echo "$pid"
-}
-
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
 python_bin() {
   local py="${PYTHON:-}"
   if [[ -z "$py" ]]; then
@@ -113,6 +82,7 @@ python_bin() {
 # Without confluent_kafka: the port is open and the broker logged that it started.
 probe() {
   port_open "$KAFKA_PORT" || return 1
+  [[ -v PROBE_PY ]] || PROBE_PY="$(python_bin)" # looked up once, at the first probe
   if [[ -n "$PROBE_PY" ]]; then
     "$PROBE_PY" - "$HOST:$KAFKA_PORT" <<'PY' 2>/dev/null
 import sys
@@ -127,48 +97,7 @@ PY
   fi
 }
 
-print_log_tail() {
-  local f
-  for f in "$LOGS/kafka.out" "$LOGS/server.log"; do
-    if [[ -s "$f" ]]; then
-      log "---- last lines of $f ----"
-      tail -n 40 "$f" >&2
-    fi
-  done
-}
-
-# process_alive PID: the process exists and is not a zombie. Right after the fork the child is
-# still this shell (cd, redirections) and only then execs the JVM, so during start-up its command
-# line proves nothing yet: judging it by running_pid raced with that exec and reported a start
-# that was under way as "exited during start-up".
-process_alive() {
-  local stat state
-  if [[ -r "/proc/$1/stat" ]]; then
-    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    state="${stat##*) }"
-  else
-    state="$(ps -p "$1" -o stat= 2>/dev/null)" || return 1
-    state="${state#"${state%%[![:space:]]*}"}"
-  fi
-  [[ -n "$state" && "$state" != Z* ]]
-}
-
-# wait_ready TIMEOUT [PID]: poll until ready; with PID, fail as soon as that process is gone.
-wait_ready() {
-  local timeout="$1" pid="${2:-}"
-  PROBE_PY="$(python_bin)"
-  local deadline=$((SECONDS + timeout))
-  while ((SECONDS < deadline)); do
-    if [[ -n "$pid" ]] && ! process_alive "$pid"; then
-      log "the broker exited during start-up"
-      return 1
-    fi
-    if probe; then return 0; fi
-    sleep 0.5
-  done
-  log "the broker was not ready on $HOST:$KAFKA_PORT after ${timeout}s"
-  return 1
-}
+broker_log_tail() { print_log_tail "$LOGS/kafka.out" "$LOGS/server.log"; }
 
 write_config() {
   mkdir -p "$DATA" "$LOGS"
@@ -251,7 +180,7 @@ start() {
   fetch
   local pid
   if pid="$(running_pid)"; then
-    wait_ready "$KAFKA_START_TIMEOUT" "$pid" || { print_log_tail; exit 1; }
+    wait_ready "$KAFKA_START_TIMEOUT" "$pid" || { broker_log_tail; exit 1; }
     log "already running on $HOST:$KAFKA_PORT (pid $pid)"
     return 0
   fi
@@ -279,36 +208,11 @@ start() {
   pid=$!
   echo "$pid" >"$PIDFILE"
   if ! wait_ready "$KAFKA_START_TIMEOUT" "$pid"; then
-    print_log_tail
+    broker_log_tail
     stop_locked >/dev/null 2>&1 || true
     exit 1
   fi
   log "Kafka $(kafka_version) ready on $HOST:$KAFKA_PORT (pid $pid, $((SECONDS - t0))s; log: $LOGS/server.log)"
-}
-
-stop_locked() {
-  local pid
-  if ! pid="$(running_pid)"; then
-    rm -f "$PIDFILE"
-    log "not running"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 300; i++)); do
-    running_pid >/dev/null || break
-    sleep 0.1
-  done
-  if running_pid >/dev/null; then
-    log "still running after 30 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      running_pid >/dev/null || break
-      sleep 0.1
-    done
-  fi
-  rm -f "$PIDFILE"
-  log "stopped (pid $pid)"
 }
 
 stop() {
@@ -324,22 +228,7 @@ clean() {
 }
 
 wait_cmd() {
-  wait_ready "$KAFKA_START_TIMEOUT" || { print_log_tail; exit 1; }
-}
-
-status() {
-  local pid
-  if pid="$(running_pid)"; then
-    echo "running on $HOST:$KAFKA_PORT (pid $pid)"
-  else
-    echo "stopped"
-    return 3
-  fi
-}
-
-usage() {
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
-  exit 2
+  wait_ready "$KAFKA_START_TIMEOUT" || { broker_log_tail; exit 1; }
 }
 
 case "${1:-}" in
