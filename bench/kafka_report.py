@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.kafka_support import TOPIC_RACES, quantile
+from bench.kafka_support import STARTING_S, TOPIC_RACES, quantile
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -75,7 +75,9 @@ def report(
         f"Python {sys.version.split()[0]}; code: {_code_version()})")  # fmt: skip
     say(f"service        credit-service run, one process; by-root partitions "
         f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
-        f"{base.commit_interval_ms} ms (quiet {base.quiet_commit_ms} ms), max batch "
+        f"{base.commit_interval_ms} ms (quiet {base.quiet_commit_ms} ms, ratio "
+        f"{base.quiet_commit_ratio:g}), producer retry backoff "
+        f"{base.producer_retry_backoff_ms} ms, max batch "
         f"{base.max_batch}, merge wait {base.merge_wait_ms} ms, direct decisions "
         f"{'on' if base.direct_decisions else 'off'}, store rocksdb")  # fmt: skip
     say(f"placement      {getattr(args, 'placement', 'shared')}")
@@ -127,7 +129,9 @@ def report(
         say("   where it goes (p50 / p99 / max):")
         parts = [("produced → decision record created by the service", lat.to_decision),
                  ("decision created → read committed (commit + fetch)", lat.to_visible),
-                 ("produced → read committed (the figure above)", lat.latencies)]  # fmt: skip
+                 ("produced → read committed (the figure above)", lat.latencies),
+                 (f"the same, events after its first {STARTING_S:g} s", lat.after_start),
+                 ]  # fmt: skip
         for name, values in parts:
             cells = " / ".join(f"{quantile(values, q) * 1000:,.0f}" for q in (0.5, 0.99, 1.0))
             say(f"     {name:<52} {cells} ms")

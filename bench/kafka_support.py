@@ -36,6 +36,7 @@ from service.runtime.clients import ensure_topics
 from service.settings import Settings, Topics
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+STARTING_S = 2.0  # the start of phase 2, also reported apart (``Latency.after_start``)
 TOPIC_RACES: list[str] = []  # deployments whose ensure_topics failed right after creating
 
 DEFAULT_TOPICS = Topics()
@@ -129,6 +130,8 @@ class Deployment:
             "CREDIT_HTTP_PORT": str(s.http_port),
             "CREDIT_COMMIT_INTERVAL_MS": str(s.commit_interval_ms),
             "CREDIT_QUIET_COMMIT_MS": str(s.quiet_commit_ms),
+            "CREDIT_QUIET_COMMIT_RATIO": str(s.quiet_commit_ratio),
+            "CREDIT_PRODUCER_RETRY_BACKOFF_MS": str(s.producer_retry_backoff_ms),
             "CREDIT_MAX_BATCH": str(s.max_batch),
             "CREDIT_MERGE_WAIT_MS": str(s.merge_wait_ms),
             "CREDIT_DIRECT_DECISIONS": str(s.direct_decisions).lower(),

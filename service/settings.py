@@ -57,13 +57,21 @@ class Settings(BaseSettings):
     guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     commit_interval_ms: int = Field(100, ge=1)
     # with no backlog (a read returned less than ``max_batch``), commit sooner: this long after
-    # the last commit, and 4 times as long as that commit took; 0: every interval only
+    # the last commit, and ``quiet_commit_ratio`` times as long as that commit took (2: at most
+    # a third of the time committing); 0: every interval only
     quiet_commit_ms: int = Field(20, ge=0)
+    quiet_commit_ratio: float = Field(2.0, ge=0)
     max_batch: int = Field(2000, ge=1)
     # how long the producer gathers records before it sends: each send of a partition's queue
     # wakes the client's broker thread with a system call (records of a transaction are
     # invisible until it commits, and the commit sends what is left)
     producer_linger_ms: int = Field(25, ge=0)
+    # the producer's first wait before it asks again (``retry.backoff.ms``; doubled up to ten
+    # times this, ``retry.backoff.max.ms``). The transaction coordinator answers
+    # CONCURRENT_TRANSACTIONS while it completes the last commit, and every ask of
+    # ``send_offsets_to_transaction`` holds the loop: librdkafka's 100 ms (up to 1 s) held it
+    # 300-1,400 ms at a time after new partitions joined a transaction
+    producer_retry_backoff_ms: int = Field(20, ge=1, le=1000)
     state_dir: Path = Path(".state")
     store: Literal["rocksdb", "memory"] = "rocksdb"
     http_host: str = "0.0.0.0"

@@ -47,6 +47,8 @@ PRODUCER_QUEUE_MESSAGES = 100_000
 def producer_config(settings: Settings) -> dict[str, Any]:
     config = common(settings) | {
         "linger.ms": settings.producer_linger_ms,
+        "retry.backoff.ms": settings.producer_retry_backoff_ms,
+        "retry.backoff.max.ms": 10 * settings.producer_retry_backoff_ms,
         "enable.idempotence": True,
         "queue.buffering.max.messages": PRODUCER_QUEUE_MESSAGES,
     }

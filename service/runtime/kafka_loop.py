@@ -196,13 +196,15 @@ class KafkaRuntime(Rebalancing, RecordHandling):
     def _commit_gap(self, backlog: bool) -> float:
         """Seconds between commits: ``commit_interval_ms`` while there is a backlog, where
         larger transactions make more decisions per second; with none, a decision waits for
-        the commit that makes it visible, so commit after ``quiet_commit_ms``, but spend no
-        more than a fifth of the time committing."""
+        the commit that makes it visible, so commit after ``quiet_commit_ms``, and after
+        ``quiet_commit_ratio`` times as long as the last commit took (the share of the time
+        spent committing is at most ``1 / (1 + ratio)``)."""
         interval = self.settings.commit_interval_ms / 1000
         quiet = self.settings.quiet_commit_ms / 1000
         if backlog or not quiet:
             return interval
-        return min(interval, max(quiet, 4 * self._last_commit_seconds))
+        working = self.settings.quiet_commit_ratio * self._last_commit_seconds
+        return min(interval, max(quiet, working))
 
     def _close(self) -> None:
         """Close what was opened (``start`` may have stopped half-way)."""

@@ -1,6 +1,7 @@
 """How long the loop waits between commits (``KafkaRuntime._commit_gap``): the interval with a
-backlog; with none, ``quiet_commit_ms``, stretched to 4 times the last commit's duration and
-never beyond the interval. No broker: the runtime opens no client before ``_start``."""
+backlog; with none, ``quiet_commit_ms``, stretched to ``quiet_commit_ratio`` times the last
+commit's duration and never beyond the interval. No broker: the runtime opens no client
+before ``_start``."""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ from service.settings import Settings
 
 
 @pytest.mark.parametrize(
-    ("quiet_ms", "backlog", "last_commit_s", "gap_s"),
+    ("quiet_ms", "ratio", "backlog", "last_commit_s", "gap_s"),
     [
-        (20, True, 0.005, 0.100),  # a backlog: large transactions
-        (20, False, 0.001, 0.020),  # quiet, quick commits: soon
-        (20, False, 0.010, 0.040),  # quiet, slower commits: a fifth of the time committing
-        (20, False, 0.050, 0.100),  # never beyond the interval
-        (0, False, 0.001, 0.100),  # turned off
+        (20, 2.0, True, 0.005, 0.100),  # a backlog: large transactions
+        (20, 2.0, False, 0.001, 0.020),  # quiet, quick commits: soon
+        (20, 2.0, False, 0.015, 0.030),  # quiet, slower commits: a third of the time committing
+        (20, 4.0, False, 0.010, 0.040),  # ratio 4: a fifth
+        (20, 2.0, False, 0.080, 0.100),  # never beyond the interval
+        (0, 2.0, False, 0.001, 0.100),  # turned off
     ],
 )
-def test_commit_gap(quiet_ms: int, backlog: bool, last_commit_s: float, gap_s: float) -> None:
-    settings = Settings(commit_interval_ms=100, quiet_commit_ms=quiet_ms)
+def test_commit_gap(quiet_ms: int, ratio: float, backlog: bool, last_commit_s: float,
+                    gap_s: float) -> None:  # fmt: skip
+    settings = Settings(commit_interval_ms=100, quiet_commit_ms=quiet_ms, quiet_commit_ratio=ratio)
     runtime = bootstrap(settings).runtime
     runtime._last_commit_seconds = last_commit_s
     assert runtime._commit_gap(backlog) == pytest.approx(gap_s)

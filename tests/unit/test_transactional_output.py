@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException, Message
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from service.runtime import transactions
 from service.runtime.transactions import TransactionalOutput
@@ -136,3 +136,14 @@ def test_a_fatal_refusal_stays_fatal() -> None:
     assert (fatal.code(), fatal.fatal()) == (KafkaError._FATAL, True)
     full = transactions._refusal(KafkaError(KafkaError._QUEUE_FULL))
     assert (full.code(), full.fatal()) == (KafkaError._QUEUE_FULL, False)
+
+
+def test_the_producer_asks_the_coordinator_again_soon() -> None:
+    """``CREDIT_PRODUCER_RETRY_BACKOFF_MS`` reaches librdkafka, which accepts it: a coordinator
+    busy completing the last commit is asked again after 20 ms, doubling up to 200 ms."""
+    settings = Settings(bootstrap_servers="localhost:1")
+    config = transactions.producer_config(settings)
+    assert (config["retry.backoff.ms"], config["retry.backoff.max.ms"]) == (20, 200)
+    slower = settings.model_copy(update={"producer_retry_backoff_ms": 100})
+    assert transactions.producer_config(slower)["retry.backoff.max.ms"] == 1000
+    Producer(config).purge()  # a value librdkafka refuses raises here
