@@ -72,6 +72,12 @@ class PrometheusMetrics:
                                   ["kind"], registry=r)  # fmt: skip
         self.reference_behind = Gauge("credit_reference_behind_records",
                                       "Reference records not yet applied", registry=r)  # fmt: skip
+        self.reference_end_checks = Counter(
+            "credit_reference_end_checks_total",
+            "Reads of inputs checked against the reference topic's end: asked (a broker round "
+            "trip) or covered (by the end asked before)",
+            ["kind"], registry=r,
+        )  # fmt: skip
         self.handover_records = Counter(
             "credit_handover_records_total",
             "By-root records of membership hand-overs: handoff, barrier, forwarded, parked",

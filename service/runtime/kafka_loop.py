@@ -57,6 +57,7 @@ from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
 from service.runtime.record_handling import RecordHandling
+from service.runtime.reference_fence import ReferenceFence
 from service.runtime.reference_loading import StopRequested
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
@@ -91,6 +92,7 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         self._inputs: list[tuple[str, int]] = []  # assigned input partitions
         self._draining: Draining | None = None
         self.input_lag = InputLag()
+        self.reference_fence = ReferenceFence()
         self.by_root_progress = ByRootProgress()
         inputs = settings.topics.transaction_inputs()
         self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},

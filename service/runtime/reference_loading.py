@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from confluent_kafka import KafkaException, Message
+from confluent_kafka import KafkaException, Message, TopicPartition
 
 from service.errors import CreditServiceError, PoisonMessageError
 from service.ports import Record
@@ -28,6 +28,7 @@ from service.runtime import reference_snapshot as snapshot
 from service.runtime import snapshot_topic
 from service.runtime.clients import topic_id
 from service.runtime.health import Health
+from service.runtime.reference_fence import ReferenceFence
 from service.runtime.reference_table import ReferenceTable
 from service.settings import Settings
 
@@ -49,6 +50,9 @@ class ReferenceLoading(ABC):
     # the table was applied to its end after the last inputs were read (else they may be
     # routed, not decided here: the by-root topic gives the table more time)
     reference_current = False
+    reference_fence: ReferenceFence
+    consumer: Any  # the group consumer (``KafkaRuntime``)
+    _inputs: list[tuple[str, int]]  # assigned input partitions
 
     @abstractmethod
     def _produce(self, records: list[Record]) -> None:
@@ -168,11 +172,24 @@ class ReferenceLoading(ABC):
                 structlog.contextvars.clear_contextvars()
 
     def _reference_before_inputs(self) -> None:
-        """Inputs just read were published after every reference record the topic holds now:
-        apply those first, so that a membership change published before an order is in
-        effect when the order is routed (both may carry the same event time). Waits at most
-        ``CREDIT_MERGE_WAIT_MS`` for the reference reader."""
-        end = self.reference.end_now()
+        """Inputs just read were published after the reference records before them: apply
+        those first, so that a membership change published before an order is in effect when
+        the order is routed (both may carry the same event time). The topic's end is asked
+        only when the last end asked does not cover the inputs read (``reference_fence``).
+        Waits at most ``CREDIT_MERGE_WAIT_MS`` for the reference reader."""
+        inputs = [TopicPartition(topic, partition) for topic, partition in self._inputs]
+        positions = self.consumer.position(inputs)
+        if not self.reference_fence.covers(((tp.topic, tp.partition), tp.offset)
+                                           for tp in positions):  # fmt: skip
+            watermarks = {}
+            for tp in inputs:
+                cached = self.consumer.get_watermark_offsets(tp, cached=True)
+                watermarks[(tp.topic, tp.partition)] = cached[1] if cached else -1
+            self.reference_fence.note(watermarks, self.reference.end_now())
+            self.metrics.reference_end_checks.labels("asked").inc()
+        else:
+            self.metrics.reference_end_checks.labels("covered").inc()
+        end = self.reference_fence.end
         deadline = time.monotonic() + self.settings.merge_wait_ms / 1000
         self.reference_current = self._apply_reference_until(
             lambda: self.reference.read_to(end), deadline)  # fmt: skip

@@ -22,7 +22,7 @@ EXPECTED_METRICS = [
     "credit_transaction_commit_seconds_bucket", "credit_transaction_aborts_total",
     "credit_restore_records_total", "credit_restoring_partitions", "credit_dead_letters_total",
     "credit_rebalances_total", "credit_ready", "credit_reference_behind_records",
-    "credit_books_undecoded", "credit_input_paths_total",
+    "credit_books_undecoded", "credit_input_paths_total", "credit_reference_end_checks_total",
 ]  # fmt: skip
 BOUNDED_LABELS = {"topic", "event_type", "outcome", "reason", "partition", "kind", "path", "le"}
 
@@ -46,6 +46,8 @@ def test_metrics_and_health_endpoints(bootstrap_servers: str, tmp_path: Path) ->
     assert re.search(r'^credit_decisions_total\{outcome="approved"\} [1-9]', text, re.M)
     # one instance owns every by-root partition: inputs are decided where they are read
     assert re.search(r'^credit_input_paths_total\{path="direct"\} [1-9]', text, re.M)
+    # inputs read as they come: the end of the reference topic was asked before they were routed
+    assert re.search(r'^credit_reference_end_checks_total\{kind="asked"\} [1-9]', text, re.M)
     labels = set(re.findall(r"(\w+)=\"", text))
     assert labels <= BOUNDED_LABELS, labels - BOUNDED_LABELS
     assert "customer" not in text.lower().replace("customer_upserted", "")
