@@ -148,6 +148,9 @@ class PrometheusMetrics:
     def input_path(self, path: str, count: int = 1) -> None:
         self._count(self.input_paths, path, count=count)
 
+    def reference_end_check(self, kind: str) -> None:
+        self._count(self.reference_end_checks, kind)
+
 
 class NullMetrics:
     """The in-memory runtime's metrics: the same calls, nothing recorded."""
@@ -178,4 +181,7 @@ class NullMetrics:
         pass
 
     def input_path(self, path: str, count: int = 1) -> None:
+        pass
+
+    def reference_end_check(self, kind: str) -> None:
         pass

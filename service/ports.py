@@ -56,5 +56,7 @@ class Metrics(Protocol):
 
     def input_path(self, path: str, count: int = 1) -> None: ...
 
+    def reference_end_check(self, kind: str) -> None: ...
+
     def flush(self) -> None:
         """Counts gathered per event reach the metrics (the runtime calls it per commit)."""

@@ -57,7 +57,7 @@ from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
 from service.runtime.rebalance import Draining, Rebalancing
 from service.runtime.record_handling import RecordHandling
-from service.runtime.reference_fence import ReferenceFence
+from service.runtime.reference_fence import STATISTICS_INTERVAL_MS, ReferenceFence
 from service.runtime.reference_loading import StopRequested
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
@@ -92,9 +92,9 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         self._inputs: list[tuple[str, int]] = []  # assigned input partitions
         self._draining: Draining | None = None
         self.input_lag = InputLag()
-        self.reference_fence = ReferenceFence()
         self.by_root_progress = ByRootProgress()
         inputs = settings.topics.transaction_inputs()
+        self.reference_fence = ReferenceFence(inputs)
         self.merge = EventTimeMerge({t: rank for rank, t in enumerate(inputs)},
                                     settings.merge_wait_ms / 1000,
                                     processor.ledger.release_merged)  # fmt: skip
@@ -136,7 +136,10 @@ class KafkaRuntime(Rebalancing, RecordHandling):
         ensure_topics(self.settings)
         self.output = TransactionalOutput(self.settings, self._on_error)
         self._open_reference()
-        self.consumer = Consumer(consumer_config(self.settings) | {"error_cb": self._on_error})
+        self.consumer = Consumer(consumer_config(self.settings) | {
+            "error_cb": self._on_error, "stats_cb": self.reference_fence.observe,
+            "statistics.interval.ms": STATISTICS_INTERVAL_MS,
+        })  # fmt: skip
         topics = self.settings.topics
         self.consumer.subscribe([*topics.transaction_inputs(), topics.by_root],
                                 on_assign=self._on_assign, on_revoke=self._on_revoke,

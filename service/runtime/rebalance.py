@@ -22,6 +22,7 @@ from service.runtime.clients import uncommitted_ends
 from service.runtime.health import Health
 from service.runtime.input_lag import InputLag
 from service.runtime.merge import EventTimeMerge
+from service.runtime.reference_fence import ReferenceFence
 from service.runtime.restore import Changes, beating, bulk_load, present, restore_partitions
 from service.runtime.transactions import TransactionalOutput
 from service.settings import Settings
@@ -47,6 +48,7 @@ class Rebalancing(ABC):
     consumer: Consumer
     merge: EventTimeMerge
     input_lag: InputLag
+    reference_fence: ReferenceFence
     by_root_progress: ByRootProgress
     output: TransactionalOutput
     stores: dict[int, StateStore]
@@ -187,6 +189,7 @@ class Rebalancing(ABC):
             key = (tp.topic, tp.partition)
             self.merge.drop(key)  # not handled yet: the next owner reads them again
             self.input_lag.forget(key)
+            self.reference_fence.forget(key)
             self._next_offsets.pop(key, None)
             if key in self._inputs:
                 self._inputs.remove(key)

@@ -179,16 +179,13 @@ class ReferenceLoading(ABC):
         Waits at most ``CREDIT_MERGE_WAIT_MS`` for the reference reader."""
         inputs = [TopicPartition(topic, partition) for topic, partition in self._inputs]
         positions = self.consumer.position(inputs)
-        if not self.reference_fence.covers(((tp.topic, tp.partition), tp.offset)
-                                           for tp in positions):  # fmt: skip
-            watermarks = {}
-            for tp in inputs:
-                cached = self.consumer.get_watermark_offsets(tp, cached=True)
-                watermarks[(tp.topic, tp.partition)] = cached[1] if cached else -1
-            self.reference_fence.note(watermarks, self.reference.end_now())
-            self.metrics.reference_end_checks.labels("asked").inc()
+        fence = self.reference_fence
+        if fence.covers(((tp.topic, tp.partition), tp.offset) for tp in positions):
+            self.metrics.reference_end_check("covered")
         else:
-            self.metrics.reference_end_checks.labels("covered").inc()
+            below = fence.stable  # taken before the end is asked (t1 < t2)
+            fence.note(below, self.reference.end_now())
+            self.metrics.reference_end_check("asked")
         end = self.reference_fence.end
         deadline = time.monotonic() + self.settings.merge_wait_ms / 1000
         self.reference_current = self._apply_reference_until(
