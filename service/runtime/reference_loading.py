@@ -186,7 +186,7 @@ class ReferenceLoading(ABC):
             below = fence.stable  # taken before the end is asked (t1 < t2)
             fence.note(below, self.reference.end_now())
             self.metrics.reference_end_check("asked")
-        end = self.reference_fence.end
+        end = fence.end
         deadline = time.monotonic() + self.settings.merge_wait_ms / 1000
         self.reference_current = self._apply_reference_until(
             lambda: self.reference.read_to(end), deadline)  # fmt: skip

@@ -119,7 +119,7 @@ fn sorted<K: Ord + Copy>(counts: HashMap<K, u64>) -> Vec<(K, u64)> {
 
 /// The type and account of a transaction event (reference data: `None`, not for a
 /// transaction topic).
-fn transaction_of(event: &InputEvent) -> Option<(EventType, &str, &str)> {
+pub(crate) fn transaction_of(event: &InputEvent) -> Option<(EventType, &str, &str)> {
     match event {
         InputEvent::OrderCreated(e) => Some((EventType::OrderCreated, &e.company_id, &e.customer_id)),
         InputEvent::InvoicePosted(e) => {

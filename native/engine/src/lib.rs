@@ -47,6 +47,14 @@ fn read_handed_over(payload: &[u8]) -> PyResult<credit_books::AccountBook> {
     credit_books::book_from_bytes(payload).map_err(|why| PyValueError::new_err(why.to_string()))
 }
 
+/// `event` applied once what it reads is loaded: a damaged store is `UnreadableBook`, an event
+/// the engine refuses `InvalidEvent`.
+fn settled_outcome(engine: &mut engine::Engine, event: &credit_model::InputEvent)
+    -> PyResult<engine::Outcome> {
+    engine.settle(event).map_err(UnreadableBook::new_err)?;
+    engine.apply(event).map_err(InvalidEvent::new_err)
+}
+
 /// The native engine: every balance and rule of the Python `CreditEngine`.
 #[pyclass]
 struct NativeEngine {
@@ -73,8 +81,7 @@ impl NativeEngine {
     fn handle_json<'py>(&mut self, py: Python<'py>, line: &[u8])
         -> PyResult<Option<Bound<'py, PyBytes>>> {
         let Ok(event) = credit_text::parse_event(line) else { return Ok(None) };
-        self.engine.settle(&event).map_err(UnreadableBook::new_err)?;
-        let outcome = self.engine.apply(&event).map_err(InvalidEvent::new_err)?;
+        let outcome = settled_outcome(&mut self.engine, &event)?;
         self.out.clear();
         for output in &outcome.outputs {
             credit_text::write_output(output, &mut self.out);
@@ -320,8 +327,7 @@ impl NativeEngine {
 impl NativeEngine {
     fn decide_for_service<'py>(&mut self, py: Python<'py>, event: &credit_model::InputEvent)
         -> PyResult<(Vec<ServiceTuple<'py>>, Option<String>)> {
-        self.engine.settle(event).map_err(UnreadableBook::new_err)?;
-        let outcome = self.engine.apply(event).map_err(InvalidEvent::new_err)?;
+        let outcome = settled_outcome(&mut self.engine, event)?;
         let mut outputs = Vec::with_capacity(outcome.outputs.len());
         for output in &outcome.outputs {
             self.out.clear();

@@ -29,7 +29,19 @@ use std::collections::{HashMap, HashSet};
 use credit_books::{book_from_bytes, AccountBook, GroupTotals};
 use credit_model::{Id, InputEvent};
 
+use crate::direct::transaction_of;
 use crate::engine::Engine;
+
+/// What `Engine::settle` loads for an event.
+enum Settles<'e> {
+    Nothing,
+    /// a customer record: the account's book, before the record may move it
+    Account(&'e str, &'e str),
+    /// a transaction: the account's book, then its group's stored members
+    Transaction(&'e str, &'e str),
+    /// the first record of a group: its members' books
+    Members(&'e str),
+}
 
 /// Books adopted undecoded, by account number, and the groups that may hold one.
 #[derive(Default)]
@@ -86,29 +98,36 @@ impl Engine {
         }
     }
 
+    /// What `settle` loads for `event` (see the module's comment).
+    fn settles<'e>(&self, event: &'e InputEvent) -> Settles<'e> {
+        if let Some((_, company_id, customer_id)) = transaction_of(event) {
+            return Settles::Transaction(company_id, customer_id);
+        }
+        match event {
+            InputEvent::CustomerUpserted(e) => Settles::Account(&e.company_id, &e.customer_id),
+            InputEvent::GroupUpserted(e) if !self.reference.groups.contains_key(&e.group_id) => {
+                Settles::Members(&e.group_id)
+            }
+            _ => Settles::Nothing,
+        }
+    }
+
     /// Load what `event` reads or moves (see the module's comment), before it is applied.
     pub fn settle(&mut self, event: &InputEvent) -> Result<(), String> {
         if self.stored.is_empty() {
             return Ok(());
         }
-        let (company_id, customer_id) = match event {
-            InputEvent::OrderCreated(e) => (&e.company_id, &e.customer_id),
-            InputEvent::InvoicePosted(e) => (&e.company_id, &e.customer_id),
-            InputEvent::PaymentPosted(e) => (&e.company_id, &e.customer_id),
-            InputEvent::OrderCancelled(e) => (&e.company_id, &e.customer_id),
-            InputEvent::HoldReleased(e) | InputEvent::HoldRejected(e) => {
-                (&e.company_id, &e.customer_id)
+        match self.settles(event) {
+            Settles::Nothing => Ok(()),
+            Settles::Account(company_id, customer_id) => self.load(company_id, customer_id),
+            Settles::Members(group_id) => self.load_members(group_id),
+            Settles::Transaction(company_id, customer_id) => {
+                self.load(company_id, customer_id)?;
+                match self.reference.group_id(company_id, customer_id) {
+                    Some(group_id) => self.load_group(&group_id),
+                    None => Ok(()),
+                }
             }
-            InputEvent::CustomerUpserted(e) => return self.load(&e.company_id, &e.customer_id),
-            InputEvent::GroupUpserted(e) if !self.reference.groups.contains_key(&e.group_id) => {
-                return self.load_members(&e.group_id);
-            }
-            _ => return Ok(()),
-        };
-        self.load(company_id, customer_id)?;
-        match self.reference.group_id(company_id, customer_id) {
-            Some(group_id) => self.load_group(&group_id),
-            None => Ok(()),
         }
     }
 
@@ -118,26 +137,19 @@ impl Engine {
             let number = self.reference.accounts.find(company_id, customer_id);
             number.is_some_and(|number| self.stored.holds(number))
         };
-        let Some((company_id, customer_id)) = (match event {
-            InputEvent::OrderCreated(e) => Some((&e.company_id, &e.customer_id)),
-            InputEvent::InvoicePosted(e) => Some((&e.company_id, &e.customer_id)),
-            InputEvent::PaymentPosted(e) => Some((&e.company_id, &e.customer_id)),
-            InputEvent::OrderCancelled(e) => Some((&e.company_id, &e.customer_id)),
-            InputEvent::HoldReleased(e) | InputEvent::HoldRejected(e) => {
-                Some((&e.company_id, &e.customer_id))
+        match self.settles(event) {
+            Settles::Nothing => true,
+            Settles::Account(company_id, customer_id) => !stored_book(company_id, customer_id),
+            Settles::Members(group_id) => {
+                let members = self.reference.member_numbers(group_id);
+                !members.iter().any(|number| self.stored.holds(*number))
             }
-            InputEvent::CustomerUpserted(e) => return !stored_book(&e.company_id, &e.customer_id),
-            InputEvent::GroupUpserted(e) if !self.reference.groups.contains_key(&e.group_id) => {
-                let members = self.reference.member_numbers(&e.group_id);
-                return !members.iter().any(|number| self.stored.holds(*number));
+            Settles::Transaction(company_id, customer_id) => {
+                let group = self.reference.group_id(company_id, customer_id);
+                !stored_book(company_id, customer_id)
+                    && group.is_none_or(|group_id| !self.stored.groups.contains(&group_id))
             }
-            _ => None,
-        }) else {
-            return true;
-        };
-        let group = self.reference.group_id(company_id, customer_id);
-        !stored_book(company_id, customer_id)
-            && group.is_none_or(|group_id| !self.stored.groups.contains(&group_id))
+        }
     }
 
     /// Decode the account's stored book, if it has one, and count it in its group.
