@@ -61,7 +61,7 @@ from typing import Any
 
 from confluent_kafka import Message
 
-from bench import decision_ids
+from bench import broker_storage, decision_ids
 from bench.collector import paused_collector
 from bench.cpu_placement import parse_cpus, pinning, placed
 from bench.kafka_floor import Floor, measure, transaction_records
@@ -117,6 +117,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--quiet-commit-ratio", type=float, default=None, help="CREDIT_QUIET_COMMIT_RATIO")
     add("--producer-retry-backoff-ms", type=int, default=None,
         help="CREDIT_PRODUCER_RETRY_BACKOFF_MS")  # fmt: skip
+    add("--producer-linger-ms", type=int, default=None, help="CREDIT_PRODUCER_LINGER_MS")
     add(
         "--direct-decisions",
         choices=("on", "off"),
@@ -528,11 +529,14 @@ def run(args: argparse.Namespace) -> None:
         overrides["quiet_commit_ratio"] = args.quiet_commit_ratio
     if args.producer_retry_backoff_ms is not None:
         overrides["producer_retry_backoff_ms"] = args.producer_retry_backoff_ms
+    if args.producer_linger_ms is not None:
+        overrides["producer_linger_ms"] = args.producer_linger_ms
     if args.direct_decisions is not None:
         overrides["direct_decisions"] = args.direct_decisions == "on"
     if args.engine is not None:
         overrides["engine"] = args.engine
     base = Settings().model_copy(update=overrides)
+    args.broker_storage = broker_storage.describe(base.bootstrap_servers)
     run_id, work = new_run(OUT)
     codec = codec_for(base)
     log(f"run {run_id}: logs in {work}")

@@ -73,11 +73,12 @@ def report(
     say(f"command        {shlex.join([sys.executable, '-m', 'bench.kafka_bench', *sys.argv[1:]])}")
     say(f"broker         {base.bootstrap_servers}  (machine: {os.cpu_count()} cores, "
         f"Python {sys.version.split()[0]}; code: {_code_version()})")  # fmt: skip
+    say(f"broker logs    {getattr(args, 'broker_storage', 'unknown')}")
     say(f"service        credit-service run, one process; by-root partitions "
         f"{base.by_root_partitions}, input partitions {base.input_partitions}, commit interval "
         f"{base.commit_interval_ms} ms (quiet {base.quiet_commit_ms} ms, ratio "
         f"{base.quiet_commit_ratio:g}), producer retry backoff "
-        f"{base.producer_retry_backoff_ms} ms, max batch "
+        f"{base.producer_retry_backoff_ms} ms, linger {base.producer_linger_ms} ms, max batch "
         f"{base.max_batch}, merge wait {base.merge_wait_ms} ms, direct decisions "
         f"{'on' if base.direct_decisions else 'off'}, store rocksdb")  # fmt: skip
     say(f"placement      {getattr(args, 'placement', 'shared')}")
@@ -121,10 +122,11 @@ def report(
                f"{lat.decisions:,}/{lat.orders:,}", f"{lat.quantile(0.5) * 1000:,.0f} ms",
                f"{lat.quantile(0.99) * 1000:,.0f} ms", f"{lat.quantile(1.0) * 1000:,.0f} ms",
                f"{lat.drain_seconds:.1f} s", f"{lat.service.cpu_seconds:.1f} s",
-               _mib(lat.service.peak_rss_kib), lat.service.load,
+               _commit_cell(lat.service), _mib(lat.service.peak_rss_kib), lat.service.load,
                lat.service.note.strip() or "-"]  # fmt: skip
         header = ["guarantee", "offered", "achieved", "decisions", "p50", "p99", "max",
-                  "drain after last", "service CPU", "peak RSS", "load", "note"]  # fmt: skip
+                  "drain after last", "service CPU", "commits × mean", "peak RSS", "load",
+                  "note"]  # fmt: skip
         out.extend(_table(header, [row]))
         say("   where it goes (p50 / p99 / max):")
         parts = [("produced → decision record created by the service", lat.to_decision),

@@ -132,6 +132,7 @@ class Deployment:
             "CREDIT_QUIET_COMMIT_MS": str(s.quiet_commit_ms),
             "CREDIT_QUIET_COMMIT_RATIO": str(s.quiet_commit_ratio),
             "CREDIT_PRODUCER_RETRY_BACKOFF_MS": str(s.producer_retry_backoff_ms),
+            "CREDIT_PRODUCER_LINGER_MS": str(s.producer_linger_ms),
             "CREDIT_MAX_BATCH": str(s.max_batch),
             "CREDIT_MERGE_WAIT_MS": str(s.merge_wait_ms),
             "CREDIT_DIRECT_DECISIONS": str(s.direct_decisions).lower(),

@@ -57,15 +57,17 @@ class Settings(BaseSettings):
     guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     commit_interval_ms: int = Field(100, ge=1)
     # with no backlog (a read returned less than ``max_batch``), commit sooner: this long after
-    # the last commit, and ``quiet_commit_ratio`` times as long as that commit took (2: at most
-    # a third of the time committing); 0: every interval only
+    # the last commit, and ``quiet_commit_ratio`` times as long as that commit took (0.5: at
+    # most two thirds of the time committing; a slow commit is not stretched into a long wait
+    # for the next); 0: every interval only
     quiet_commit_ms: int = Field(20, ge=0)
-    quiet_commit_ratio: float = Field(2.0, ge=0)
+    quiet_commit_ratio: float = Field(0.5, ge=0)
     max_batch: int = Field(2000, ge=1)
     # how long the producer gathers records before it sends: each send of a partition's queue
     # wakes the client's broker thread with a system call (records of a transaction are
-    # invisible until it commits, and the commit sends what is left)
-    producer_linger_ms: int = Field(25, ge=0)
+    # invisible until it commits, and the commit sends what is left: the less is left, the
+    # shorter the commit)
+    producer_linger_ms: int = Field(5, ge=0)
     # the producer's first wait before it asks again (``retry.backoff.ms``; doubled up to ten
     # times this, ``retry.backoff.max.ms``). The transaction coordinator answers
     # CONCURRENT_TRANSACTIONS while it completes the last commit, and every ask of

@@ -11,7 +11,8 @@
 #   deploy/kafka/kafka.sh clean     stop, delete data, logs and the generated config (keeps the jars)
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DIR (.kafka at the repo
-# root), KAFKA_START_TIMEOUT (90 s), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (more JVM
+# root), KAFKA_DATA_DIR (the broker's logs, $KAFKA_DIR/data; e.g. a directory on tmpfs, so that
+# a benchmark measures the service rather than this machine's disk), KAFKA_START_TIMEOUT (90 s), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (more JVM
 # options), PYTHON (the interpreter used for the readiness probe; .venv/bin/python if present).
 # The broker logs to $KAFKA_DIR/logs/server.log; the JVM's own stdout/stderr go to kafka.out there.
 set -euo pipefail
@@ -30,7 +31,7 @@ POM="$HERE/pom.xml"
 LOG4J_CONF="$HERE/log4j2.xml"
 LIBS="$KAFKA_DIR/libs"
 FETCH_STAMP="$LIBS/.fetched"
-DATA="$KAFKA_DIR/data"
+DATA="${KAFKA_DATA_DIR:-$KAFKA_DIR/data}"
 LOGS="$KAFKA_DIR/logs"
 CONF="$KAFKA_DIR/server.properties"
 FORMAT_STAMP="$KAFKA_DIR/format.stamp"

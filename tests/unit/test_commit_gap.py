@@ -18,6 +18,8 @@ from service.settings import Settings
         (20, 2.0, False, 0.001, 0.020),  # quiet, quick commits: soon
         (20, 2.0, False, 0.015, 0.030),  # quiet, slower commits: a third of the time committing
         (20, 4.0, False, 0.010, 0.040),  # ratio 4: a fifth
+        (20, 0.5, False, 0.015, 0.020),  # the default ratio, 0.5: no longer than the floor
+        (20, 0.5, False, 0.060, 0.030),  # a slow commit: two thirds of the time committing
         (20, 2.0, False, 0.080, 0.100),  # never beyond the interval
         (0, 2.0, False, 0.001, 0.100),  # turned off
     ],
@@ -28,3 +30,10 @@ def test_commit_gap(quiet_ms: int, ratio: float, backlog: bool, last_commit_s: f
     runtime = bootstrap(settings).runtime
     runtime._last_commit_seconds = last_commit_s
     assert runtime._commit_gap(backlog) == pytest.approx(gap_s)
+
+
+def test_the_default_quiet_commit_is_due_after_the_floor_or_half_the_last_commit() -> None:
+    runtime = bootstrap(Settings()).runtime
+    runtime._last_commit_seconds = 0.060
+    assert runtime._commit_gap(False) == pytest.approx(0.030)
+    assert runtime._commit_gap(True) == pytest.approx(0.100)
