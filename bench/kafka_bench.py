@@ -89,6 +89,10 @@ from service.settings import Settings
 from service.watch import OutputWatcher
 
 OUT = Path(__file__).resolve().parent / "out"
+# flags that set the Settings field of their name as given (``--merge-wait-ms`` ->
+# ``merge_wait_ms``), when given
+SETTING_FLAGS = ("merge_wait_ms", "quiet_commit_ms", "quiet_commit_ratio",
+                 "producer_retry_backoff_ms", "producer_linger_ms", "engine")  # fmt: skip
 GUARANTEES = ("exactly_once", "at_least_once")
 PHASES = ("throughput", "latency", "restore")
 
@@ -402,8 +406,8 @@ class Latency:
     drain_seconds: float  # last event produced → last decision read
     service: ServiceFigures
     # produced → read of the events produced after the first STARTING_S, sorted: a new
-    # deployment's first transactions make the coordinator write markers to partitions new to
-    # it, and meanwhile it answers CONCURRENT_TRANSACTIONS (300-700 ms in some runs)
+    # deployment's first transaction markers may be slow for the broker to append (its disk:
+    # ``bench/broker_storage.py``), and meanwhile it answers CONCURRENT_TRANSACTIONS
     after_start: list[float]
 
     def quantile(self, q: float) -> float:
@@ -521,20 +525,10 @@ def run(args: argparse.Namespace) -> None:
         overrides |= {"by_root_partitions": args.partitions, "input_partitions": args.partitions}
     if args.commit_interval_ms:
         overrides["commit_interval_ms"] = args.commit_interval_ms
-    if args.merge_wait_ms is not None:
-        overrides["merge_wait_ms"] = args.merge_wait_ms
-    if args.quiet_commit_ms is not None:
-        overrides["quiet_commit_ms"] = args.quiet_commit_ms
-    if args.quiet_commit_ratio is not None:
-        overrides["quiet_commit_ratio"] = args.quiet_commit_ratio
-    if args.producer_retry_backoff_ms is not None:
-        overrides["producer_retry_backoff_ms"] = args.producer_retry_backoff_ms
-    if args.producer_linger_ms is not None:
-        overrides["producer_linger_ms"] = args.producer_linger_ms
+    overrides |= {field: getattr(args, field) for field in SETTING_FLAGS
+                  if getattr(args, field) is not None}  # fmt: skip
     if args.direct_decisions is not None:
         overrides["direct_decisions"] = args.direct_decisions == "on"
-    if args.engine is not None:
-        overrides["engine"] = args.engine
     base = Settings().model_copy(update=overrides)
     args.broker_storage = broker_storage.describe(base.bootstrap_servers)
     run_id, work = new_run(OUT)

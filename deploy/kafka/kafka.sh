@@ -12,8 +12,9 @@
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DIR (.kafka at the repo
 # root), KAFKA_DATA_DIR (the broker's logs, $KAFKA_DIR/data; e.g. a directory on tmpfs, so that
-# a benchmark measures the service rather than this machine's disk), KAFKA_START_TIMEOUT (90 s), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (more JVM
-# options), PYTHON (the interpreter used for the readiness probe; .venv/bin/python if present).
+# a benchmark measures the service rather than this machine's disk), KAFKA_START_TIMEOUT
+# (90 s), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (more JVM options), PYTHON (the
+# interpreter used for the readiness probe; .venv/bin/python if present).
 # The broker logs to $KAFKA_DIR/logs/server.log; the JVM's own stdout/stderr go to kafka.out there.
 set -euo pipefail
 

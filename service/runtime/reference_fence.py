@@ -22,7 +22,7 @@ was noted of it may not hold for the log it finds when it comes back (a topic cr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 Partition = tuple[str, int]
 STATISTICS_INTERVAL_MS = 1000  # the group consumer's ``statistics.interval.ms``
@@ -62,10 +62,12 @@ class ReferenceFence:
         return all(position < 0 or position <= below.get(partition, -1)
                    for partition, position in positions)  # fmt: skip
 
-    def note(self, below: dict[Partition, int], end: int) -> None:
-        """``stable`` as it was before the reference end was asked, and that end."""
+    def ask(self, end_now: Callable[[], int]) -> None:
+        """Ask the reference topic's end (``end_now``), noting ``stable`` as it was before:
+        statistics served during the ask may show records published after it."""
+        below = self.stable
+        self.end = end_now()
         self._below = below
-        self.end = end
 
     def forget(self, partition: Partition) -> None:
         self._below.pop(partition, None)

@@ -183,8 +183,7 @@ class ReferenceLoading(ABC):
         if fence.covers(((tp.topic, tp.partition), tp.offset) for tp in positions):
             self.metrics.reference_end_check("covered")
         else:
-            below = fence.stable  # taken before the end is asked (t1 < t2)
-            fence.note(below, self.reference.end_now())
+            fence.ask(self.reference.end_now)
             self.metrics.reference_end_check("asked")
         end = fence.end
         deadline = time.monotonic() + self.settings.merge_wait_ms / 1000

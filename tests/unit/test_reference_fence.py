@@ -40,7 +40,8 @@ def test_nothing_is_covered_before_the_end_was_asked() -> None:
 
 def test_records_below_the_stable_offsets_noted_before_the_ask_are_covered() -> None:
     fence = ReferenceFence(["orders", "invoices"])
-    fence.note({ORDERS: 500, INVOICES: 80}, end=42)
+    fence.stable = {ORDERS: 500, INVOICES: 80}
+    fence.ask(lambda: 42)
     assert fence.end == 42
     assert fence.covers([(ORDERS, 500), (INVOICES, 80)])  # every offset handed out is below
     assert fence.covers([(ORDERS, 120), (INVOICES, -1001)])  # none handed out of invoices
