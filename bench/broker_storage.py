@@ -2,7 +2,7 @@
 are on this machine, their file system.
 
 On this machine's ext4 volume a new deployment's first transaction markers sometimes took the
-local broker 161-346 ms to append (``Produce to local log in 326 ms`` in its ReplicaManager
+local broker up to 473 ms to handle (``Produce to local log in 326 ms`` in its ReplicaManager
 log, 2026-12-08), and meanwhile its coordinator answered ``CONCURRENT_TRANSACTIONS``: the
 latency phase's first seconds stall. With the broker's data on tmpfs
 (``KAFKA_DATA_DIR=/dev/shm/...``) they did not. The header says which one a figure had.
